@@ -1,0 +1,33 @@
+/*
+ * arena.h - per-event bump allocator.
+ *
+ * Decoders point into the input line wherever a value needs no rewriting and
+ * copy into the arena only what they must unescape. An arena is reset (not
+ * freed) between events, so the steady state allocates nothing. Pointers
+ * returned stay valid until the next cg_arena_reset() or cg_arena_fini():
+ * blocks are chained, never moved.
+ */
+#ifndef CEFGUARD_ARENA_H
+#define CEFGUARD_ARENA_H
+
+#include "cefguard/common.h"
+
+struct cg_arena_block;
+
+struct cg_arena {
+    struct cg_arena_block *head; /* current block; older blocks follow ->next */
+    size_t used;                 /* bytes used in head */
+    size_t cap;                  /* capacity of head */
+};
+
+void cg_arena_init(struct cg_arena *a);
+/* Keeps the first (largest retained) block, drops the rest. */
+void cg_arena_reset(struct cg_arena *a);
+void cg_arena_fini(struct cg_arena *a);
+
+/* Returns n bytes aligned to 8, or NULL when out of memory. n == 0 is valid. */
+void *cg_arena_alloc(struct cg_arena *a, size_t n);
+/* Copies n bytes and returns the copy (not NUL-terminated unless you add it). */
+char *cg_arena_dup(struct cg_arena *a, const char *p, size_t n);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * decode.h - framing/decode stage: one input line -> event with syslog header and
+ * CEF/LEEF header decoded.
+ *
+ * Detection of CEF/LEEF, in order:
+ *   1. MSG starts with "CEF:" / "LEEF:" (wire form "<PRI>... host CEF:0|...", or a
+ *      line that is only the CEF text);
+ *   2. the RFC 3164 tag is "CEF" / "LEEF" and MSG starts with the version
+ *      (file form "... kaga CEF: 0|Trend Micro|...").
+ * A CEF/LEEF header that fails to decode makes the event raw with that reason.
+ * Anything else is left raw with reason CG_REJ_NO_DECODER for normalize to try.
+ */
+#ifndef CEFGUARD_DECODE_H
+#define CEFGUARD_DECODE_H
+
+#include "cefguard/event.h"
+#include "cefguard/syslog.h"
+
+struct cg_decoder {
+    struct cg_syslog_ctx sl;
+};
+
+int cg_decoder_init(struct cg_decoder *d, const struct cg_syslog_opts *opts);
+void cg_decoder_fini(struct cg_decoder *d);
+
+/* ev must have been reset. ev keeps views into p: p must outlive the use of ev. */
+void cg_decode_line(struct cg_decoder *d, const char *p, size_t n, struct cg_event *ev);
+
+#endif

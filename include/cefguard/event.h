@@ -1,0 +1,84 @@
+/*
+ * event.h - the normalized event: one contract for every later stage and for users.
+ *
+ * Produced by decode (syslog header, CEF/LEEF header) and normalize (rulebases,
+ * subject); read by the rule engine and the JSON writer. All string views point
+ * into the input line or into ev->arena, so an event is valid only while its
+ * line buffer is, and until cg_event_reset().
+ *
+ * Fields are decoded lazily: decode leaves the CEF extension / LEEF attributes
+ * in ev->body, and cg_event_fields() decodes them on first use. Events from
+ * rulebases (format lognorm) have their fields filled at once.
+ *
+ * subject: the machine the event is about. Deep Security relays agent events
+ * through the manager, so the syslog host is the manager, not the machine. The
+ * subject is the first present, non-empty one of:
+ *   CEF/LEEF: dvchost, dvc; for Apex Central: dhost, dst; for Deep Security
+ *             Manager system events: none of those exist, and the host is used;
+ *   lognorm:  the rulebase's "subject" field;
+ *   otherwise the syslog host.
+ * subject_key names where it came from ("dvchost", ..., "host").
+ */
+#ifndef CEFGUARD_EVENT_H
+#define CEFGUARD_EVENT_H
+
+#include "cefguard/arena.h"
+#include "cefguard/common.h"
+#include "cefguard/fields.h"
+#include "cefguard/reject.h"
+#include "cefguard/syslog.h"
+#include "cefguard/timeutil.h"
+
+enum cg_format {
+    CG_FMT_RAW = 0, /* nothing decoded the line; reason says why */
+    CG_FMT_CEF,
+    CG_FMT_LEEF,
+    CG_FMT_LOGNORM, /* a liblognorm rulebase rule matched */
+    CG_FMT_MAX
+};
+
+/* "raw", "cef", "leef", "lognorm" */
+const char *cg_format_name(enum cg_format f);
+
+/* Event flags: things worth counting that did not reject the line. */
+enum {
+    CG_EV_BAD_ESCAPE = 1 << 0,   /* an undefined escape was kept */
+    CG_EV_EXT_JUNK = 1 << 1,     /* text before the first key / attr without '=' dropped */
+    CG_EV_TRUNCATED = 1 << 2,    /* the line was longer than max_line and was cut */
+};
+
+struct cg_event {
+    struct cg_str line;      /* the input line, no trailing LF/CR */
+    struct cg_syslog sl;     /* syslog header (kind NONE when absent) */
+    enum cg_format format;
+    enum cg_reject reason;   /* CG_REJ_NONE unless format == CG_FMT_RAW */
+    struct cg_str fmt_version; /* CEF "0"/"1", LEEF "1.0"/"2.0" */
+    struct cg_str vendor;
+    struct cg_str product;
+    struct cg_str product_version;
+    struct cg_str event_id;
+    struct cg_str name;
+    struct cg_str severity;
+    struct cg_time time;     /* event time (syslog stamp); flags 0 when unknown */
+    struct cg_str subject;   /* see above */
+    struct cg_str subject_key;
+    struct cg_str body;      /* CEF extension / LEEF attrs, not yet decoded */
+    char leef_delim;
+    bool fields_done;        /* fields holds the decoded body */
+    struct cg_fields fields;
+    unsigned flags;          /* CG_EV_* */
+    struct cg_arena arena;
+};
+
+void cg_event_init(struct cg_event *ev, size_t max_fields);
+/* Ready for the next line: keeps the capacity of fields and arena. */
+void cg_event_reset(struct cg_event *ev);
+void cg_event_fini(struct cg_event *ev);
+
+/* Decodes ev->body into ev->fields on first call. Returns CG_OK or CG_ENOMEM. */
+int cg_event_fields(struct cg_event *ev);
+
+/* Value of field key (decoding the body if needed), or NULL. */
+const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
+
+#endif

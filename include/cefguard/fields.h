@@ -1,0 +1,46 @@
+/*
+ * fields.h - the ordered key/value list of an event (CEF/LEEF extension,
+ * rulebase output).
+ *
+ * Keys and values are views: into the input line when no unescaping was needed,
+ * otherwise into the event's arena. Keys are unique within a list: the first
+ * occurrence of a key wins, a later duplicate is dropped and counted in
+ * dup_dropped. At most max entries are kept; the rest are counted in
+ * limit_dropped. The array is grown with realloc and kept across events
+ * (cg_fields_clear keeps the capacity).
+ */
+#ifndef CEFGUARD_FIELDS_H
+#define CEFGUARD_FIELDS_H
+
+#include "cefguard/common.h"
+
+#define CG_FIELDS_DEFAULT_MAX 1024
+
+struct cg_field {
+    struct cg_str key;
+    struct cg_str val;
+};
+
+struct cg_fields {
+    struct cg_field *v;
+    size_t n;
+    size_t cap;
+    size_t max;           /* bound on n; 0 means CG_FIELDS_DEFAULT_MAX */
+    size_t dup_dropped;   /* duplicate keys dropped in this event */
+    size_t limit_dropped; /* fields beyond max dropped in this event */
+};
+
+void cg_fields_init(struct cg_fields *f, size_t max);
+void cg_fields_fini(struct cg_fields *f);
+void cg_fields_clear(struct cg_fields *f);
+
+/* Appends key=val unless key is already present (then dup_dropped++) or the
+ * list is full (then limit_dropped++). Returns CG_OK (also when dropped) or
+ * CG_ENOMEM. */
+int cg_fields_add(struct cg_fields *f, struct cg_str key, struct cg_str val);
+
+/* First value for key, or NULL. */
+const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key);
+const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * normalize.h - normalize stage: liblognorm rulebases for vendor lines that are
+ * not CEF/LEEF, and the subject of every event.
+ *
+ * Rulebases are liblognorm v2 files ("version=2"). Several may be loaded; they
+ * are merged into one liblognorm context, so a line is tried against all rules.
+ * The text a rulebase sees is "TAG: MSG" as the sender wrote it: for RFC 3164 the
+ * bytes from the tag to the end of the line; for RFC 5424 "APP-NAME: MSG" (or MSG
+ * when APP-NAME is nil); for a line without a syslog header the whole line.
+ *
+ * Mapping of liblognorm's JSON into the event: the keys "vendor", "product",
+ * "product_version", "event_id", "name", "severity" fill the event's header
+ * (set them with annotate=TAG:+vendor="..." or parse them); every other key goes
+ * to fields with its name; nested objects are flattened with '.', arrays with
+ * ".<index>"; numbers and booleans keep their JSON text; "event.tags" and
+ * liblognorm's own "originalmsg"/"unparsed-data" are not fields.
+ * Values a rule names "*_xml" or that come from the ePO rulebase are XML text:
+ * see rules/lognorm/README.md for the entity policy.
+ *
+ * The liblognorm context and its JSON objects never leave normalize.c.
+ */
+#ifndef CEFGUARD_NORMALIZE_H
+#define CEFGUARD_NORMALIZE_H
+
+#include "cefguard/buf.h"
+#include "cefguard/event.h"
+
+struct cg_normalizer;
+
+/* Returns NULL when out of memory. */
+struct cg_normalizer *cg_normalizer_new(void);
+void cg_normalizer_free(struct cg_normalizer *nz);
+
+/* Loads one rulebase file. On failure returns CG_EPARSE (or CG_ENOENT/CG_EIO)
+ * and appends "file:line:column: message" lines to err. */
+int cg_normalizer_load(struct cg_normalizer *nz, const char *path, struct cg_buf *err);
+
+/* Loads every *.rulebase file of a directory, in name order. */
+int cg_normalizer_load_dir(struct cg_normalizer *nz, const char *dir, struct cg_buf *err);
+
+size_t cg_normalizer_nrulebases(const struct cg_normalizer *nz);
+
+/* For an event that decode left raw with CG_REJ_NO_DECODER: tries the rulebases and
+ * on a match sets format CG_FMT_LOGNORM, the header values and the fields (copied
+ * into ev->arena). Then, for every event, resolves the subject. nz may be NULL
+ * (no rulebases). Never fails: out of memory leaves the event raw. */
+void cg_normalize(struct cg_normalizer *nz, struct cg_event *ev);
+
+#endif

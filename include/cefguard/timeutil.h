@@ -1,0 +1,42 @@
+/*
+ * timeutil.h - event timestamps.
+ *
+ * A timestamp is an instant (UTC seconds + microseconds) plus the UTC offset
+ * the sender wrote or the configured zone supplied, kept so output can show
+ * the time as logged. Rendering is RFC 3339: "2025-04-20T03:20:54Z",
+ * "2024-01-02T03:04:05.123+09:00" (fraction digits as logged, up to 6).
+ */
+#ifndef CEFGUARD_TIMEUTIL_H
+#define CEFGUARD_TIMEUTIL_H
+
+#include "cefguard/common.h"
+
+#include <stdint.h>
+
+enum {
+    CG_TIME_SET = 1 << 0,       /* a usable timestamp is present */
+    CG_TIME_YEAR_GUESS = 1 << 1, /* the year was inferred (RFC 3164) */
+    CG_TIME_ZONE_GUESS = 1 << 2, /* the offset came from the configured zone */
+};
+
+struct cg_time {
+    int64_t sec;        /* seconds since the epoch, UTC */
+    int32_t usec;       /* 0..999999 */
+    int16_t off_min;    /* UTC offset in minutes as logged / assumed */
+    uint8_t frac_digits; /* fraction digits to print: 0..6 */
+    uint8_t flags;      /* CG_TIME_* */
+};
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */
+int64_t cg_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* Inverse of the above. */
+void cg_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/* Writes RFC 3339 into out (>= 40 bytes), returns length; 0 when !CG_TIME_SET. */
+size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz);
+
+/* Parses RFC 3339 (as in RFC 5424 TIMESTAMP): YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm).
+ * Returns bytes consumed or 0 when s does not start with a valid timestamp. */
+size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out);
+
+#endif

@@ -1,0 +1,80 @@
+/* arena.c - per-event bump allocator (see arena.h). */
+#include "cefguard/arena.h"
+
+#include <stdlib.h>
+
+#define CG_ARENA_MIN_BLOCK 4096
+
+struct cg_arena_block {
+    struct cg_arena_block *next;
+    size_t cap;
+    max_align_t data[];
+};
+
+void cg_arena_init(struct cg_arena *a)
+{
+    a->head = NULL;
+    a->used = 0;
+    a->cap = 0;
+}
+
+void cg_arena_reset(struct cg_arena *a)
+{
+    /* Keep only the newest block: it is the largest, blocks grow geometrically. */
+    if (!a->head)
+        return;
+    struct cg_arena_block *b = a->head->next;
+    while (b) {
+        struct cg_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head->next = NULL;
+    a->used = 0;
+}
+
+void cg_arena_fini(struct cg_arena *a)
+{
+    struct cg_arena_block *b = a->head;
+    while (b) {
+        struct cg_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    cg_arena_init(a);
+}
+
+void *cg_arena_alloc(struct cg_arena *a, size_t n)
+{
+    size_t need = (n + 7) & ~(size_t)7;
+    if (need < n)
+        return NULL; /* overflow */
+    if (a->head && a->cap - a->used >= need) {
+        void *p = (char *)a->head->data + a->used;
+        a->used += need;
+        return p;
+    }
+    size_t cap = a->cap ? a->cap * 2 : CG_ARENA_MIN_BLOCK;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return NULL;
+        cap *= 2;
+    }
+    struct cg_arena_block *b = malloc(sizeof(*b) + cap);
+    if (!b)
+        return NULL;
+    b->next = a->head;
+    b->cap = cap;
+    a->head = b;
+    a->cap = cap;
+    a->used = need;
+    return b->data;
+}
+
+char *cg_arena_dup(struct cg_arena *a, const char *p, size_t n)
+{
+    char *d = cg_arena_alloc(a, n);
+    if (d && n)
+        memcpy(d, p, n);
+    return d;
+}

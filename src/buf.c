@@ -1,0 +1,91 @@
+/* buf.c - growable output buffer (see buf.h). */
+#include "cefguard/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void cg_buf_init(struct cg_buf *b)
+{
+    b->p = NULL;
+    b->n = 0;
+    b->cap = 0;
+}
+
+void cg_buf_fini(struct cg_buf *b)
+{
+    free(b->p);
+    cg_buf_init(b);
+}
+
+int cg_buf_reserve(struct cg_buf *b, size_t extra)
+{
+    if (b->cap - b->n > extra) /* keep one byte for cg_buf_cstr */
+        return CG_OK;
+    size_t need = b->n + extra + 1;
+    if (need < b->n)
+        return CG_ENOMEM;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need) {
+        if (cap > SIZE_MAX / 2)
+            return CG_ENOMEM;
+        cap *= 2;
+    }
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return CG_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return CG_OK;
+}
+
+int cg_buf_put(struct cg_buf *b, const void *p, size_t n)
+{
+    if (cg_buf_reserve(b, n) != CG_OK)
+        return CG_ENOMEM;
+    if (n)
+        memcpy(b->p + b->n, p, n);
+    b->n += n;
+    return CG_OK;
+}
+
+int cg_buf_putc(struct cg_buf *b, char c)
+{
+    if (cg_buf_reserve(b, 1) != CG_OK)
+        return CG_ENOMEM;
+    b->p[b->n++] = c;
+    return CG_OK;
+}
+
+int cg_buf_puts(struct cg_buf *b, const char *z)
+{
+    return cg_buf_put(b, z, strlen(z));
+}
+
+int cg_buf_printf(struct cg_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[256];
+    int len = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    if (len < 0)
+        return CG_EINVAL;
+    if ((size_t)len < sizeof(tmp))
+        return cg_buf_put(b, tmp, (size_t)len);
+    if (cg_buf_reserve(b, (size_t)len) != CG_OK)
+        return CG_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)len;
+    return CG_OK;
+}
+
+const char *cg_buf_cstr(struct cg_buf *b)
+{
+    if (cg_buf_reserve(b, 0) != CG_OK)
+        return "";
+    b->p[b->n] = '\0';
+    return b->p;
+}

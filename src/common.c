@@ -1,0 +1,35 @@
+/* common.c - names of error and reject codes. */
+#include "cefguard/common.h"
+#include "cefguard/reject.h"
+
+const char *cg_err_str(enum cg_err e)
+{
+    switch (e) {
+    case CG_OK: return "ok";
+    case CG_ENOMEM: return "out of memory";
+    case CG_EINVAL: return "invalid argument";
+    case CG_EIO: return "i/o error";
+    case CG_ENOENT: return "not found";
+    case CG_ELIMIT: return "limit reached";
+    case CG_EPARSE: return "parse error";
+    }
+    return "unknown error";
+}
+
+const char *cg_reject_name(enum cg_reject r)
+{
+    static const char *const names[CG_REJ_MAX] = {
+        [CG_REJ_NONE] = "none",
+        [CG_REJ_EMPTY] = "empty",
+        [CG_REJ_LINE_TOO_LONG] = "line_too_long",
+        [CG_REJ_NO_DECODER] = "no_decoder",
+        [CG_REJ_CEF_BAD_VERSION] = "cef_bad_version",
+        [CG_REJ_CEF_TRUNCATED] = "cef_truncated",
+        [CG_REJ_LEEF_BAD_VERSION] = "leef_bad_version",
+        [CG_REJ_LEEF_TRUNCATED] = "leef_truncated",
+        [CG_REJ_LEEF_BAD_DELIM] = "leef_bad_delimiter",
+    };
+    if ((unsigned)r >= CG_REJ_MAX || !names[r])
+        return "unknown";
+    return names[r];
+}

@@ -1,0 +1,38 @@
+/* main.c - the cefguard command: dispatches to subcommands. */
+#include "cefguard/cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cefguard <command> [options]\n"
+               "\n"
+               "commands:\n"
+               "  parse [FILE...]   decode lines into normalized JSON events, one per line\n"
+               "  version           print the version\n"
+               "\n"
+               "'cefguard <command> --help' describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "parse") == 0)
+        return cg_cmd_parse(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("cefguard %s\n", CG_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    fprintf(stderr, "cefguard: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,164 @@
+/* timeutil.c - civil-date arithmetic and RFC 3339 (see timeutil.h). */
+#include "cefguard/timeutil.h"
+
+#include <stdio.h>
+
+/* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
+int64_t cg_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+void cg_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static void put2(char *o, unsigned v)
+{
+    o[0] = (char)('0' + v / 10 % 10);
+    o[1] = (char)('0' + v % 10);
+}
+
+size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
+{
+    if (!(t->flags & CG_TIME_SET) || outsz < 40)
+        return 0;
+    int64_t local = t->sec + (int64_t)t->off_min * 60;
+    int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    int64_t sod = local - days * 86400;
+    int64_t y;
+    unsigned m, d;
+    cg_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return 0;
+    char *o = out;
+    put2(o, (unsigned)(y / 100));
+    put2(o + 2, (unsigned)(y % 100));
+    o[4] = '-';
+    put2(o + 5, m);
+    o[7] = '-';
+    put2(o + 8, d);
+    o[10] = 'T';
+    put2(o + 11, (unsigned)(sod / 3600));
+    o[13] = ':';
+    put2(o + 14, (unsigned)(sod / 60 % 60));
+    o[16] = ':';
+    put2(o + 17, (unsigned)(sod % 60));
+    o += 19;
+    if (t->frac_digits) {
+        char frac[8];
+        snprintf(frac, sizeof(frac), "%06d", (int)t->usec);
+        *o++ = '.';
+        unsigned fd = t->frac_digits > 6 ? 6 : t->frac_digits;
+        memcpy(o, frac, fd);
+        o += fd;
+    }
+    if (t->off_min == 0) {
+        *o++ = 'Z';
+    } else {
+        unsigned a = (unsigned)(t->off_min < 0 ? -t->off_min : t->off_min);
+        *o++ = t->off_min < 0 ? '-' : '+';
+        put2(o, a / 60);
+        o[2] = ':';
+        put2(o + 3, a % 60);
+        o += 5;
+    }
+    *o = '\0';
+    return (size_t)(o - out);
+}
+
+static int digits(const char *s, size_t n, size_t at, size_t count)
+{
+    if (at + count > n)
+        return -1;
+    int v = 0;
+    for (size_t i = at; i < at + count; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+static int days_in_month(int64_t y, unsigned m)
+{
+    static const int dm[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : dm[m - 1];
+}
+
+size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
+{
+    int y = digits(s, n, 0, 4), mo = digits(s, n, 5, 2), d = digits(s, n, 8, 2);
+    if (y < 0 || mo < 1 || mo > 12 || d < 1 || n < 19 || s[4] != '-' || s[7] != '-' ||
+        (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
+        return 0;
+    if (d > days_in_month(y, (unsigned)mo))
+        return 0;
+    int h = digits(s, n, 11, 2), mi = digits(s, n, 14, 2), se = digits(s, n, 17, 2);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' ||
+        s[16] != ':')
+        return 0;
+    size_t i = 19;
+    int32_t usec = 0;
+    unsigned fd = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') {
+            if (fd < 6) {
+                usec = usec * 10 + (s[i] - '0');
+                fd++;
+            }
+            i++;
+        }
+        if (i == start)
+            return 0;
+        for (unsigned k = fd; k < 6; k++)
+            usec *= 10;
+    }
+    int off = 0;
+    if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+        i++;
+    } else if (i < n && (s[i] == '+' || s[i] == '-')) {
+        bool neg = s[i] == '-';
+        int oh = digits(s, n, i + 1, 2), om;
+        if (oh < 0 || oh > 23)
+            return 0;
+        if (i + 3 < n && s[i + 3] == ':') {
+            om = digits(s, n, i + 4, 2);
+            i += 6;
+        } else {
+            om = digits(s, n, i + 3, 2);
+            i += 5;
+        }
+        if (om < 0 || om > 59)
+            return 0;
+        off = neg ? -(oh * 60 + om) : oh * 60 + om;
+    } else {
+        return 0; /* RFC 3339 requires a zone */
+    }
+    if (se == 60)
+        se = 59; /* leap second: keep the instant monotonic within the minute */
+    int64_t days = cg_days_from_civil(y, (unsigned)mo, (unsigned)d);
+    out->sec = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off * 60;
+    out->usec = usec;
+    out->off_min = (int16_t)off;
+    out->frac_digits = (uint8_t)fd;
+    out->flags = CG_TIME_SET;
+    return i;
+}
