@@ -1,0 +1,37 @@
+/*
+ * log.h - diagnostics to stderr, and rate-limited reporting of rejected input.
+ *
+ * Untrusted bytes never reach the log as they are: cg_log_escape() makes them
+ * printable (printable ASCII kept, '\' doubled, everything else \xNN), cut to a
+ * bound, like OpenBSD's vis(3).
+ */
+#ifndef CEFGUARD_LOG_H
+#define CEFGUARD_LOG_H
+
+#include "cefguard/buf.h"
+#include "cefguard/event.h"
+
+enum cg_log_level { CG_LOG_ERR, CG_LOG_WARN, CG_LOG_INFO, CG_LOG_DEBUG };
+
+void cg_log_set_level(enum cg_log_level lvl);
+void cg_log(enum cg_log_level lvl, const char *fmt, ...) CG_PRINTF(2, 3);
+
+/* Appends an escaped copy of at most max input bytes (and "..." when cut). */
+int cg_log_escape(struct cg_buf *b, const char *p, size_t n, size_t max);
+
+/* Per-reason limiter: at most burst reports per interval seconds; the number
+ * held back is reported with the next report that gets through. */
+struct cg_reject_log {
+    unsigned burst;
+    unsigned interval;
+    int64_t window_start[CG_REJ_MAX];
+    unsigned in_window[CG_REJ_MAX];
+    uint64_t held_back[CG_REJ_MAX];
+};
+
+void cg_reject_log_init(struct cg_reject_log *rl, unsigned burst, unsigned interval);
+/* Logs "rejected <source>:<lineno> (<reason>): <escaped bytes>" when the limiter allows. */
+void cg_reject_log_event(struct cg_reject_log *rl, const char *source, uint64_t lineno,
+                         const struct cg_event *ev);
+
+#endif

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Set-up, build and run for a fresh Debian 12 machine (run as root, or with sudo).
+#
+#   bash packaging/dev.sh demo   install what is missing, build, run cefguard on the bundled samples
+#   bash packaging/dev.sh test   install what is missing, build, run the whole test suite:
+#                                unit, golden, integration and fuzz-smoke tests (ctest), the same
+#                                suite under ASan+UBSan, and a bounded libFuzzer run of every target
+#   bash packaging/dev.sh build  install what is missing and build only
+#
+# Environment: FUZZ_SECONDS (default 30) per fuzz target in `test`; JOBS (default: nproc).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$here"
+jobs=${JOBS:-$(nproc)}
+
+# Debian 12 packages: build tools, the chosen libraries, and the real peers the tests drive
+# (lognormalizer for the comparison test and the benchmark, rsyslog, kcat, clang for libFuzzer).
+pkgs=(build-essential cmake pkg-config git ca-certificates tzdata
+      liblognorm-dev liblognorm-utils libestr-dev libfastjson-dev libpcre2-dev libyaml-dev
+      libsqlite3-dev libevent-dev librdkafka-dev libcmocka-dev
+      clang libclang-rt-14-dev rsyslog kcat)
+
+install_deps() {
+    local missing=()
+    for p in "${pkgs[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "== installing: ${missing[*]}"
+    local sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+    local dir=$1; shift
+    cmake -S "$here" -B "$dir" -DCG_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs" -- --no-print-directory >/dev/null
+}
+
+samples() {
+    local s=()
+    if [ -d "$here/../shared/samples" ]; then
+        s+=("$here"/../shared/samples/*.log)
+    fi
+    s+=("$here"/test/data/samples/*.log)
+    printf '%s\n' "${s[@]}"
+}
+
+cmd=${1:-}
+case "$cmd" in
+demo)
+    install_deps
+    build build
+    mapfile -t files < <(samples)
+    echo "== cefguard parse ${files[*]#$here/}" >&2
+    ./build/cefguard parse --stats "${files[@]}"
+    ;;
+test)
+    install_deps
+    echo "== build (RelWithDebInfo, -Werror)"
+    build build
+    (cd build && ctest --output-on-failure -j "$jobs")
+    echo "== build (ASan + UBSan, -Werror)"
+    build build-asan -DCG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$jobs")
+    echo "== libFuzzer, ${FUZZ_SECONDS:-30}s per target"
+    bash test/fuzz/run.sh "${FUZZ_SECONDS:-30}"
+    ;;
+build)
+    install_deps
+    build build
+    ;;
+*)
+    sed -n '2,12p' "${BASH_SOURCE[0]}"
+    exit 2
+    ;;
+esac
