@@ -1,0 +1,303 @@
+/* yamltree.c - YAML into a positioned node tree (see yamltree.h). */
+#include "cefguard/yamltree.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <yaml.h>
+
+/* Nodes are allocated in chunks and linked by index, so growth never moves a
+ * node that a parent already points at. */
+#define CHUNK_NODES 256
+
+struct chunk {
+    struct chunk *next;
+    struct cg_ynode nodes[CHUNK_NODES];
+};
+
+struct loader {
+    yaml_parser_t parser;
+    struct cg_ydoc *doc;
+    struct cg_buf *err;
+    struct chunk *chunks;
+    size_t used_in_chunk;
+    size_t total;
+};
+
+void cg_yaml_error(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,
+                   const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    const char *name = doc && doc->name ? doc->name : "<input>";
+    if (node)
+        cg_buf_printf(err, "%s:%u:%u: %s\n", name, node->line, node->col, msg);
+    else
+        cg_buf_printf(err, "%s: %s\n", name, msg);
+}
+
+static void err_at(struct loader *l, const yaml_mark_t *m, const char *msg)
+{
+    cg_buf_printf(l->err, "%s:%zu:%zu: %s\n", l->doc->name, m->line + 1, m->column + 1, msg);
+}
+
+static struct cg_ynode *node_new(struct loader *l, enum cg_ynode_type t, const yaml_mark_t *m)
+{
+    if (l->total >= CG_YAML_MAX_NODES) {
+        err_at(l, m, "document has too many nodes");
+        return NULL;
+    }
+    if (!l->chunks || l->used_in_chunk == CHUNK_NODES) {
+        struct chunk *c = calloc(1, sizeof(*c));
+        if (!c)
+            return NULL;
+        c->next = l->chunks;
+        l->chunks = c;
+        l->used_in_chunk = 0;
+    }
+    struct cg_ynode *n = &l->chunks->nodes[l->used_in_chunk++];
+    l->total++;
+    n->type = t;
+    n->line = (unsigned)m->line + 1;
+    n->col = (unsigned)m->column + 1;
+    return n;
+}
+
+static int child_add(struct cg_ynode *parent, struct cg_ynode *child, size_t *cap)
+{
+    if (parent->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct cg_ynode **kv = realloc(parent->kv, nc * sizeof(*kv));
+        if (!kv)
+            return CG_ENOMEM;
+        parent->kv = kv;
+        *cap = nc;
+    }
+    parent->kv[parent->n++] = child;
+    return CG_OK;
+}
+
+static int parse_node(struct loader *l, yaml_event_t *ev, struct cg_ynode **out, int depth);
+
+static bool next_event(struct loader *l, yaml_event_t *ev)
+{
+    if (yaml_parser_parse(&l->parser, ev))
+        return true;
+    const char *p = l->parser.problem ? l->parser.problem : "syntax error";
+    err_at(l, &l->parser.problem_mark, p);
+    return false;
+}
+
+/* While a mapping is built, n counts keys and values alike: keys are the even ones. */
+static bool key_seen(const struct cg_ynode *map, const struct cg_ynode *key)
+{
+    for (size_t i = 0; i < map->n; i += 2)
+        if (map->kv[i]->len == key->len && memcmp(map->kv[i]->str, key->str, key->len) == 0)
+            return true;
+    return false;
+}
+
+/* Reads children until the matching end event. Mapping keys must be unique scalars. */
+static int parse_children(struct loader *l, struct cg_ynode *node, yaml_event_type_t end,
+                          int depth)
+{
+    size_t cap = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!next_event(l, &ev))
+            return CG_EPARSE;
+        if (ev.type == end) {
+            yaml_event_delete(&ev);
+            break;
+        }
+        struct cg_ynode *child = NULL;
+        int rc = parse_node(l, &ev, &child, depth + 1);
+        if (rc != CG_OK)
+            return rc;
+        bool is_key = node->type == CG_Y_MAP && node->n % 2 == 0;
+        if (is_key && child->type != CG_Y_SCALAR) {
+            cg_yaml_error(l->err, l->doc, child, "mapping keys must be plain text");
+            return CG_EPARSE;
+        }
+        if (is_key && key_seen(node, child)) {
+            cg_yaml_error(l->err, l->doc, child, "duplicate key '%s'", child->str);
+            return CG_EPARSE;
+        }
+        if (child_add(node, child, &cap) != CG_OK)
+            return CG_ENOMEM;
+    }
+    if (node->type == CG_Y_MAP)
+        node->n /= 2;
+    return CG_OK;
+}
+
+/* Consumes ev (and, for collections, everything up to the matching end). */
+static int parse_node(struct loader *l, yaml_event_t *ev, struct cg_ynode **out, int depth)
+{
+    int rc = CG_OK;
+    if (depth > CG_YAML_MAX_DEPTH) {
+        err_at(l, &ev->start_mark, "nesting is too deep");
+        rc = CG_EPARSE;
+    } else if (ev->type == YAML_ALIAS_EVENT ||
+               (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
+               (ev->type == YAML_SEQUENCE_START_EVENT && ev->data.sequence_start.anchor) ||
+               (ev->type == YAML_MAPPING_START_EVENT && ev->data.mapping_start.anchor)) {
+        err_at(l, &ev->start_mark, "anchors and aliases are not supported");
+        rc = CG_EPARSE;
+    } else if (ev->type == YAML_SCALAR_EVENT) {
+        struct cg_ynode *n = node_new(l, CG_Y_SCALAR, &ev->start_mark);
+        if (n) {
+            n->len = ev->data.scalar.length;
+            n->str = malloc(n->len + 1);
+            if (n->str) {
+                memcpy(n->str, ev->data.scalar.value, n->len);
+                n->str[n->len] = '\0';
+            }
+            n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+        }
+        rc = n && n->str ? CG_OK : (n ? CG_ENOMEM : CG_EPARSE);
+        *out = n;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT || ev->type == YAML_MAPPING_START_EVENT) {
+        bool map = ev->type == YAML_MAPPING_START_EVENT;
+        struct cg_ynode *n = node_new(l, map ? CG_Y_MAP : CG_Y_SEQ, &ev->start_mark);
+        yaml_event_delete(ev);
+        if (!n)
+            return CG_EPARSE;
+        *out = n;
+        return parse_children(l, n, map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT,
+                              depth);
+    } else {
+        err_at(l, &ev->start_mark, "unexpected YAML event");
+        rc = CG_EPARSE;
+    }
+    yaml_event_delete(ev);
+    return rc;
+}
+
+/* Stream: STREAM-START [DOCUMENT-START node DOCUMENT-END] STREAM-END; one document. */
+static int parse_stream(struct loader *l)
+{
+    int docs = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!next_event(l, &ev))
+            return CG_EPARSE;
+        yaml_event_type_t t = ev.type;
+        if (t == YAML_STREAM_END_EVENT) {
+            yaml_event_delete(&ev);
+            return CG_OK;
+        }
+        if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
+            err_at(l, &ev.start_mark, "only one YAML document per file");
+            yaml_event_delete(&ev);
+            return CG_EPARSE;
+        }
+        if (t == YAML_STREAM_START_EVENT || t == YAML_DOCUMENT_START_EVENT ||
+            t == YAML_DOCUMENT_END_EVENT) {
+            yaml_event_delete(&ev);
+            continue;
+        }
+        int rc = parse_node(l, &ev, &l->doc->root, 0);
+        if (rc != CG_OK)
+            return rc;
+    }
+}
+
+static void free_chunks(struct chunk *c)
+{
+    while (c) {
+        struct chunk *next = c->next;
+        for (size_t i = 0; i < CHUNK_NODES; i++) {
+            free(c->nodes[i].str);
+            free(c->nodes[i].kv);
+        }
+        free(c);
+        c = next;
+    }
+}
+
+void cg_ydoc_free(struct cg_ydoc *doc)
+{
+    if (!doc)
+        return;
+    free_chunks((struct chunk *)doc->nodes);
+    free(doc->name);
+    free(doc);
+}
+
+int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc **out,
+                     struct cg_buf *err)
+{
+    *out = NULL;
+    struct loader l = {.err = err};
+    l.doc = calloc(1, sizeof(*l.doc));
+    if (!l.doc || !(l.doc->name = strdup(name ? name : "<input>"))) {
+        cg_ydoc_free(l.doc);
+        return CG_ENOMEM;
+    }
+    if (n > CG_YAML_MAX_BYTES) {
+        cg_yaml_error(err, l.doc, NULL, "file is larger than %u bytes", CG_YAML_MAX_BYTES);
+        cg_ydoc_free(l.doc);
+        return CG_EPARSE;
+    }
+    if (!yaml_parser_initialize(&l.parser)) {
+        cg_ydoc_free(l.doc);
+        return CG_ENOMEM;
+    }
+    yaml_parser_set_input_string(&l.parser, (const unsigned char *)s, n);
+    int rc = parse_stream(&l);
+    yaml_parser_delete(&l.parser);
+    l.doc->nodes = (struct cg_ynode *)l.chunks; /* owned list, see free_chunks */
+    l.doc->nnodes = l.total;
+    if (rc != CG_OK) {
+        cg_ydoc_free(l.doc);
+        return rc;
+    }
+    *out = l.doc;
+    return CG_OK;
+}
+
+int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cg_buf_printf(err, "%s: %s\n", path, strerror(errno));
+        return errno == ENOENT ? CG_ENOENT : CG_EIO;
+    }
+    struct cg_buf data;
+    cg_buf_init(&data);
+    char tmp[65536];
+    size_t got;
+    int rc = CG_OK;
+    while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (data.n + got > CG_YAML_MAX_BYTES + 1 || cg_buf_put(&data, tmp, got) != CG_OK)
+            break; /* the size check in load_mem reports it */
+    }
+    if (ferror(f)) {
+        cg_buf_printf(err, "%s: read error\n", path);
+        rc = CG_EIO;
+    }
+    fclose(f);
+    if (rc == CG_OK)
+        rc = cg_yaml_load_mem(path, data.p ? data.p : "", data.n, out, err);
+    cg_buf_fini(&data);
+    return rc;
+}
+
+const struct cg_ynode *cg_ymap_get(const struct cg_ynode *map, const char *key)
+{
+    if (!map || map->type != CG_Y_MAP)
+        return NULL;
+    size_t kl = strlen(key);
+    for (size_t i = 0; i < map->n; i++) {
+        const struct cg_ynode *k = map->kv[2 * i];
+        if (k->len == kl && memcmp(k->str, key, kl) == 0)
+            return map->kv[2 * i + 1];
+    }
+    return NULL;
+}
