@@ -11,6 +11,7 @@ const char *cg_format_name(enum cg_format f)
     case CG_FMT_CEF: return "cef";
     case CG_FMT_LEEF: return "leef";
     case CG_FMT_LOGNORM: return "lognorm";
+    case CG_FMT_INTERNAL: return "internal";
     case CG_FMT_MAX: break;
     }
     return "unknown";

@@ -10,6 +10,9 @@ static void usage(FILE *f)
                "\n"
                "commands:\n"
                "  parse [FILE...]   decode lines into normalized JSON events, one per line\n"
+               "  replay [FILE...]  run log files through the rules on event time: alerts\n"
+               "  check             validate rule files and rulebases\n"
+               "  test              run the test cases that rule files carry\n"
                "  version           print the version\n"
                "\n"
                "'cefguard <command> --help' describes a command's options.\n");
@@ -24,6 +27,12 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "parse") == 0)
         return cg_cmd_parse(argc - 1, argv + 1);
+    if (strcmp(cmd, "replay") == 0)
+        return cg_cmd_replay(argc - 1, argv + 1);
+    if (strcmp(cmd, "check") == 0)
+        return cg_cmd_check(argc - 1, argv + 1);
+    if (strcmp(cmd, "test") == 0)
+        return cg_cmd_test(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("cefguard %s\n", CG_VERSION);
         return 0;

@@ -23,6 +23,7 @@
 #define CEFGUARD_EVENT_H
 
 #include "cefguard/arena.h"
+#include "cefguard/buf.h"
 #include "cefguard/common.h"
 #include "cefguard/fields.h"
 #include "cefguard/reject.h"
@@ -34,10 +35,11 @@ enum cg_format {
     CG_FMT_CEF,
     CG_FMT_LEEF,
     CG_FMT_LOGNORM, /* a liblognorm rulebase rule matched */
+    CG_FMT_INTERNAL, /* made by cefguard itself (an alert, an action result), so rules chain */
     CG_FMT_MAX
 };
 
-/* "raw", "cef", "leef", "lognorm" */
+/* "raw", "cef", "leef", "lognorm", "internal" */
 const char *cg_format_name(enum cg_format f);
 
 /* Event flags: things worth counting that did not reject the line. */
@@ -80,5 +82,18 @@ int cg_event_fields(struct cg_event *ev);
 
 /* Value of field key (decoding the body if needed), or NULL. */
 const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
+
+/* Deep copy that owns all its bytes (line, header, syslog header and SD, decoded
+ * fields), so it outlives the source's line buffer: correlation keeps these.
+ * Decodes the source's fields first. NULL when out of memory. */
+struct cg_event *cg_event_clone(struct cg_event *ev);
+/* Frees a clone (or a deserialized event). NULL is a no-op. */
+void cg_event_free(struct cg_event *ev);
+
+/* Appends a self-contained binary form of a decoded event (for state snapshots). */
+int cg_event_serialize(struct cg_event *ev, struct cg_buf *out);
+/* Reads one serialized event at *p (advancing it); NULL when the bytes up to end
+ * are not a valid serialized event or out of memory. */
+struct cg_event *cg_event_deserialize(const char **p, const char *end);
 
 #endif

@@ -1,0 +1,22 @@
+/*
+ * alert.h - the alert contract: one JSON object per alert, one per line.
+ *
+ *   {"time":"2025-04-20T03:20:54Z","rule":"ds-pattern-update-failed","kind":"alert",
+ *    "severity":"medium","summary":"...","key":{"fields.target":"DSA-test"},
+ *    "count":2,"suppressed":0,"tags":["deep-security"],
+ *    "response":{"action":"quarantine","target":"web-01","approval":"manual"}|null,
+ *    "values":["a","b"] (threshold with distinct only),
+ *    "events":[<normalized event>...],"joined":<normalized event>|null}
+ *
+ * kind: alert | silence | cleared | suppressed (see engine.h). Key order fixed.
+ */
+#ifndef CEFGUARD_ALERT_H
+#define CEFGUARD_ALERT_H
+
+#include "cefguard/buf.h"
+#include "cefguard/engine.h"
+
+/* Appends the alert as one JSON object (no newline). */
+int cg_alert_to_json(const struct cg_alert *a, struct cg_buf *out);
+
+#endif

@@ -1,0 +1,114 @@
+/*
+ * engine.h - the rule engine: match, correlate, keep state, emit alerts.
+ *
+ * The engine takes events and time only as arguments and emits alerts through a
+ * callback; it never executes anything (responses are requests in the alert).
+ *
+ * Time. Windows run on event time (the event's stamp, in microseconds). The
+ * engine's clock is the newest event time seen; a deadline (holddown end, join
+ * wait, silence timeout, suppression period) fires once the clock has passed it
+ * by more than the lateness bound, so events up to `lateness` late still count.
+ * An event without a usable stamp takes the arrival time given by the caller
+ * (live), or the engine clock (replay: arrival 0). cg_engine_flush() resolves
+ * every pending deadline in deadline order (end of a replay). Live runs also
+ * call cg_engine_advance() with the wall clock, so silence is noticed when
+ * everything is quiet; replay does not, which is why a replay equals a live run
+ * whenever events reach the live run within the lateness bound.
+ *
+ * Order. Rules are evaluated in rule-set order; timers that fall due fire before
+ * the event that moved the clock is evaluated, in (deadline, creation) order.
+ * Same input, same alerts, same bytes.
+ *
+ * Chaining. Every alert is also fed back as an internal event (format
+ * "internal", vendor "cefguard", product "cefguard", event_id "alert" or
+ * "silence"/"cleared"/"suppressed", name = rule id, subject = the alert's
+ * response target or key), so rules can match cefguard's own alerts, to a
+ * bounded depth (max_chain). Action results will arrive the same way.
+ *
+ * State is bounded: at most max_keys live keys per rule (the least recently
+ * used key is evicted and counted), and keys with nothing pending expire once
+ * their window has passed. cg_engine_snapshot/restore carry the state across a
+ * restart (same rules: state is matched to rules by id; unknown ids are dropped
+ * and counted).
+ */
+#ifndef CEFGUARD_ENGINE_H
+#define CEFGUARD_ENGINE_H
+
+#include "cefguard/buf.h"
+#include "cefguard/event.h"
+#include "cefguard/rules.h"
+
+enum cg_alert_kind {
+    CG_ALERT_FIRE = 0,   /* "alert" */
+    CG_ALERT_SILENCE,    /* "silence": a silence rule's key went quiet */
+    CG_ALERT_CLEARED,    /* "cleared": a silent key came back */
+    CG_ALERT_SUPPRESSED, /* "suppressed": end of a suppression period that held alerts back */
+};
+
+const char *cg_alert_kind_name(enum cg_alert_kind k);
+
+struct cg_alert {
+    const struct cg_rule *rule;
+    enum cg_alert_kind kind;
+    int64_t time_us;            /* when the rule completed, event time */
+    int16_t off_min;            /* offset to render time with (from the trigger event) */
+    const struct cg_str *key;   /* key values, rule->key.n of them (or other_key) */
+    size_t nkey;
+    const struct cg_path *key_paths;
+    uint64_t count;             /* events that made the alert */
+    uint64_t suppressed;        /* alerts held back before this one */
+    struct cg_event **events;   /* the first few triggering events (normalized copies) */
+    size_t nevents;
+    struct cg_event *joined;    /* join: the related event, or NULL */
+    const struct cg_str *values; /* threshold distinct: the distinct values */
+    size_t nvalues;
+    struct cg_str summary;      /* rendered template (or the rule description) */
+    struct cg_str target;       /* response target value (unset: no response) */
+};
+
+typedef void (*cg_alert_fn)(void *ctx, const struct cg_alert *a);
+
+struct cg_engine_opts {
+    int64_t lateness_us;        /* default 0 */
+    unsigned max_chain;         /* internal event depth, default 4 */
+    unsigned max_events;        /* triggering events kept per alert, default 3 */
+};
+
+struct cg_engine_stats {
+    uint64_t events;            /* events processed (external) */
+    uint64_t internal_events;   /* alerts fed back */
+    uint64_t candidates;        /* (rule, role) pairs evaluated */
+    uint64_t matches;
+    uint64_t alerts;
+    uint64_t suppressed;
+    uint64_t evictions;         /* keys evicted by max_keys */
+    uint64_t late;              /* events older than clock - lateness */
+    uint64_t join_dropped;      /* required joins that found nothing */
+    uint64_t chain_dropped;     /* internal events beyond max_chain */
+    uint64_t no_time;           /* events without a usable stamp */
+};
+
+struct cg_engine;
+
+/* rs must outlive the engine. NULL when out of memory. */
+struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_engine_opts *o,
+                                cg_alert_fn fn, void *ctx);
+void cg_engine_free(struct cg_engine *e);
+
+/* Evaluates one event. arrival_us: the wall clock for live input, 0 for replay. */
+int cg_engine_process(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us);
+/* Live: moves the clock to now_us (if later) and fires what fell due. */
+int cg_engine_advance(struct cg_engine *e, int64_t now_us);
+/* End of input: fires every pending deadline in order. */
+int cg_engine_flush(struct cg_engine *e);
+
+const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e);
+/* Would any rule want this event? (index lookup only: no field is decoded) */
+bool cg_engine_wants(const struct cg_engine *e, const struct cg_event *ev);
+
+/* Appends the engine state to out. */
+int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);
+/* Restores a snapshot into a fresh engine. CG_EPARSE with a message on bad data. */
+int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_buf *err);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * match.h - the `match:` selection of a rule, compiled once, evaluated per event.
+ *
+ * Syntax (YAML). A mapping is an all-of of its entries; every entry is
+ * PATH: CONDITION, or one of the combinators any / all / not.
+ *
+ *   match:
+ *     vendor: Trend Micro                 # scalar: equals (byte-exact string)
+ *     event_id: [2205, 2204]              # list: equals one of
+ *     fields.act: {in: [Pass, Quarantine]}
+ *     fields.filePath: {contains: '\Temp\', nocase: true}
+ *     fields.result: {regex: '(?i)fail'}  # PCRE2, compiled with JIT
+ *     fields.dst: {cidr: [10.0.0.0/8, "fd00::/8"]}
+ *     fields.cn1: {gt: 5, le: 100}        # numeric; a non-number never matches
+ *     fields.msg: {exists: true}
+ *     any:                                # one of the listed mappings
+ *       - {fields.result: {suffix: Failed}}
+ *       - {fields.act: Pass}
+ *     not: {fields.TrendMicroDsTenant: Test}
+ *     all: [{...}, {...}]
+ *
+ * Operators in a condition mapping (all must hold): eq, ne, in, prefix, suffix,
+ * contains (each takes one value or a list: any of them), regex (one or a list),
+ * cidr (one or a list), lt, le, gt, ge (numbers), exists (true/false); modifier
+ * nocase: true (ASCII case-insensitive eq/ne/in/prefix/suffix/contains).
+ * A missing value makes every operator false except exists: false and ne
+ * (a missing value is "not equal"); `not` negates the whole mapping.
+ * Scalars are compared as text exactly as YAML gives them: event_id: 2205 and
+ * event_id: "2205" are the same.
+ *
+ * Policies: regexes are PCRE2_UTF|PCRE2_MATCH_INVALID_UTF (valid UTF-8 matches as
+ * characters; an invalid byte sequence matches no pattern item, a barrier no match
+ * crosses). ne with a list holds when the value equals none of them. Numbers are
+ * [+-]digits[.digits][e[+-]digits] with nothing around them (no hex/inf/nan/spaces).
+ * cidr: a bare address is /32 or /128; host bits set is a compile error; an IPv4
+ * network also matches ::ffff:a.b.c.d. An empty mapping matches every event.
+ *
+ * Errors are appended to err as "file:line:column: message".
+ */
+#ifndef CEFGUARD_MATCH_H
+#define CEFGUARD_MATCH_H
+
+#include "cefguard/buf.h"
+#include "cefguard/event.h"
+#include "cefguard/path.h"
+#include "cefguard/yamltree.h"
+
+struct cg_match;
+
+/* Compiles a `match:` mapping. CG_OK or CG_EPARSE (with messages in err). */
+int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node,
+                     struct cg_match **out, struct cg_buf *err);
+void cg_match_free(struct cg_match *m);
+
+/* True when ev matches. Reads event fields lazily (header paths never decode
+ * the extension). Not thread-safe for regex matches (shared match data). */
+bool cg_match_eval(const struct cg_match *m, struct cg_event *ev);
+
+/* Index support: when every event m can match must have path kind k equal to
+ * one of a fixed set of values (a top-level eq/in/scalar/list on vendor,
+ * product or event_id, not under not/any), returns true and sets *vals and *n to
+ * those values (owned by m). Otherwise returns false (m may match any value). */
+bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
+                              const struct cg_str **vals, size_t *n);
+
+#endif

@@ -1,0 +1,106 @@
+/* alert.c - alert JSON (see alert.h). */
+#include "cefguard/alert.h"
+
+#include "cefguard/json.h"
+
+#include <inttypes.h>
+
+static int put_time(struct cg_buf *b, int64_t us, int16_t off)
+{
+    struct cg_time t = {0};
+    t.sec = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
+    t.usec = (int32_t)(us - t.sec * 1000000);
+    t.off_min = off;
+    t.frac_digits = t.usec ? 6 : 0;
+    t.flags = CG_TIME_SET;
+    char ts[48];
+    size_t n = cg_time_format(&t, ts, sizeof(ts));
+    if (!n)
+        return cg_buf_puts(b, "null");
+    return cg_json_put_str(b, ts, n, NULL);
+}
+
+static int put_strs(struct cg_buf *b, const struct cg_str *v, size_t n)
+{
+    int rc = cg_buf_putc(b, '[');
+    for (size_t i = 0; rc == CG_OK && i < n; i++) {
+        if (i)
+            rc = cg_buf_putc(b, ',');
+        if (rc == CG_OK)
+            rc = cg_json_put_strv(b, v[i], NULL);
+    }
+    return rc == CG_OK ? cg_buf_putc(b, ']') : rc;
+}
+
+static int put_z(struct cg_buf *b, const char *key, const char *z)
+{
+    int rc = cg_buf_puts(b, key);
+    if (rc == CG_OK)
+        rc = z ? cg_json_put_str(b, z, strlen(z), NULL) : cg_buf_puts(b, "null");
+    return rc;
+}
+
+static int put_key(struct cg_buf *b, const struct cg_alert *a)
+{
+    int rc = cg_buf_puts(b, ",\"key\":{");
+    for (size_t i = 0; rc == CG_OK && i < a->nkey; i++) {
+        if (i)
+            rc = cg_buf_putc(b, ',');
+        const char *p = a->key_paths[i].text;
+        if (rc == CG_OK)
+            rc = cg_json_put_str(b, p, strlen(p), NULL);
+        if (rc == CG_OK)
+            rc = cg_buf_putc(b, ':');
+        if (rc == CG_OK)
+            rc = cg_json_put_strv(b, a->key[i], NULL);
+    }
+    return rc == CG_OK ? cg_buf_putc(b, '}') : rc;
+}
+
+static int put_response(struct cg_buf *b, const struct cg_alert *a)
+{
+    const struct cg_response *r = &a->rule->response;
+    if (!r->action || a->kind == CG_ALERT_SUPPRESSED || a->kind == CG_ALERT_CLEARED)
+        return cg_buf_puts(b, ",\"response\":null");
+    int rc = put_z(b, ",\"response\":{\"action\":", r->action);
+    rc = rc ? rc : cg_buf_puts(b, ",\"target\":");
+    rc = rc ? rc : cg_json_put_strv(b, a->target, NULL);
+    rc = rc ? rc : put_z(b, ",\"approval\":", r->approval);
+    return rc ? rc : cg_buf_putc(b, '}');
+}
+
+int cg_alert_to_json(const struct cg_alert *a, struct cg_buf *b)
+{
+    const struct cg_rule *r = a->rule;
+    int rc = cg_buf_puts(b, "{\"time\":");
+    rc = rc ? rc : put_time(b, a->time_us, a->off_min);
+    rc = rc ? rc : put_z(b, ",\"rule\":", r->id);
+    rc = rc ? rc : put_z(b, ",\"kind\":", cg_alert_kind_name(a->kind));
+    rc = rc ? rc : put_z(b, ",\"severity\":", r->severity);
+    rc = rc ? rc : cg_buf_puts(b, ",\"summary\":");
+    rc = rc ? rc : cg_json_put_strv(b, a->summary, NULL);
+    rc = rc ? rc : put_key(b, a);
+    rc = rc ? rc
+            : cg_buf_printf(b, ",\"count\":%" PRIu64 ",\"suppressed\":%" PRIu64, a->count,
+                            a->suppressed);
+    rc = rc ? rc : cg_buf_puts(b, ",\"tags\":[");
+    for (size_t i = 0; rc == CG_OK && i < r->ntags; i++) {
+        rc = i ? cg_buf_putc(b, ',') : CG_OK;
+        rc = rc ? rc : cg_json_put_str(b, r->tags[i], strlen(r->tags[i]), NULL);
+    }
+    rc = rc ? rc : cg_buf_putc(b, ']');
+    rc = rc ? rc : put_response(b, a);
+    if (r->distinct && a->kind == CG_ALERT_FIRE) {
+        rc = rc ? rc : cg_buf_puts(b, ",\"values\":");
+        rc = rc ? rc : put_strs(b, a->values, a->nvalues);
+    }
+    rc = rc ? rc : cg_buf_puts(b, ",\"events\":[");
+    for (size_t i = 0; rc == CG_OK && i < a->nevents; i++) {
+        rc = i ? cg_buf_putc(b, ',') : CG_OK;
+        rc = rc ? rc : cg_event_to_json(a->events[i], b, NULL);
+    }
+    rc = rc ? rc : cg_buf_puts(b, "],\"joined\":");
+    if (rc == CG_OK)
+        rc = a->joined ? cg_event_to_json(a->joined, b, NULL) : cg_buf_puts(b, "null");
+    return rc ? rc : cg_buf_putc(b, '}');
+}

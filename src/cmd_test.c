@@ -1,0 +1,279 @@
+/*
+ * cmd_test.c - `cefguard check` (validate rule files and rulebases) and
+ * `cefguard test` (run the test cases that rule files carry).
+ *
+ * A test case feeds its input lines through the same pipeline as `replay`, with
+ * every loaded rule, then compares: the number of alerts must equal the number
+ * of expected entries, and in order each expected path must have the expected
+ * value in the alert's JSON (see alert.h). A path walks objects by key, taking
+ * the longest key that matches ("key.fields.target" finds the key "fields.target"
+ * of "key"), and arrays by index ("events.0.name").
+ */
+#include "cefguard/alert.h"
+#include "cefguard/cli.h"
+#include "cefguard/log.h"
+
+#include "cli_common.h"
+
+#include <libfastjson/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static void check_usage(FILE *f)
+{
+    fprintf(f, "usage: cefguard check [-r RULES]... [rulebase options]\n"
+               "Validates rule files and rulebases; every error as file:line:column: message.\n\n"
+               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
+               "shipped rules)\n" CLI_DECODE_HELP);
+}
+
+static void test_usage(FILE *f)
+{
+    fprintf(f, "usage: cefguard test [-r RULES]... [-v] [rulebase options]\n"
+               "Runs the test cases of the rule files; PASS/FAIL per case.\n\n"
+               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
+               "shipped rules)\n"
+               "  -v, --verbose               print the alerts of failing cases\n" CLI_DECODE_HELP);
+}
+
+/* Shared option loop; returns -1 to go on, else the exit status. */
+static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
+                      void (*usage)(FILE *), bool *verbose)
+{
+    static const struct option longopts[] = {
+        CLI_DECODE_OPTIONS,
+        {"rules", required_argument, NULL, OPT_RULES},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, h;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "R:r:qhv", longopts, NULL)) != -1) {
+        if ((h = cli_opt(o, c, optarg, cmd)) == 1)
+            continue;
+        if (c == 'v' && verbose) {
+            *verbose = true;
+            continue;
+        }
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (h == 0)
+            usage(stderr);
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cefguard %s: unexpected argument '%s'\n", cmd, argv[optind]);
+        return 2;
+    }
+    return -1;
+}
+
+int cg_cmd_check(int argc, char **argv)
+{
+    struct cli_opts o;
+    cli_opts_init(&o);
+    struct cg_ruleset rs;
+    cg_ruleset_init(&rs);
+    int status = parse_opts(argc, argv, &o, "check", check_usage, NULL);
+    if (status < 0) {
+        int rc = cli_load_rules(&o, &rs);
+        struct cg_normalizer *nz = cli_load_rulebases(&o);
+        if (rc == CG_OK && nz) {
+            printf("ok: %zu rules, %zu tests in %zu files; %zu rulebases\n", rs.n, rs.ntests,
+                   rs.nfiles, cg_normalizer_nrulebases(nz));
+            status = 0;
+        } else {
+            status = 1;
+        }
+        cg_normalizer_free(nz);
+    }
+    cg_ruleset_fini(&rs);
+    cli_opts_fini(&o);
+    return status;
+}
+
+/* ---- test -------------------------------------------------------------------------------- */
+
+struct test_run {
+    struct cg_buf *alerts; /* one JSON object per line */
+    size_t nalerts;
+    int err;
+};
+
+static void collect_alert(void *ctx, const struct cg_alert *a)
+{
+    struct test_run *tr = ctx;
+    if (cg_alert_to_json(a, tr->alerts) != CG_OK || cg_buf_putc(tr->alerts, '\n') != CG_OK)
+        tr->err = CG_ENOMEM;
+    tr->nalerts++;
+}
+
+/* Walks path from v. True when the path exists; *out is its value (NULL for a JSON
+ * null, as libfastjson represents it). Keys are tried longest first, so keys that
+ * contain dots ("fields.target") are found. */
+static bool json_walk(struct fjson_object *v, const char *path, struct fjson_object **out)
+{
+    if (!*path) {
+        *out = v;
+        return true;
+    }
+    if (!v)
+        return false;
+    if (fjson_object_get_type(v) == fjson_type_array) {
+        char *end;
+        long i = strtol(path, &end, 10);
+        if (end == path || (*end && *end != '.') || i < 0 ||
+            i >= (long)fjson_object_array_length(v))
+            return false;
+        return json_walk(fjson_object_array_get_idx(v, (int)i), *end ? end + 1 : end, out);
+    }
+    if (fjson_object_get_type(v) != fjson_type_object)
+        return false;
+    size_t n = strlen(path);
+    char *key = strdup(path);
+    bool found = false;
+    for (size_t len = n; key && len > 0 && !found; len--) {
+        if (len < n && path[len] != '.')
+            continue;
+        key[len] = '\0';
+        struct fjson_object *child;
+        if (fjson_object_object_get_ex(v, key, &child))
+            found = json_walk(child, len == n ? "" : path + len + 1, out);
+    }
+    free(key);
+    return found;
+}
+
+/* The value at path as text: strings as they are, null as "null", others as JSON. */
+static bool json_path_text(struct fjson_object *root, const char *path, const char **out)
+{
+    struct fjson_object *v;
+    if (!json_walk(root, path, &v))
+        return false;
+    if (!v)
+        *out = "null";
+    else if (fjson_object_get_type(v) == fjson_type_string)
+        *out = fjson_object_get_string(v);
+    else
+        *out = fjson_object_to_json_string_ext(v, FJSON_TO_STRING_PLAIN);
+    return true;
+}
+
+static bool check_alert(const struct cg_rule_test *t, size_t idx, const char *json,
+                        const struct cg_expect *ex)
+{
+    struct fjson_object *root = fjson_tokener_parse(json);
+    bool ok = root != NULL;
+    for (size_t k = 0; root && k < ex->n; k++) {
+        const char *got;
+        if (!json_path_text(root, ex->kv[k].path, &got)) {
+            printf("  %s:%u:%u: alert %zu has no '%s' (expected \"%s\")\n", t->file, ex->kv[k].line,
+                   ex->kv[k].col, idx + 1, ex->kv[k].path, ex->kv[k].value);
+            ok = false;
+        } else if (strcmp(got, ex->kv[k].value) != 0) {
+            printf("  %s:%u:%u: alert %zu: %s is \"%s\", expected \"%s\"\n", t->file,
+                   ex->kv[k].line, ex->kv[k].col, idx + 1, ex->kv[k].path, got, ex->kv[k].value);
+            ok = false;
+        }
+    }
+    fjson_object_put(root);
+    return ok;
+}
+
+static bool compare(const struct cg_rule_test *t, struct cg_buf *alerts, size_t nalerts)
+{
+    bool ok = true;
+    if (nalerts != t->nexpect) {
+        printf("  %s:%u: %zu alerts, expected %zu\n", t->file, t->line, nalerts, t->nexpect);
+        ok = false;
+    }
+    char *line = alerts->p;
+    for (size_t i = 0; i < nalerts && i < t->nexpect; i++) {
+        char *nl = memchr(line, '\n', alerts->n - (size_t)(line - alerts->p));
+        *nl = '\0';
+        ok &= check_alert(t, i, line, &t->expect[i]);
+        *nl = '\n';
+        line = nl + 1;
+    }
+    return ok;
+}
+
+static int run_case(const struct cg_rule_test *t, const struct cg_ruleset *rs,
+                    struct cg_normalizer *nz, const struct cli_opts *o, struct cg_buf *alerts,
+                    size_t *nalerts)
+{
+    struct test_run tr = {alerts, 0, CG_OK};
+    struct cg_pipeline_opts po;
+    cli_pipeline_opts(o, nz, &po);
+    po.syslog.timezone = t->timezone ? t->timezone : "UTC";
+    po.syslog.year = t->year ? t->year : 2025;
+    po.rules = rs;
+    po.on_alert = collect_alert;
+    po.ctx = &tr;
+    po.log_rejects = false;
+    struct cg_pipeline pl;
+    if (cg_pipeline_init(&pl, &po) != CG_OK) {
+        printf("  %s:%u: bad timezone '%s'\n", t->file, t->line, po.syslog.timezone);
+        return CG_EINVAL;
+    }
+    int rc = CG_OK;
+    const char *p = t->input, *end = t->input + t->input_len;
+    uint64_t lineno = 0;
+    while (rc == CG_OK && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        if (n && p[n - 1] == '\r')
+            n--;
+        rc = cg_pipeline_line(&pl, cg_str_make(p, n), false, 0, t->name, ++lineno);
+        p = nl ? nl + 1 : end;
+    }
+    if (rc == CG_OK)
+        rc = cg_pipeline_finish(&pl);
+    cg_pipeline_fini(&pl);
+    *nalerts = tr.nalerts;
+    return rc == CG_OK ? tr.err : rc;
+}
+
+int cg_cmd_test(int argc, char **argv)
+{
+    struct cli_opts o;
+    cli_opts_init(&o);
+    struct cg_ruleset rs;
+    cg_ruleset_init(&rs);
+    bool verbose = false;
+    struct cg_normalizer *nz = NULL;
+    int status = parse_opts(argc, argv, &o, "test", test_usage, &verbose);
+    if (status >= 0)
+        goto out;
+    status = 2;
+    if (cli_load_rules(&o, &rs) != CG_OK || !(nz = cli_load_rulebases(&o)))
+        goto out;
+    size_t pass = 0, fail = 0;
+    struct cg_buf alerts;
+    cg_buf_init(&alerts);
+    for (size_t i = 0; i < rs.ntests; i++) {
+        const struct cg_rule_test *t = rs.tests[i];
+        size_t nalerts = 0;
+        cg_buf_clear(&alerts);
+        bool ok = run_case(t, &rs, nz, &o, &alerts, &nalerts) == CG_OK;
+        if (ok)
+            ok = compare(t, &alerts, nalerts);
+        printf("%s %s:%u: %s\n", ok ? "PASS" : "FAIL", t->file, t->line, t->name);
+        if (!ok && verbose)
+            printf("%s", cg_buf_cstr(&alerts));
+        ok ? pass++ : fail++;
+    }
+    cg_buf_fini(&alerts);
+    printf("%zu passed, %zu failed\n", pass, fail);
+    status = fail || !rs.ntests ? 1 : 0;
+    if (!rs.ntests)
+        fprintf(stderr, "cefguard test: the rule files carry no test cases\n");
+out:
+    cg_normalizer_free(nz);
+    cg_ruleset_fini(&rs);
+    cli_opts_fini(&o);
+    return status;
+}

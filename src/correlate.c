@@ -1,0 +1,588 @@
+/*
+ * correlate.c - per-key state of each correlation kind (see rules.h, engine.h).
+ *
+ * Windows are closed intervals: an event exactly `window` after another is
+ * inside it, a cancel exactly `for` after the event still cancels it, and a
+ * deadline fires once the engine clock (minus lateness) has passed it.
+ */
+#include "engine_int.h"
+
+#include <stdlib.h>
+
+/* ---- key states ---------------------------------------------------------------------------- */
+
+static void items_clear(struct item_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        cg_event_free(l->v[i].ev);
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+static void kstate_free_data(struct kstate *ks)
+{
+    free(ks->key);
+    free(ks->vals);
+    free(ks->times);
+    for (size_t i = 0; i < ks->ndv; i++)
+        free(ks->dv[i].s);
+    free(ks->dv);
+    items_clear(&ks->first);
+    items_clear(&ks->pending);
+    items_clear(&ks->other);
+    cg_event_free(ks->supp_last);
+    cg_event_free(ks->last_ev);
+}
+
+void cg_kstate_release(struct kstate *ks)
+{
+    if (--ks->refs == 0) {
+        kstate_free_data(ks);
+        free(ks);
+    }
+}
+
+static void lru_unlink(struct rstate *r, struct kstate *ks)
+{
+    if (ks->prev)
+        ks->prev->next = ks->next;
+    else
+        r->lru_head = ks->next;
+    if (ks->next)
+        ks->next->prev = ks->prev;
+    else
+        r->lru_tail = ks->prev;
+    ks->prev = ks->next = NULL;
+}
+
+static void lru_append(struct rstate *r, struct kstate *ks)
+{
+    ks->prev = r->lru_tail;
+    ks->next = NULL;
+    if (r->lru_tail)
+        r->lru_tail->next = ks;
+    else
+        r->lru_head = ks;
+    r->lru_tail = ks;
+}
+
+/* Takes a key out of the table; pending timers see it dead and let go. */
+static void kstate_drop(struct rstate *r, struct kstate *ks)
+{
+    lru_unlink(r, ks);
+    cg_hmap_del(&r->keys, ks->key, ks->keylen);
+    r->nkeys--;
+    ks->dead = true;
+    cg_kstate_release(ks);
+}
+
+void cg_rstate_fini(struct rstate *r)
+{
+    while (r->lru_head)
+        kstate_drop(r, r->lru_head);
+    cg_hmap_fini(&r->keys);
+}
+
+/* Splits an encoded key ("<len>:bytes" or "-" per value) into views. */
+static void key_decode(const char *k, size_t n, struct cg_str *vals, size_t nvals)
+{
+    size_t i = 0;
+    for (size_t v = 0; v < nvals; v++) {
+        if (i < n && k[i] == '-') {
+            vals[v] = CG_STR_NULL;
+            i++;
+            continue;
+        }
+        size_t len = 0;
+        while (i < n && k[i] >= '0' && k[i] <= '9')
+            len = len * 10 + (size_t)(k[i++] - '0');
+        i++; /* ':' */
+        vals[v] = cg_str_make(k + i, len);
+        i += len;
+    }
+}
+
+/* How long a key with nothing pending is worth keeping after its last activity. */
+static int64_t retention(const struct cg_rule *r)
+{
+    return r->window_us > r->suppress_us ? r->window_us : r->suppress_us;
+}
+
+static bool kstate_idle(const struct kstate *ks)
+{
+    return ks->pending.n == 0 && !ks->supp_timer && ks->rs->rule->corr != CG_CORR_SILENCE;
+}
+
+/* Expires at most two idle keys from the old end of the LRU list: amortised O(1). */
+static void expire_some(struct cg_engine *e, struct rstate *r)
+{
+    int64_t due = e->clock - e->o.lateness_us;
+    for (int i = 0; i < 2 && r->lru_head; i++) {
+        struct kstate *ks = r->lru_head;
+        if (!kstate_idle(ks) || ks->touched + retention(r->rule) >= due ||
+            ks->supp_until >= due)
+            return;
+        kstate_drop(r, ks);
+    }
+}
+
+struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key,
+                             size_t keylen, int64_t t, bool create)
+{
+    expire_some(e, r);
+    struct kstate *ks = cg_hmap_get(&r->keys, key, keylen);
+    if (ks) {
+        lru_unlink(r, ks);
+        lru_append(r, ks);
+        if (t > ks->touched)
+            ks->touched = t;
+        return ks;
+    }
+    if (!create)
+        return NULL;
+    if (r->nkeys >= r->rule->max_keys) {
+        kstate_drop(r, r->lru_head);
+        e->st.evictions++;
+    }
+    ks = calloc(1, sizeof(*ks));
+    size_t nv = r->rule->key.n;
+    if (!ks || !(ks->key = malloc(keylen ? keylen : 1)) ||
+        !(ks->vals = calloc(nv ? nv : 1, sizeof(*ks->vals)))) {
+        if (ks)
+            free(ks->key);
+        free(ks);
+        return NULL;
+    }
+    memcpy(ks->key, key, keylen);
+    ks->keylen = keylen;
+    key_decode(ks->key, keylen, ks->vals, nv);
+    ks->rs = r;
+    ks->refs = 1;
+    ks->touched = t;
+    if (cg_hmap_put(&r->keys, ks->key, keylen, ks) != CG_OK) {
+        kstate_free_data(ks);
+        free(ks);
+        return NULL;
+    }
+    lru_append(r, ks);
+    r->nkeys++;
+    return ks;
+}
+
+/* ---- held events ------------------------------------------------------------------------- */
+
+static int items_push(struct item_list *l, struct item it)
+{
+    if (l->n == CG_MAX_PENDING_PER_KEY) { /* bounded: the oldest goes */
+        cg_event_free(l->v[0].ev);
+        memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
+        l->n--;
+    }
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        struct item *v = realloc(l->v, cap * sizeof(*v));
+        if (!v)
+            return CG_ENOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    l->v[l->n++] = it;
+    return CG_OK;
+}
+
+/* Removes item i without freeing its event (ownership goes to the caller). */
+static struct item items_take(struct item_list *l, size_t i)
+{
+    struct item it = l->v[i];
+    memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
+    l->n--;
+    return it;
+}
+
+static void items_prune_before(struct item_list *l, int64_t t)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if (l->v[i].t < t)
+            cg_event_free(l->v[i].ev);
+        else
+            l->v[w++] = l->v[i];
+    }
+    l->n = w;
+}
+
+static int64_t abs64(int64_t x)
+{
+    return x < 0 ? -x : x;
+}
+
+/* ---- alerts ------------------------------------------------------------------------------ */
+
+static void alert_init(struct cg_alert *a, const struct cg_rule *r, enum cg_alert_kind kind,
+                       int64_t t, struct kstate *ks)
+{
+    memset(a, 0, sizeof(*a));
+    a->rule = r;
+    a->kind = kind;
+    a->time_us = t;
+    if (ks) {
+        a->key = ks->vals;
+        a->nkey = r->key.n;
+    }
+    a->key_paths = r->key.paths;
+}
+
+static int emit_events(struct cg_engine *e, struct kstate *ks, struct cg_alert *a,
+                       struct cg_event **evs, size_t n, uint64_t count)
+{
+    a->events = evs;
+    a->nevents = n;
+    a->count = count;
+    if (n && evs[n - 1])
+        a->off_min = evs[n - 1]->time.off_min;
+    return cg_engine_emit(e, ks, a);
+}
+
+/* ---- correlation kinds ------------------------------------------------------------------- */
+
+static int on_none(struct cg_engine *e, struct rstate *r, struct cg_event *ev, int64_t t)
+{
+    struct kstate *ks = NULL;
+    struct cg_str tmpvals[16];
+    struct cg_alert a;
+    if (r->rule->suppress_us) {
+        ks = cg_kstate_get(e, r, e->scratch.p, e->scratch.n, t, true);
+        if (!ks)
+            return CG_ENOMEM;
+        alert_init(&a, r->rule, CG_ALERT_FIRE, t, ks);
+    } else {
+        /* Stateless: the key lives in scratch only for the call. */
+        alert_init(&a, r->rule, CG_ALERT_FIRE, t, NULL);
+        size_t nv = r->rule->key.n < 16 ? r->rule->key.n : 16;
+        key_decode(e->scratch.p, e->scratch.n, tmpvals, nv);
+        a.key = tmpvals;
+        a.nkey = nv;
+    }
+    return emit_events(e, ks, &a, &ev, 1, 1);
+}
+
+static int dval_see(struct kstate *ks, struct cg_str v, int64_t t, unsigned cap)
+{
+    for (size_t i = 0; i < ks->ndv; i++) {
+        if (ks->dv[i].n == v.n && memcmp(ks->dv[i].s, v.p, v.n) == 0) {
+            if (t > ks->dv[i].t)
+                ks->dv[i].t = t;
+            return CG_OK;
+        }
+    }
+    if (!ks->dv && !(ks->dv = calloc(cap, sizeof(*ks->dv))))
+        return CG_ENOMEM;
+    if (ks->ndv == cap)
+        return CG_OK; /* cannot happen: the alert fires at cap */
+    char *s = malloc(v.n ? v.n : 1);
+    if (!s)
+        return CG_ENOMEM;
+    memcpy(s, v.p, v.n);
+    ks->dv[ks->ndv++] = (struct dval){s, v.n, t};
+    return CG_OK;
+}
+
+static void dval_prune(struct kstate *ks, int64_t from)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < ks->ndv; i++) {
+        if (ks->dv[i].t < from)
+            free(ks->dv[i].s);
+        else
+            ks->dv[w++] = ks->dv[i];
+    }
+    ks->ndv = w;
+}
+
+static int times_insert(struct kstate *ks, int64_t t, unsigned cap)
+{
+    if (!ks->times && !(ks->times = malloc(cap * sizeof(*ks->times))))
+        return CG_ENOMEM;
+    size_t i = ks->ntimes;
+    if (i == cap) /* full but not fired (late event): drop the oldest */
+        memmove(ks->times, ks->times + 1, --i * sizeof(*ks->times));
+    while (i > 0 && ks->times[i - 1] > t) {
+        ks->times[i] = ks->times[i - 1];
+        i--;
+    }
+    ks->times[i] = t;
+    ks->ntimes = ks->ntimes < cap ? ks->ntimes + 1 : cap;
+    return CG_OK;
+}
+
+static void times_prune(struct kstate *ks, int64_t from)
+{
+    size_t k = 0;
+    while (k < ks->ntimes && ks->times[k] < from)
+        k++;
+    memmove(ks->times, ks->times + k, (ks->ntimes - k) * sizeof(*ks->times));
+    ks->ntimes -= k;
+}
+
+static int threshold_fire(struct cg_engine *e, struct kstate *ks, int64_t t, uint64_t count)
+{
+    const struct cg_rule *r = ks->rs->rule;
+    struct cg_alert a;
+    alert_init(&a, r, CG_ALERT_FIRE, t, ks);
+    struct cg_str *vals = NULL;
+    if (r->distinct && ks->ndv) {
+        if (!(vals = calloc(ks->ndv, sizeof(*vals))))
+            return CG_ENOMEM;
+        for (size_t i = 0; i < ks->ndv; i++)
+            vals[i] = cg_str_make(ks->dv[i].s, ks->dv[i].n);
+        a.values = vals;
+        a.nvalues = ks->ndv;
+    }
+    struct cg_event *evs[16];
+    size_t n = ks->first.n < 16 ? ks->first.n : 16;
+    for (size_t i = 0; i < n; i++)
+        evs[i] = ks->first.v[i].ev;
+    int rc = emit_events(e, ks, &a, evs, n, count);
+    free(vals);
+    /* A fired threshold starts over. */
+    for (size_t i = 0; i < ks->ndv; i++)
+        free(ks->dv[i].s);
+    ks->ndv = 0;
+    ks->ntimes = 0;
+    items_prune_before(&ks->first, INT64_MAX);
+    return rc;
+}
+
+static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+{
+    const struct cg_rule *r = ks->rs->rule;
+    int64_t from = t - r->window_us;
+    int rc;
+    if (r->distinct) {
+        struct cg_str v;
+        struct cg_path_scratch sc;
+        if (!cg_path_get(r->distinct, ev, &v, &sc))
+            return CG_OK; /* nothing to count distinctly */
+        dval_prune(ks, from);
+        rc = dval_see(ks, v, t, r->count);
+    } else {
+        times_prune(ks, from);
+        rc = times_insert(ks, t, r->count);
+    }
+    if (rc != CG_OK)
+        return rc;
+    items_prune_before(&ks->first, from);
+    if (ks->first.n < e->o.max_events) {
+        struct cg_event *c = cg_event_clone(ev);
+        if (!c || items_push(&ks->first, (struct item){c, t, 0, 0}) != CG_OK) {
+            cg_event_free(c);
+            return CG_ENOMEM;
+        }
+    }
+    size_t have = r->distinct ? ks->ndv : ks->ntimes;
+    return have >= r->count ? threshold_fire(e, ks, t, have) : CG_OK;
+}
+
+static int join_emit(struct cg_engine *e, struct kstate *ks, struct cg_event *primary,
+                     int64_t t, struct cg_event *joined)
+{
+    struct cg_alert a;
+    alert_init(&a, ks->rs->rule, CG_ALERT_FIRE, t, ks);
+    a.joined = joined;
+    return emit_events(e, ks, &a, &primary, 1, joined ? 2 : 1);
+}
+
+static int hold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+{
+    struct cg_event *c = cg_event_clone(ev);
+    uint64_t seq = cg_engine_next_seq(e);
+    int64_t deadline = t + ks->rs->rule->window_us;
+    if (!c || items_push(&ks->pending, (struct item){c, t, deadline, seq}) != CG_OK) {
+        cg_event_free(c);
+        return CG_ENOMEM;
+    }
+    return cg_engine_timer_add(e, deadline, seq, T_PENDING, ks);
+}
+
+static int on_join_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+{
+    int64_t w = ks->rs->rule->window_us;
+    items_prune_before(&ks->other, e->clock - e->o.lateness_us - w);
+    size_t best = ks->other.n;
+    for (size_t i = 0; i < ks->other.n; i++) {
+        int64_t d = abs64(ks->other.v[i].t - t);
+        if (d <= w && (best == ks->other.n || d < abs64(ks->other.v[best].t - t)))
+            best = i;
+    }
+    if (best < ks->other.n)
+        return join_emit(e, ks, ev, t, ks->other.v[best].ev);
+    return hold(e, ks, ev, t);
+}
+
+static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+{
+    int64_t w = ks->rs->rule->window_us;
+    struct cg_event *c = cg_event_clone(ev);
+    if (!c)
+        return CG_ENOMEM;
+    int rc = CG_OK;
+    for (size_t i = 0; rc == CG_OK && i < ks->pending.n;) {
+        if (abs64(ks->pending.v[i].t - t) > w) {
+            i++;
+            continue;
+        }
+        struct item it = items_take(&ks->pending, i);
+        rc = join_emit(e, ks, it.ev, it.t, c);
+        cg_event_free(it.ev);
+    }
+    if (rc == CG_OK)
+        rc = items_push(&ks->other, (struct item){c, t, 0, 0});
+    else
+        cg_event_free(c);
+    return rc;
+}
+
+static int on_holddown_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev,
+                            int64_t t)
+{
+    int64_t w = ks->rs->rule->window_us;
+    for (size_t i = 0; i < ks->other.n; i++)
+        if (ks->other.v[i].t >= t && ks->other.v[i].t <= t + w)
+            return CG_OK; /* the cancel already arrived (out of order) */
+    return hold(e, ks, ev, t);
+}
+
+static int on_holddown_cancel(struct cg_engine *e, struct kstate *ks, int64_t t)
+{
+    int64_t w = ks->rs->rule->window_us;
+    for (size_t i = 0; i < ks->pending.n;) {
+        if (t >= ks->pending.v[i].t && t <= ks->pending.v[i].t + w) {
+            struct item it = items_take(&ks->pending, i);
+            cg_event_free(it.ev);
+        } else {
+            i++;
+        }
+    }
+    /* Remember the cancel for pending events that arrive late. */
+    items_prune_before(&ks->other, e->clock - e->o.lateness_us - w);
+    return items_push(&ks->other, (struct item){NULL, t, 0, 0});
+}
+
+static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+{
+    const struct cg_rule *r = ks->rs->rule;
+    int rc = CG_OK;
+    if (ks->silent) {
+        ks->silent = false;
+        struct cg_alert a;
+        alert_init(&a, r, CG_ALERT_CLEARED, t, ks);
+        rc = emit_events(e, ks, &a, &ev, 1, 1);
+        if (rc != CG_OK)
+            return rc;
+    }
+    if (ks->last_ev && t < ks->last_seen)
+        return CG_OK;
+    struct cg_event *c = cg_event_clone(ev);
+    if (!c)
+        return CG_ENOMEM;
+    cg_event_free(ks->last_ev);
+    ks->last_ev = c;
+    ks->last_seen = t;
+    bool armed = ks->silence_deadline != 0;
+    ks->silence_deadline = t + r->window_us;
+    /* One timer per key: when it fires early it re-arms to the current deadline. */
+    if (!armed)
+        rc = cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE, ks);
+    return rc;
+}
+
+int cg_corr_event(struct cg_engine *e, struct rstate *r, enum role role, struct cg_event *ev,
+                  int64_t t)
+{
+    const struct cg_rule *rule = r->rule;
+    const struct cg_keyspec *kspec = role == ROLE_MAIN ? &rule->key : &rule->other_key;
+    if (!cg_engine_key(e, kspec, ev))
+        return CG_ENOMEM;
+    if (rule->corr == CG_CORR_NONE)
+        return on_none(e, r, ev, t);
+    /* Cancels and related events only matter for keys that exist or may come. */
+    struct kstate *ks = cg_kstate_get(e, r, e->scratch.p, e->scratch.n, t, true);
+    if (!ks)
+        return CG_ENOMEM;
+    switch (rule->corr) {
+    case CG_CORR_THRESHOLD: return on_threshold(e, ks, ev, t);
+    case CG_CORR_JOIN:
+        return role == ROLE_MAIN ? on_join_main(e, ks, ev, t) : on_join_other(e, ks, ev, t);
+    case CG_CORR_HOLDDOWN:
+        return role == ROLE_MAIN ? on_holddown_main(e, ks, ev, t) : on_holddown_cancel(e, ks, t);
+    case CG_CORR_SILENCE: return on_silence(e, ks, ev, t);
+    case CG_CORR_NONE: break;
+    }
+    return CG_OK;
+}
+
+/* ---- deadlines --------------------------------------------------------------------------- */
+
+static int timer_pending(struct cg_engine *e, struct timer *tm)
+{
+    struct kstate *ks = tm->ks;
+    const struct cg_rule *r = ks->rs->rule;
+    for (size_t i = 0; i < ks->pending.n; i++) {
+        if (ks->pending.v[i].seq != tm->seq)
+            continue;
+        struct item it = items_take(&ks->pending, i);
+        int rc = CG_OK;
+        if (r->corr == CG_CORR_JOIN && r->join_required) {
+            e->st.join_dropped++;
+        } else if (r->corr == CG_CORR_JOIN) {
+            rc = join_emit(e, ks, it.ev, it.t, NULL);
+        } else {
+            struct cg_alert a;
+            alert_init(&a, r, CG_ALERT_FIRE, tm->deadline, ks);
+            rc = emit_events(e, ks, &a, &it.ev, 1, 1);
+        }
+        cg_event_free(it.ev);
+        return rc;
+    }
+    return CG_OK; /* resolved earlier (joined or cancelled) */
+}
+
+static int timer_silence(struct cg_engine *e, struct timer *tm)
+{
+    struct kstate *ks = tm->ks;
+    if (ks->silence_deadline > tm->deadline) /* heard from since: wait for the new deadline */
+        return cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE,
+                                   ks);
+    ks->silence_deadline = 0;
+    ks->silent = true;
+    struct cg_alert a;
+    alert_init(&a, ks->rs->rule, CG_ALERT_SILENCE, tm->deadline, ks);
+    return emit_events(e, ks, &a, &ks->last_ev, ks->last_ev ? 1 : 0, 0);
+}
+
+static int timer_suppress(struct cg_engine *e, struct timer *tm)
+{
+    struct kstate *ks = tm->ks;
+    ks->supp_timer = false;
+    if (!ks->supp_count)
+        return CG_OK;
+    struct cg_alert a;
+    alert_init(&a, ks->rs->rule, CG_ALERT_SUPPRESSED, tm->deadline, ks);
+    a.suppressed = ks->supp_count;
+    ks->supp_count = 0;
+    struct cg_event *last = ks->supp_last;
+    ks->supp_last = NULL;
+    int rc = emit_events(e, ks, &a, &last, last ? 1 : 0, a.suppressed);
+    cg_event_free(last);
+    return rc;
+}
+
+int cg_corr_timer(struct cg_engine *e, struct timer *tm)
+{
+    switch (tm->kind) {
+    case T_PENDING: return timer_pending(e, tm);
+    case T_SILENCE: return timer_silence(e, tm);
+    case T_SUPPRESS: return timer_suppress(e, tm);
+    }
+    return CG_OK;
+}

@@ -1,0 +1,561 @@
+/*
+ * engine.c - rule index, event-time clock, deadline heap, dispatch, chaining
+ * (see engine.h). Per-key correlation state lives in correlate.c.
+ */
+#include "engine_int.h"
+
+#include "cefguard/template.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+const char *cg_alert_kind_name(enum cg_alert_kind k)
+{
+    switch (k) {
+    case CG_ALERT_FIRE: return "alert";
+    case CG_ALERT_SILENCE: return "silence";
+    case CG_ALERT_CLEARED: return "cleared";
+    case CG_ALERT_SUPPRESSED: return "suppressed";
+    }
+    return "unknown";
+}
+
+/* ---- index ------------------------------------------------------------------------------- */
+
+static int bucket_add(struct bucket *b, const struct cg_rule *r, enum role role)
+{
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4;
+        struct entry *v = realloc(b->v, cap * sizeof(*v));
+        if (!v)
+            return CG_ENOMEM;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = (struct entry){r, role};
+    return CG_OK;
+}
+
+static int map_bucket_add(struct cg_hmap *m, struct cg_str k, const struct cg_rule *r,
+                          enum role role)
+{
+    struct bucket *b = cg_hmap_get(m, k.p, k.n);
+    if (!b) {
+        if (!(b = calloc(1, sizeof(*b))))
+            return CG_ENOMEM;
+        if (cg_hmap_put(m, k.p, k.n, b) != CG_OK) {
+            free(b);
+            return CG_ENOMEM;
+        }
+    }
+    /* A list may name the same value twice: index the entry once. */
+    if (b->n && b->v[b->n - 1].rule == r && b->v[b->n - 1].role == role)
+        return CG_OK;
+    return bucket_add(b, r, role);
+}
+
+/* Files the (rule, role) entry under the most selective header value it requires. */
+static int index_match(struct cg_engine *e, const struct cg_match *m, const struct cg_rule *r,
+                       enum role role)
+{
+    static const enum cg_path_kind kinds[] = {CG_P_EVENT_ID, CG_P_PRODUCT, CG_P_VENDOR};
+    struct cg_hmap *maps[] = {&e->by_event_id, &e->by_product, &e->by_vendor};
+    for (size_t k = 0; k < CG_ARRAY_LEN(kinds); k++) {
+        const struct cg_str *vals;
+        size_t n;
+        if (!cg_match_required_values(m, kinds[k], &vals, &n))
+            continue;
+        for (size_t i = 0; i < n; i++)
+            if (map_bucket_add(maps[k], vals[i], r, role) != CG_OK)
+                return CG_ENOMEM;
+        return CG_OK;
+    }
+    return bucket_add(&e->any, r, role);
+}
+
+static int index_build(struct cg_engine *e)
+{
+    for (size_t i = 0; i < e->rs->n; i++) {
+        const struct cg_rule *r = e->rs->rules[i];
+        if (index_match(e, r->match, r, ROLE_MAIN) != CG_OK)
+            return CG_ENOMEM;
+        if (r->other && index_match(e, r->other, r, ROLE_OTHER) != CG_OK)
+            return CG_ENOMEM;
+    }
+    return CG_OK;
+}
+
+static void free_buckets(struct cg_hmap *m)
+{
+    const struct cg_hmap_slot *s;
+    for (size_t i = 0; cg_hmap_next(m, &i, &s);) {
+        struct bucket *b = s->val;
+        free(b->v);
+        free(b);
+    }
+    cg_hmap_fini(m);
+}
+
+/* Up to four candidate lists, each in rule order. */
+static size_t lookup(const struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
+{
+    size_t n = 0;
+    struct bucket *b;
+    if (ev->event_id.p && (b = cg_hmap_get(&e->by_event_id, ev->event_id.p, ev->event_id.n)))
+        out[n++] = b;
+    if (ev->product.p && (b = cg_hmap_get(&e->by_product, ev->product.p, ev->product.n)))
+        out[n++] = b;
+    if (ev->vendor.p && (b = cg_hmap_get(&e->by_vendor, ev->vendor.p, ev->vendor.n)))
+        out[n++] = b;
+    if (e->any.n)
+        out[n++] = (struct bucket *)&e->any;
+    return n;
+}
+
+bool cg_engine_wants(const struct cg_engine *e, const struct cg_event *ev)
+{
+    struct bucket *b[4];
+    return lookup(e, ev, b) > 0;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_engine_opts *o,
+                                cg_alert_fn fn, void *ctx)
+{
+    struct cg_engine *e = calloc(1, sizeof(*e));
+    if (!e)
+        return NULL;
+    e->rs = rs;
+    if (o)
+        e->o = *o;
+    if (!e->o.max_chain)
+        e->o.max_chain = 4;
+    if (!e->o.max_events)
+        e->o.max_events = 3;
+    e->fn = fn;
+    e->fn_ctx = ctx;
+    cg_hmap_init(&e->by_event_id, 0);
+    cg_hmap_init(&e->by_product, 0);
+    cg_hmap_init(&e->by_vendor, 0);
+    cg_buf_init(&e->scratch);
+    cg_buf_init(&e->summary);
+    e->rstates = calloc(rs->n ? rs->n : 1, sizeof(*e->rstates));
+    if (!e->rstates || index_build(e) != CG_OK) {
+        cg_engine_free(e);
+        return NULL;
+    }
+    for (size_t i = 0; i < rs->n; i++) {
+        e->rstates[i].rule = rs->rules[i];
+        /* Keys come from log lines: seed the tables so chosen keys cannot collide by plan. */
+        cg_hmap_init(&e->rstates[i].keys, (uint64_t)(uintptr_t)e ^ (i * 0x9e3779b97f4a7c15ull));
+    }
+    return e;
+}
+
+void cg_engine_free(struct cg_engine *e)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < e->nheap; i++)
+        cg_kstate_release(e->heap[i].ks);
+    free(e->heap);
+    for (size_t i = 0; e->rstates && i < e->rs->n; i++)
+        cg_rstate_fini(&e->rstates[i]);
+    free(e->rstates);
+    for (size_t i = 0; i < e->nqueue; i++)
+        cg_event_free(e->queue[i].ev);
+    free(e->queue);
+    free_buckets(&e->by_event_id);
+    free_buckets(&e->by_product);
+    free_buckets(&e->by_vendor);
+    free(e->any.v);
+    cg_buf_fini(&e->scratch);
+    cg_buf_fini(&e->summary);
+    free(e);
+}
+
+const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e)
+{
+    return &e->st;
+}
+
+uint64_t cg_engine_next_seq(struct cg_engine *e)
+{
+    return ++e->seq;
+}
+
+/* ---- deadlines: a binary min-heap on (deadline, seq) ------------------------------------ */
+
+static bool timer_before(const struct timer *a, const struct timer *b)
+{
+    return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
+}
+
+int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq,
+                        enum timer_kind kind, struct kstate *ks)
+{
+    if (e->nheap == e->capheap) {
+        size_t cap = e->capheap ? e->capheap * 2 : 64;
+        struct timer *h = realloc(e->heap, cap * sizeof(*h));
+        if (!h)
+            return CG_ENOMEM;
+        e->heap = h;
+        e->capheap = cap;
+    }
+    size_t i = e->nheap++;
+    struct timer t = {deadline, seq, kind, ks};
+    ks->refs++;
+    while (i > 0 && timer_before(&t, &e->heap[(i - 1) / 2])) {
+        e->heap[i] = e->heap[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    e->heap[i] = t;
+    return CG_OK;
+}
+
+static struct timer heap_pop(struct cg_engine *e)
+{
+    struct timer top = e->heap[0];
+    struct timer last = e->heap[--e->nheap];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= e->nheap)
+            break;
+        if (c + 1 < e->nheap && timer_before(&e->heap[c + 1], &e->heap[c]))
+            c++;
+        if (!timer_before(&e->heap[c], &last))
+            break;
+        e->heap[i] = e->heap[c];
+        i = c;
+    }
+    if (e->nheap)
+        e->heap[i] = last;
+    return top;
+}
+
+static int process_queue(struct cg_engine *e);
+
+/* Fires every deadline strictly before `due` (all of them when flush). */
+static int fire_due(struct cg_engine *e, int64_t due, bool flush)
+{
+    int rc = CG_OK;
+    while (rc == CG_OK && e->nheap && (flush || e->heap[0].deadline < due)) {
+        struct timer t = heap_pop(e);
+        if (!t.ks->dead) {
+            if (t.deadline > e->clock) {
+                e->clock = t.deadline; /* flush: time moves to the deadline it resolves */
+                e->has_clock = true;
+            }
+            rc = cg_corr_timer(e, &t);
+        }
+        cg_kstate_release(t.ks);
+        if (rc == CG_OK)
+            rc = process_queue(e);
+    }
+    return rc;
+}
+
+/* ---- keys -------------------------------------------------------------------------------- */
+
+/* Key encoding is injective for any bytes: each value is "<len>:" + bytes, a missing
+ * value is "-". */
+bool cg_engine_key(struct cg_engine *e, const struct cg_keyspec *ks, struct cg_event *ev)
+{
+    cg_buf_clear(&e->scratch);
+    for (size_t i = 0; i < ks->n; i++) {
+        struct cg_str v;
+        struct cg_path_scratch sc;
+        if (!cg_path_get(&ks->paths[i], ev, &v, &sc)) {
+            if (cg_buf_putc(&e->scratch, '-') != CG_OK)
+                return false;
+            continue;
+        }
+        if (cg_buf_printf(&e->scratch, "%zu:", v.n) != CG_OK ||
+            cg_buf_put(&e->scratch, v.p, v.n) != CG_OK)
+            return false;
+    }
+    return true;
+}
+
+/* ---- dispatch ---------------------------------------------------------------------------- */
+
+static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
+{
+    if (ev->time.flags & CG_TIME_SET)
+        return ev->time.sec * 1000000 + ev->time.usec;
+    if (e->depth == 0)
+        e->st.no_time++;
+    if (arrival_us)
+        return arrival_us;
+    return e->has_clock ? e->clock : 0;
+}
+
+static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
+{
+    struct bucket *b[4];
+    size_t nb = lookup(e, ev, b), pos[4] = {0};
+    /* k-way merge of the candidate lists in (rule index, role) order. */
+    for (;;) {
+        size_t best = nb;
+        for (size_t i = 0; i < nb; i++) {
+            if (pos[i] >= b[i]->n)
+                continue;
+            const struct entry *c = &b[i]->v[pos[i]];
+            if (best == nb)
+                best = i;
+            else {
+                const struct entry *x = &b[best]->v[pos[best]];
+                if (c->rule->index < x->rule->index ||
+                    (c->rule->index == x->rule->index && c->role < x->role))
+                    best = i;
+            }
+        }
+        if (best == nb)
+            return CG_OK;
+        const struct entry *c = &b[best]->v[pos[best]++];
+        e->st.candidates++;
+        const struct cg_match *m = c->role == ROLE_MAIN ? c->rule->match : c->rule->other;
+        if (!cg_match_eval(m, ev))
+            continue;
+        e->st.matches++;
+        int rc = cg_corr_event(e, &e->rstates[c->rule->index], c->role, ev, t);
+        if (rc != CG_OK)
+            return rc;
+    }
+}
+
+static int process_one(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
+{
+    int64_t t = event_time(e, ev, arrival_us);
+    if (!e->has_clock || t > e->clock) {
+        e->clock = t;
+        e->has_clock = true;
+    } else if (t < e->clock - e->o.lateness_us && e->depth == 0) {
+        e->st.late++;
+    }
+    int rc = fire_due(e, e->clock - e->o.lateness_us, false);
+    return rc == CG_OK ? dispatch(e, ev, t) : rc;
+}
+
+static int process_queue(struct cg_engine *e)
+{
+    int rc = CG_OK;
+    /* FIFO; events queued while processing go to the back. */
+    size_t head = 0;
+    while (rc == CG_OK && head < e->nqueue) {
+        struct queued q = e->queue[head++];
+        unsigned saved = e->depth;
+        e->depth = q.depth;
+        e->st.internal_events++;
+        int64_t t = q.ev->time.sec * 1000000 + q.ev->time.usec;
+        rc = dispatch(e, q.ev, t);
+        e->depth = saved;
+        cg_event_free(q.ev);
+    }
+    for (size_t i = head; i < e->nqueue; i++)
+        cg_event_free(e->queue[i].ev);
+    e->nqueue = 0;
+    return rc;
+}
+
+int cg_engine_process(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
+{
+    e->st.events++;
+    e->depth = 0;
+    int rc = process_one(e, ev, arrival_us);
+    return rc == CG_OK ? process_queue(e) : rc;
+}
+
+int cg_engine_advance(struct cg_engine *e, int64_t now_us)
+{
+    if (!e->has_clock || now_us > e->clock) {
+        e->clock = now_us;
+        e->has_clock = true;
+    }
+    return fire_due(e, e->clock - e->o.lateness_us, false);
+}
+
+int cg_engine_flush(struct cg_engine *e)
+{
+    return fire_due(e, 0, true);
+}
+
+/* ---- alerts: suppression, summary, chaining ---------------------------------------------- */
+
+static int hold_back(struct cg_engine *e, struct kstate *ks, struct cg_alert *a)
+{
+    ks->supp_count++;
+    e->st.suppressed++;
+    if (a->nevents) {
+        struct cg_event *c = cg_event_clone(a->events[a->nevents - 1]);
+        if (!c)
+            return CG_ENOMEM;
+        cg_event_free(ks->supp_last);
+        ks->supp_last = c;
+    }
+    if (ks->supp_timer)
+        return CG_OK;
+    ks->supp_timer = true;
+    return cg_engine_timer_add(e, ks->supp_until, cg_engine_next_seq(e), T_SUPPRESS, ks);
+}
+
+static void join_values(struct cg_buf *b, const struct cg_str *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            cg_buf_put(b, ", ", 2);
+        if (v[i].p)
+            cg_buf_put(b, v[i].p, v[i].n);
+        else
+            cg_buf_putc(b, '-');
+    }
+}
+
+static int render_summary(struct cg_engine *e, struct cg_alert *a)
+{
+    struct cg_buf keys, vals;
+    cg_buf_init(&keys);
+    cg_buf_init(&vals);
+    join_values(&keys, a->key, a->nkey);
+    join_values(&vals, a->values, a->nvalues);
+    struct cg_template_ctx ctx = {
+        .rule = a->rule->id,
+        .count = a->count,
+        .suppressed = a->suppressed,
+        .key = cg_str_make(keys.p ? keys.p : "", keys.n),
+        .values = cg_str_make(vals.p ? vals.p : "", vals.n),
+        .event = a->nevents ? a->events[a->nevents - 1] : NULL,
+        .joined = a->joined,
+    };
+    cg_buf_clear(&e->summary);
+    int rc = cg_template_render(a->rule->summary, &ctx, &e->summary);
+    a->summary = cg_str_make(e->summary.p ? e->summary.p : "", e->summary.n);
+    cg_buf_fini(&keys);
+    cg_buf_fini(&vals);
+    return rc;
+}
+
+static int put_field(struct cg_event *ev, const char *k, struct cg_str v)
+{
+    char *kc = cg_arena_dup(&ev->arena, k, strlen(k));
+    char *vc = cg_arena_dup(&ev->arena, v.p ? v.p : "", v.n);
+    if (!kc || !vc)
+        return CG_ENOMEM;
+    return cg_fields_add(&ev->fields, cg_str_make(kc, strlen(k)), cg_str_make(vc, v.n));
+}
+
+static int put_field_u64(struct cg_event *ev, const char *k, uint64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    return put_field(ev, k, cg_str_make(num, (size_t)n));
+}
+
+static struct cg_str arena_str(struct cg_event *ev, const char *z)
+{
+    size_t n = strlen(z);
+    char *c = cg_arena_dup(&ev->arena, z, n);
+    return c ? cg_str_make(c, n) : CG_STR_NULL;
+}
+
+/* The alert as an event, so rules can match cefguard's own alerts. */
+static struct cg_event *internal_event(const struct cg_alert *a)
+{
+    struct cg_event *ev = malloc(sizeof(*ev));
+    if (!ev)
+        return NULL;
+    cg_event_init(ev, 0);
+    const struct cg_rule *r = a->rule;
+    ev->format = CG_FMT_INTERNAL;
+    ev->fields_done = true;
+    ev->time.sec = a->time_us >= 0 ? a->time_us / 1000000 : -((-a->time_us + 999999) / 1000000);
+    ev->time.usec = (int32_t)(a->time_us - ev->time.sec * 1000000);
+    ev->time.off_min = a->off_min;
+    ev->time.flags = CG_TIME_SET;
+    ev->vendor = ev->product = arena_str(ev, "cefguard");
+    ev->event_id = arena_str(ev, cg_alert_kind_name(a->kind));
+    ev->name = arena_str(ev, r->id);
+    ev->severity = arena_str(ev, r->severity);
+    int rc = put_field(ev, "rule", cg_str_make(r->id, strlen(r->id)));
+    rc |= put_field(ev, "summary", a->summary);
+    rc |= put_field_u64(ev, "count", a->count);
+    rc |= put_field_u64(ev, "suppressed", a->suppressed);
+    for (size_t i = 0; i < a->nkey; i++) {
+        char k[256];
+        snprintf(k, sizeof(k), "key.%s", a->key_paths[i].text);
+        if (a->key[i].p)
+            rc |= put_field(ev, k, a->key[i]);
+    }
+    if (r->response.action) {
+        rc |= put_field(ev, "action", cg_str_make(r->response.action, strlen(r->response.action)));
+        if (a->target.p)
+            rc |= put_field(ev, "target", a->target);
+    }
+    /* The subject: the response target, else the first key value, else the trigger's. */
+    const struct cg_str *sub = cg_fields_getz(&ev->fields, "target");
+    if (!sub && a->nkey && a->key[0].p)
+        sub = &a->key[0];
+    struct cg_event *trig = a->nevents ? a->events[a->nevents - 1] : NULL;
+    if (!sub && trig && trig->subject.p)
+        sub = &trig->subject;
+    if (sub) {
+        char *c = cg_arena_dup(&ev->arena, sub->p, sub->n);
+        ev->subject = c ? cg_str_make(c, sub->n) : CG_STR_NULL;
+        ev->subject_key = arena_str(ev, "subject");
+    }
+    if (rc != CG_OK) {
+        cg_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
+{
+    if (e->depth + 1 > e->o.max_chain) {
+        e->st.chain_dropped++;
+        return CG_OK;
+    }
+    if (e->nqueue == e->capqueue) {
+        size_t cap = e->capqueue ? e->capqueue * 2 : 8;
+        struct queued *q = realloc(e->queue, cap * sizeof(*q));
+        if (!q)
+            return CG_ENOMEM;
+        e->queue = q;
+        e->capqueue = cap;
+    }
+    struct cg_event *ev = internal_event(a);
+    if (!ev)
+        return CG_ENOMEM;
+    e->queue[e->nqueue++] = (struct queued){ev, e->depth + 1};
+    return CG_OK;
+}
+
+int cg_engine_emit(struct cg_engine *e, struct kstate *ks, struct cg_alert *a)
+{
+    const struct cg_rule *r = a->rule;
+    if (ks && r->suppress_us && a->kind == CG_ALERT_FIRE) {
+        if (ks->supp_until && a->time_us <= ks->supp_until)
+            return hold_back(e, ks, a);
+        ks->supp_until = a->time_us + r->suppress_us;
+    }
+    struct cg_event *trig = a->nevents ? a->events[a->nevents - 1] : NULL;
+    if (r->response.action && trig) {
+        struct cg_path_scratch sc;
+        struct cg_str v;
+        if (cg_path_get(&r->response.target, trig, &v, &sc) && v.n) {
+            /* The scratch dies with this frame: keep the value in the trigger's arena. */
+            char *c = cg_arena_dup(&trig->arena, v.p, v.n);
+            a->target = c ? cg_str_make(c, v.n) : CG_STR_NULL;
+        }
+    }
+    int rc = render_summary(e, a);
+    if (rc != CG_OK)
+        return rc;
+    e->st.alerts++;
+    if (e->fn)
+        e->fn(e->fn_ctx, a);
+    return queue_internal(e, a);
+}

@@ -1,0 +1,193 @@
+/*
+ * event_copy.c - deep copies of events and their binary form (see event.h).
+ *
+ * Serialized form (all integers little-endian, fixed width), version 1:
+ *   u8 version, u8 format, u8 reason, u8 syslog kind, u32 flags,
+ *   i64 time.sec, i32 usec, i16 off_min, u8 frac_digits, u8 time flags,
+ *   i16 pri, i16 version5424,
+ *   14 strings (line, fmt_version, vendor, product, product_version, event_id,
+ *   name, severity, subject, subject_key, host, app, procid, msgid) + msg,
+ *   u32 nsd, nsd x (id, name, value), u32 nfields, nfields x (key, val).
+ *   Strings as in binio.h.
+ */
+#include "cefguard/binio.h"
+#include "cefguard/event.h"
+
+#include <stdlib.h>
+
+#define SER_VERSION 1
+
+/* The string views of an event, in serialization order. */
+static struct cg_str *str_slot(struct cg_event *ev, int i)
+{
+    struct cg_str *slots[] = {
+        &ev->line,      &ev->fmt_version, &ev->vendor,   &ev->product,    &ev->product_version,
+        &ev->event_id,  &ev->name,        &ev->severity, &ev->subject,    &ev->subject_key,
+        &ev->sl.host,   &ev->sl.app,      &ev->sl.procid, &ev->sl.msgid,  &ev->sl.msg,
+    };
+    return i < (int)CG_ARRAY_LEN(slots) ? slots[i] : NULL;
+}
+
+static int dup_str(struct cg_arena *a, struct cg_str *s)
+{
+    if (!s->p)
+        return CG_OK;
+    char *d = cg_arena_dup(a, s->p, s->n);
+    if (!d)
+        return CG_ENOMEM;
+    s->p = d;
+    return CG_OK;
+}
+
+/* Views that lie inside the source line are re-pointed into the copied line
+ * (one copy of the bytes); anything else is copied into the arena. */
+static int copy_view(struct cg_arena *a, struct cg_str *s, struct cg_str old_line,
+                     struct cg_str new_line)
+{
+    if (s->p && old_line.p && s->p >= old_line.p && s->p + s->n <= old_line.p + old_line.n) {
+        s->p = new_line.p + (s->p - old_line.p);
+        return CG_OK;
+    }
+    return dup_str(a, s);
+}
+
+struct cg_event *cg_event_clone(struct cg_event *src)
+{
+    if (cg_event_fields(src) != CG_OK)
+        return NULL;
+    struct cg_event *ev = malloc(sizeof(*ev));
+    if (!ev)
+        return NULL;
+    cg_event_init(ev, src->fields.max);
+    struct cg_arena *a = &ev->arena;
+    ev->format = src->format;
+    ev->reason = src->reason;
+    ev->time = src->time;
+    ev->flags = src->flags;
+    ev->sl = src->sl;
+    ev->sl.sd = NULL;
+    ev->sl.nsd = 0;
+    ev->sl.tagged_msg = CG_STR_NULL; /* not kept: only the normalizer reads it */
+    ev->leef_delim = src->leef_delim;
+    ev->fields_done = true;
+    ev->line = src->line;
+    int rc = dup_str(a, &ev->line);
+    for (int i = 1; rc == CG_OK && str_slot(ev, i); i++) {
+        *str_slot(ev, i) = *str_slot(src, i);
+        rc = copy_view(a, str_slot(ev, i), src->line, ev->line);
+    }
+    if (src->sl.nsd) {
+        ev->sl.sd = cg_arena_alloc(a, src->sl.nsd * sizeof(*ev->sl.sd));
+        if (!ev->sl.sd)
+            rc = CG_ENOMEM;
+        for (size_t i = 0; ev->sl.sd && i < src->sl.nsd; i++) {
+            ev->sl.sd[i] = src->sl.sd[i];
+            rc |= dup_str(a, &ev->sl.sd[i].id) | dup_str(a, &ev->sl.sd[i].name) |
+                  dup_str(a, &ev->sl.sd[i].value);
+        }
+        ev->sl.nsd = ev->sl.sd ? src->sl.nsd : 0;
+    }
+    for (size_t i = 0; rc == CG_OK && i < src->fields.n; i++) {
+        struct cg_field f = src->fields.v[i];
+        rc |= dup_str(a, &f.key) | dup_str(a, &f.val);
+        rc |= cg_fields_add(&ev->fields, f.key, f.val);
+    }
+    ev->fields.dup_dropped = src->fields.dup_dropped;
+    ev->fields.limit_dropped = src->fields.limit_dropped;
+    ev->body = CG_STR_NULL;
+    if (rc != CG_OK) {
+        cg_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+void cg_event_free(struct cg_event *ev)
+{
+    if (!ev)
+        return;
+    cg_event_fini(ev);
+    free(ev);
+}
+
+int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
+{
+    if (cg_event_fields(ev) != CG_OK)
+        return CG_ENOMEM;
+    unsigned char hdr[4] = {SER_VERSION, (unsigned char)ev->format, (unsigned char)ev->reason,
+                            (unsigned char)ev->sl.kind};
+    int rc = cg_buf_put(b, hdr, 4) | cg_bin_put_u32(b, ev->flags);
+    rc |= cg_bin_put_u64(b, (uint64_t)ev->time.sec) | cg_bin_put_u32(b, (uint32_t)ev->time.usec);
+    rc |= cg_bin_put_u32(b, (uint32_t)(uint16_t)ev->time.off_min |
+                         (uint32_t)ev->time.frac_digits << 16 | (uint32_t)ev->time.flags << 24);
+    rc |= cg_bin_put_u32(b, (uint32_t)(uint16_t)(int16_t)ev->sl.pri |
+                         (uint32_t)(uint16_t)(int16_t)ev->sl.version << 16);
+    for (int i = 0; str_slot(ev, i); i++)
+        rc |= cg_bin_put_str(b, *str_slot(ev, i));
+    rc |= cg_bin_put_u32(b, (uint32_t)ev->sl.nsd);
+    for (size_t i = 0; i < ev->sl.nsd; i++)
+        rc |= cg_bin_put_str(b, ev->sl.sd[i].id) | cg_bin_put_str(b, ev->sl.sd[i].name) |
+              cg_bin_put_str(b, ev->sl.sd[i].value);
+    rc |= cg_bin_put_u32(b, (uint32_t)ev->fields.n);
+    for (size_t i = 0; i < ev->fields.n; i++)
+        rc |= cg_bin_put_str(b, ev->fields.v[i].key) | cg_bin_put_str(b, ev->fields.v[i].val);
+    return rc ? CG_ENOMEM : CG_OK;
+}
+
+struct cg_event *cg_event_deserialize(const char **p, const char *end)
+{
+    struct cg_bin_reader r = {*p, end, false};
+    if (end - r.p < 4 || (unsigned char)r.p[0] != SER_VERSION || (unsigned char)r.p[1] >= CG_FMT_MAX ||
+        (unsigned char)r.p[2] >= CG_REJ_MAX || (unsigned char)r.p[3] > CG_SYSLOG_RFC5424)
+        return NULL;
+    struct cg_event *ev = malloc(sizeof(*ev));
+    if (!ev)
+        return NULL;
+    cg_event_init(ev, 0);
+    ev->format = (enum cg_format)(unsigned char)r.p[1];
+    ev->reason = (enum cg_reject)(unsigned char)r.p[2];
+    ev->sl.kind = (enum cg_syslog_kind)(unsigned char)r.p[3];
+    r.p += 4;
+    ev->flags = cg_bin_u32(&r);
+    uint64_t sec = cg_bin_u32(&r);
+    sec |= (uint64_t)cg_bin_u32(&r) << 32;
+    ev->time.sec = (int64_t)sec;
+    ev->time.usec = (int32_t)cg_bin_u32(&r);
+    uint32_t t = cg_bin_u32(&r);
+    ev->time.off_min = (int16_t)(uint16_t)t;
+    ev->time.frac_digits = (uint8_t)(t >> 16);
+    ev->time.flags = (uint8_t)(t >> 24);
+    uint32_t pv = cg_bin_u32(&r);
+    ev->sl.pri = (int16_t)(uint16_t)pv;
+    ev->sl.version = (int16_t)(uint16_t)(pv >> 16);
+    ev->sl.facility = ev->sl.pri >= 0 ? ev->sl.pri / 8 : -1;
+    ev->sl.severity = ev->sl.pri >= 0 ? ev->sl.pri % 8 : -1;
+    for (int i = 0; str_slot(ev, i); i++)
+        *str_slot(ev, i) = cg_bin_str_dup(&r, &ev->arena);
+    uint32_t nsd = cg_bin_u32(&r);
+    if (!r.bad && nsd > 0 && nsd <= (size_t)(end - r.p) / 12) {
+        ev->sl.sd = cg_arena_alloc(&ev->arena, nsd * sizeof(*ev->sl.sd));
+        r.bad |= !ev->sl.sd;
+        for (uint32_t i = 0; !r.bad && i < nsd; i++) {
+            ev->sl.sd[i].id = cg_bin_str_dup(&r, &ev->arena);
+            ev->sl.sd[i].name = cg_bin_str_dup(&r, &ev->arena);
+            ev->sl.sd[i].value = cg_bin_str_dup(&r, &ev->arena);
+        }
+        ev->sl.nsd = nsd;
+    } else if (nsd) {
+        r.bad = true;
+    }
+    uint32_t nf = cg_bin_u32(&r);
+    for (uint32_t i = 0; !r.bad && i < nf; i++) {
+        struct cg_str k = cg_bin_str_dup(&r, &ev->arena), v = cg_bin_str_dup(&r, &ev->arena);
+        if (!r.bad && cg_fields_add(&ev->fields, k, v) != CG_OK)
+            r.bad = true;
+    }
+    ev->fields_done = true;
+    if (r.bad) {
+        cg_event_free(ev);
+        return NULL;
+    }
+    *p = r.p;
+    return ev;
+}

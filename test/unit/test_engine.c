@@ -1,0 +1,526 @@
+/*
+ * test_engine.c - the rule engine: every correlation kind, window edges, out-of-
+ * order arrival, suppression, eviction, chaining, lateness, snapshot round trip.
+ * Events are built by hand; rules are loaded from YAML written to a temp file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cefguard/alert.h"
+#include "cefguard/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define S 1000000LL /* one second in us */
+#define T0 1745119254LL /* 2025-04-20T03:20:54Z */
+
+struct got {
+    char lines[400][256]; /* "kind rule key=... count=N supp=N joined=ID t=+S" */
+    size_t n;
+};
+
+static void on_alert(void *ctx, const struct cg_alert *a)
+{
+    struct got *g = ctx;
+    if (g->n >= 400)
+        fail_msg("too many alerts");
+    char key[256] = "";
+    size_t kl = 0;
+    for (size_t i = 0; i < a->nkey; i++)
+        kl += (size_t)snprintf(key + kl, sizeof(key) - kl, "%s%.*s", i ? "," : "",
+                               a->key[i].p ? (int)a->key[i].n : 1, a->key[i].p ? a->key[i].p : "-");
+    char vals[128] = "";
+    size_t vl = 0;
+    for (size_t i = 0; i < a->nvalues; i++)
+        vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s", i ? "," : " values=",
+                               (int)a->values[i].n, a->values[i].p);
+    snprintf(g->lines[g->n++], 256, "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
+             cg_alert_kind_name(a->kind), a->rule->id, key, (unsigned long long)a->count,
+             (unsigned long long)a->suppressed, a->joined ? (int)a->joined->event_id.n : 1,
+             a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
+             a->target.p ? " target=" : "", a->target.p ? (int)a->target.n : 0,
+             a->target.p ? a->target.p : "");
+}
+
+static struct cg_ruleset *load_rules(const char *yaml)
+{
+    char path[] = "/tmp/cg_test_rulesXXXXXX.yml";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+    close(fd);
+    struct cg_ruleset *rs = malloc(sizeof(*rs));
+    cg_ruleset_init(rs);
+    struct cg_buf err;
+    cg_buf_init(&err);
+    int rc = cg_ruleset_load(rs, path, &err);
+    unlink(path);
+    if (rc != CG_OK)
+        fail_msg("rules: %s", cg_buf_cstr(&err));
+    cg_buf_fini(&err);
+    return rs;
+}
+
+static void free_rules(struct cg_ruleset *rs)
+{
+    cg_ruleset_fini(rs);
+    free(rs);
+}
+
+/* An event at T0 + sec: event_id, and "k=v" fields separated by spaces. */
+static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char *fields)
+{
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    ev.format = CG_FMT_CEF;
+    ev.vendor = CG_STR_LIT("Trend Micro");
+    ev.product = CG_STR_LIT("Deep Security Manager");
+    ev.event_id = cg_str_make(id, strlen(id));
+    ev.time.sec = T0 + us / S;
+    ev.time.usec = (int32_t)(us % S);
+    ev.time.flags = CG_TIME_SET;
+    ev.fields_done = true;
+    char *copy = strdup(fields);
+    for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
+        char *eq = strchr(tok, '=');
+        char *k = cg_arena_dup(&ev.arena, tok, (size_t)(eq - tok));
+        char *v = cg_arena_dup(&ev.arena, eq + 1, strlen(eq + 1));
+        cg_fields_add(&ev.fields, cg_str_make(k, (size_t)(eq - tok)),
+                      cg_str_make(v, strlen(eq + 1)));
+    }
+    const struct cg_str *h = cg_fields_getz(&ev.fields, "dvchost");
+    if (h) {
+        ev.subject = *h;
+        ev.subject_key = CG_STR_LIT("dvchost");
+    }
+    assert_int_equal(cg_engine_process(e, &ev, 0), CG_OK);
+    free(copy);
+    cg_event_fini(&ev);
+}
+
+static void feed(struct cg_engine *e, int64_t sec, const char *id, const char *fields)
+{
+    feed_at(e, sec * S, id, fields);
+}
+
+static void expect(const struct got *g, const char *const *want, size_t n)
+{
+    for (size_t i = 0; i < g->n || i < n; i++) {
+        const char *w = i < n ? want[i] : "(none)";
+        const char *h = i < g->n ? g->lines[i] : "(none)";
+        if (strcmp(w, h) != 0) {
+            for (size_t k = 0; k < g->n; k++)
+                print_message("got[%zu]: %s\n", k, g->lines[k]);
+            fail_msg("alert %zu: got [%s] want [%s]", i, h, w);
+        }
+    }
+}
+
+#define EXPECT(g, ...)                                                                         \
+    do {                                                                                       \
+        const char *const w_[] = {__VA_ARGS__};                                                \
+        expect(g, w_, CG_ARRAY_LEN(w_));                                                       \
+    } while (0)
+#define EXPECT_NONE(g) expect(g, NULL, 0)
+
+static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+{
+    memset(g, 0, sizeof(*g));
+    struct cg_engine_opts o = {.lateness_us = lateness};
+    struct cg_engine *e = cg_engine_new(rs, &o, on_alert, g);
+    assert_non_null(e);
+    return e;
+}
+
+static void test_simple_and_suppress(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: fail\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    key: fields.target\n"
+                                       "    suppress: 10m\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 1, "710", "target=a");     /* not matched */
+    feed(e, 60, "2205", "target=a");   /* held back */
+    feed(e, 600, "2205", "target=a");  /* exactly at the period end: still held back */
+    feed(e, 60, "2205", "target=b");   /* another key alerts */
+    feed(e, 601, "2205", "target=a");  /* the period ended: summary, then a new alert */
+    cg_engine_flush(e);
+    EXPECT(&g, "alert fail key=a count=1 supp=0 joined=- t=+0",
+           "alert fail key=b count=1 supp=0 joined=- t=+60",
+           "suppressed fail key=a count=2 supp=2 joined=- t=+600",
+           "alert fail key=a count=1 supp=0 joined=- t=+601");
+    assert_int_equal(cg_engine_stats(e)->suppressed, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_threshold_edges(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: many\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    threshold: {count: 3, window: 10m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "");
+    feed(e, 300, "2205", "");
+    feed(e, 600, "2205", ""); /* exactly 10m after the first: inside (closed window) */
+    feed(e, 700, "2205", "");
+    feed(e, 1000, "2205", "");
+    feed_at(e, 1300 * S + 1, "2205", ""); /* 1us past 10m after 700: 700 is out */
+    feed(e, 1400, "2205", "");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert many key= count=3 supp=0 joined=- t=+600",
+           "alert many key= count=3 supp=0 joined=- t=+1400");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_threshold_distinct(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: spread\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    threshold: {count: 3, distinct: fields.target, window: 15m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 10, "2205", "target=a"); /* same computer again: no new value */
+    feed(e, 20, "2205", "target=b");
+    feed(e, 30, "2205", "");         /* no target: not counted */
+    feed(e, 40, "2205", "target=c");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert spread key= count=3 supp=0 joined=- t=+40 values=a,b,c");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static const char join_rules[] = "rules:\n"
+                                 "  - id: upd\n"
+                                 "    match: {event_id: 2205}\n"
+                                 "    key: fields.target\n"
+                                 "    join: {match: {event_id: 710}, window: 5s}\n"
+                                 "  - id: upd-strict\n"
+                                 "    match: {event_id: 2205}\n"
+                                 "    key: fields.target\n"
+                                 "    join: {match: {event_id: 710}, window: 5s, required: true}\n";
+
+static void test_join(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(join_rules);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");  /* primary first, related 5s later: edge, joins */
+    feed(e, 5, "710", "target=a");
+    feed(e, 100, "710", "target=b"); /* related first */
+    feed(e, 101, "2205", "target=b");
+    feed(e, 200, "2205", "target=c"); /* related of another key: no join */
+    feed(e, 201, "710", "target=d");
+    feed(e, 300, "2205", "target=e"); /* related 6s later: too late */
+    feed(e, 306, "710", "target=e");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert upd key=a count=2 supp=0 joined=710 t=+0",
+           "alert upd-strict key=a count=2 supp=0 joined=710 t=+0",
+           "alert upd key=b count=2 supp=0 joined=710 t=+101",
+           "alert upd-strict key=b count=2 supp=0 joined=710 t=+101",
+           "alert upd key=c count=1 supp=0 joined=- t=+200",
+           "alert upd key=e count=1 supp=0 joined=- t=+300");
+    assert_int_equal(cg_engine_stats(e)->join_dropped, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Out-of-order arrival: the related event has an earlier stamp but arrives later. */
+static void test_join_out_of_order(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(join_rules);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 10 * S);
+    feed(e, 10, "2205", "target=a");
+    feed(e, 8, "710", "target=a"); /* 2s earlier, arrives after */
+    cg_engine_flush(e);
+    EXPECT(&g, "alert upd key=a count=2 supp=0 joined=710 t=+10",
+           "alert upd-strict key=a count=2 supp=0 joined=710 t=+10");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static const char hold_rules[] = "rules:\n"
+                                 "  - id: offline\n"
+                                 "    match: {event_id: 730}\n"
+                                 "    key: fields.dvchost\n"
+                                 "    holddown: {cancel: {event_id: 731}, for: 10m}\n"
+                                 "    response: {action: quarantine, target: fields.dvchost}\n";
+
+static void test_holddown(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(hold_rules);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "730", "dvchost=a");
+    feed(e, 600, "731", "dvchost=a");   /* cancel exactly at the end: cancels */
+    feed(e, 1000, "730", "dvchost=b");  /* no cancel */
+    feed(e, 1000, "730", "dvchost=c");
+    feed(e, 1300, "731", "dvchost=x");  /* other key's cancel does not help c */
+    feed(e, 1600, "999", "dvchost=z");  /* clock at 1000+600: deadline not passed yet */
+    feed_at(e, 1600 * S + 1, "999", ""); /* passed: b and c fire, in creation order */
+    cg_engine_flush(e);
+    EXPECT(&g, "alert offline key=b count=1 supp=0 joined=- t=+1600 target=b",
+           "alert offline key=c count=1 supp=0 joined=- t=+1600 target=c");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_holddown_cancel_first(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(hold_rules);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 60 * S);
+    feed(e, 30, "731", "dvchost=a"); /* cancel stamped after the event, arrives first */
+    feed(e, 0, "730", "dvchost=a");
+    cg_engine_flush(e);
+    EXPECT_NONE(&g);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* With a lateness bound, a deadline waits until the clock passes it by that much. */
+static void test_lateness(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(hold_rules);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 120 * S);
+    feed(e, 0, "730", "dvchost=a");
+    feed(e, 700, "999", "");
+    assert_int_equal(g.n, 0);            /* 700 - 120 < 600 */
+    feed(e, 590, "731", "dvchost=a");    /* late but within the bound: cancels */
+    feed(e, 1000, "730", "dvchost=b");
+    feed(e, 1721, "999", "");            /* 1721 - 120 > 1600 */
+    EXPECT(&g, "alert offline key=b count=1 supp=0 joined=- t=+1600 target=b");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_silence(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {product: Deep Security Manager}\n"
+                                       "    key: fields.dvchost\n"
+                                       "    silence: {after: 30m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "1", "dvchost=a");
+    feed(e, 0, "1", "dvchost=b");
+    feed(e, 1000, "1", "dvchost=a");
+    feed(e, 2800, "1", "dvchost=a"); /* a keeps talking; b went quiet at 1800 */
+    feed(e, 3000, "1", "dvchost=b"); /* b is back */
+    cg_engine_flush(e);              /* end of input: a and b time out */
+    EXPECT(&g, "silence quiet key=b count=0 supp=0 joined=- t=+1800",
+           "cleared quiet key=b count=1 supp=0 joined=- t=+3000",
+           "silence quiet key=a count=0 supp=0 joined=- t=+4600",
+           "silence quiet key=b count=0 supp=0 joined=- t=+4800");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_eviction(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: many\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    key: fields.target\n"
+                                       "    max_keys: 2\n"
+                                       "    threshold: {count: 2, window: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 1, "2205", "target=b");
+    feed(e, 2, "2205", "target=c"); /* evicts a, the least recently used */
+    feed(e, 3, "2205", "target=a"); /* a starts over: no alert */
+    feed(e, 4, "2205", "target=c"); /* c has 2 */
+    cg_engine_flush(e);
+    EXPECT(&g, "alert many key=c count=2 supp=0 joined=- t=+4");
+    assert_int_equal(cg_engine_stats(e)->evictions, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static void test_chaining(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: fail\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    key: fields.target\n"
+                                       "  - id: repeated-fail\n"
+                                       "    match: {vendor: cefguard, name: fail}\n"
+                                       "    key: subject\n"
+                                       "    threshold: {count: 2, window: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 10, "2205", "target=a");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert fail key=a count=1 supp=0 joined=- t=+0",
+           "alert fail key=a count=1 supp=0 joined=- t=+10",
+           "alert repeated-fail key=a count=2 supp=0 joined=- t=+10");
+    assert_int_equal(cg_engine_stats(e)->internal_events, 3);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* A rule matching its own alerts stops at the chain bound instead of looping. */
+static void test_chain_bound(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: echo\n"
+                                       "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "");
+    assert_int_equal(g.n, 5); /* the event + 4 levels of chaining */
+    assert_int_equal(cg_engine_stats(e)->chain_dropped, 1);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+static const char mixed_rules[] =
+    "rules:\n"
+    "  - id: upd\n"
+    "    match: {event_id: 2205}\n"
+    "    key: fields.target\n"
+    "    join: {match: {event_id: 710}, window: 5s}\n"
+    "    suppress: 2m\n"
+    "  - id: spread\n"
+    "    match: {event_id: 2205}\n"
+    "    threshold: {count: 3, distinct: fields.target, window: 15m}\n"
+    "  - id: offline\n"
+    "    match: {event_id: 730}\n"
+    "    key: fields.target\n"
+    "    holddown: {cancel: {event_id: 731}, for: 10m}\n"
+    "  - id: quiet\n"
+    "    match: {event_id: 1}\n"
+    "    key: fields.target\n"
+    "    silence: {after: 20m}\n";
+
+/* A deterministic event stream over all kinds. */
+static void mixed_feed(struct cg_engine *e, int from, int to)
+{
+    static const char *ids[] = {"2205", "710", "730", "731", "1", "2205", "1"};
+    static const char *tg[] = {"target=a", "target=b", "target=c", "target=d"};
+    for (int i = from; i < to; i++)
+        feed(e, i * 37 + (i % 5) * 3, ids[(i * 7) % 7 == 0 ? i % 7 : (i * 3) % 7], tg[i % 4]);
+}
+
+static void test_snapshot_roundtrip(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules(mixed_rules);
+    static struct got whole, split, second, tmp;
+    struct cg_engine *e = mk(rs, &whole, 0);
+    mixed_feed(e, 0, 200);
+    cg_engine_flush(e);
+    cg_engine_free(e);
+    assert_true(whole.n > 10);
+
+    e = mk(rs, &split, 0);
+    mixed_feed(e, 0, 90);
+    struct cg_buf snap, snap2, err;
+    cg_buf_init(&snap);
+    cg_buf_init(&snap2);
+    cg_buf_init(&err);
+    assert_int_equal(cg_engine_snapshot(e, &snap), CG_OK);
+    cg_engine_free(e);
+    e = mk(rs, &second, 0);
+    assert_int_equal(cg_engine_restore(e, snap.p, snap.n, &err), CG_OK);
+    /* A snapshot of the restored engine is the same bytes. */
+    assert_int_equal(cg_engine_snapshot(e, &snap2), CG_OK);
+    assert_int_equal(snap.n, snap2.n);
+    assert_memory_equal(snap.p, snap2.p, snap.n);
+    mixed_feed(e, 90, 200);
+    cg_engine_flush(e);
+    cg_engine_free(e);
+    /* First half + second half = the uninterrupted run, alert for alert. */
+    assert_int_equal(split.n + second.n, whole.n);
+    for (size_t i = 0; i < split.n; i++)
+        assert_string_equal(split.lines[i], whole.lines[i]);
+    for (size_t i = 0; i < second.n; i++)
+        assert_string_equal(second.lines[i], whole.lines[split.n + i]);
+    /* Corrupt snapshots are refused at every truncation. */
+    for (size_t cut = 0; cut < snap.n; cut += 1 + snap.n / 97) {
+        struct cg_engine *e2 = mk(rs, &tmp, 0);
+        cg_buf_clear(&err);
+        assert_int_equal(cg_engine_restore(e2, snap.p, cut, &err), CG_EPARSE);
+        cg_engine_free(e2);
+    }
+    cg_buf_fini(&snap);
+    cg_buf_fini(&snap2);
+    cg_buf_fini(&err);
+    free_rules(rs);
+}
+
+/* 10,000 rules on distinct event ids: an event is evaluated against its own rule only. */
+static void test_index(void **state)
+{
+    (void)state;
+    struct cg_buf y;
+    cg_buf_init(&y);
+    cg_buf_puts(&y, "rules:\n");
+    for (int i = 0; i < 10000; i++)
+        cg_buf_printf(&y, "  - id: r%d\n    match: {event_id: %d, fields.x: {exists: true}}\n", i,
+                      100000 + i);
+    cg_buf_puts(&y, "  - id: by-product\n    match: {product: Deep Security Manager, "
+                    "fields.x: {exists: true}}\n");
+    struct cg_ruleset *rs = load_rules(cg_buf_cstr(&y));
+    cg_buf_fini(&y);
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "105000", "x=1");
+    feed(e, 1, "99", "");
+    assert_int_equal(cg_engine_stats(e)->candidates, 3); /* r5000 + by-product twice */
+    EXPECT(&g, "alert r5000 key= count=1 supp=0 joined=- t=+0",
+           "alert by-product key= count=1 supp=0 joined=- t=+0");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_and_suppress),
+        cmocka_unit_test(test_threshold_edges),
+        cmocka_unit_test(test_threshold_distinct),
+        cmocka_unit_test(test_join),
+        cmocka_unit_test(test_join_out_of_order),
+        cmocka_unit_test(test_holddown),
+        cmocka_unit_test(test_holddown_cancel_first),
+        cmocka_unit_test(test_lateness),
+        cmocka_unit_test(test_silence),
+        cmocka_unit_test(test_eviction),
+        cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_chain_bound),
+        cmocka_unit_test(test_snapshot_roundtrip),
+        cmocka_unit_test(test_index),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
