@@ -47,7 +47,7 @@ case_ "5 rsyslog file form CEF: 0|" "Apr 20 03:20:54 kaga CEF: 0|Trend Micro|DSM
 case_ "6 key with -" "${H}cn1=1 my-key=v" \
     '"unparsed-data"' '"fields":{"cn1":"1","my-key":"v"}'
 case_ "7 trailing whitespace" "${H} dst=2.2.2.2   " \
-    '"dst": "2.2.2.2 "' '"fields":{"dst":"2.2.2.2"}'
+    '"dst": "2.2.2.2   "' '"fields":{"dst":"2.2.2.2"}'
 case_ "8 header escape other than \\| \\" 'CEF:0|Trend\nMicro|DSA|12.0|4000000|Eicar|6|cn1=1' \
     '"unparsed-data"' '"vendor":"Trend\\nMicro"'
 case_ "9 escaped pipe in header" 'CEF:0|Trend\|Micro|DSA|12.0|4000000|Eicar|6|cn1=1' \
