@@ -2,8 +2,9 @@
  * normalize.h - normalize stage: liblognorm rulebases for vendor lines that are
  * not CEF/LEEF, and the subject of every event.
  *
- * Rulebases are liblognorm v2 files ("version=2"). Several may be loaded; they
- * are merged into one liblognorm context, so a line is tried against all rules.
+ * Rulebases are liblognorm v2 files ("version=2"). Several may be loaded; each
+ * file gets its own liblognorm context (2.0.6 cannot merge files into one), and
+ * the files are tried in load order: the first file with a matching rule wins.
  * The text a rulebase sees is "TAG: MSG" as the sender wrote it: for RFC 3164 the
  * bytes from the tag to the end of the line; for RFC 5424 "APP-NAME: MSG" (or MSG
  * when APP-NAME is nil); for a line without a syslog header the whole line.
@@ -13,7 +14,9 @@
  * (set them with annotate=TAG:+vendor="..." or parse them); every other key goes
  * to fields with its name; nested objects are flattened with '.', arrays with
  * ".<index>"; numbers and booleans keep their JSON text; "event.tags" and
- * liblognorm's own "originalmsg"/"unparsed-data" are not fields.
+ * liblognorm's own "originalmsg"/"unparsed-data" are not fields. Pair lists
+ * ("kv", "kv_*") and the "<key>_from" / "<key>_fmt" directives rules set with
+ * annotate= are described in rules/lognorm/README.md.
  * Values a rule names "*_xml" or that come from the ePO rulebase are XML text:
  * see rules/lognorm/README.md for the entity policy.
  *

@@ -1,0 +1,1006 @@
+/* test_normalize.c - rulebase loading, the shipped vendor rulebases, the JSON mapping
+ * (pair lists, directives, flattening, XML entities) and subject resolution. Events are
+ * built by hand so these tests do not depend on the syslog/CEF decoders. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "cefguard/normalize.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#define RULES_DIR CG_SOURCE_DIR "/rules/lognorm"
+
+static struct cg_normalizer *g_nz; /* the shipped rulebases */
+
+/* liblognorm 2.0.6 leaks the tag list of a rule it rejects while loading (a one-time cost
+ * of a broken rulebase, exercised by test_load_syntax_error). That path only is not
+ * reported: a leak while normalizing (e.g. a user-defined type that fails) still is. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+    return "leak:ln_sampLoad\n";
+}
+
+/* liblognorm has no frame pointers: without the slow unwinder the leak stacks stop in
+ * libfastjson and the suppression above cannot see ln_sampLoad. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "fast_unwind_on_malloc=0";
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+static void expect_str(const char *what, struct cg_str got, const char *want)
+{
+    if (!want) {
+        if (got.n != 0)
+            fail_msg("%s: got [%.*s], want unset", what, (int)got.n, got.p);
+        return;
+    }
+    if (got.n != strlen(want) || (got.n && memcmp(got.p, want, got.n) != 0))
+        fail_msg("%s: got [%.*s] (%zu bytes), want [%s]", what, (int)got.n, got.p ? got.p : "",
+                 got.n, want);
+}
+
+static void expect_field(struct cg_event *ev, const char *key, const char *want)
+{
+    const struct cg_str *v = cg_fields_getz(&ev->fields, key);
+    if (!want) {
+        if (v)
+            fail_msg("field %s: got [%.*s], want absent", key, (int)v->n, v->p);
+        return;
+    }
+    if (!v)
+        fail_msg("field %s: absent, want [%s]", key, want);
+    expect_str(key, *v, want);
+}
+
+/* An event as decode leaves a line it could not decode. text is what follows the
+ * header: for RFC 3164 from the tag on, for RFC 5424 the MSG (app separately), for
+ * CG_SYSLOG_NONE the whole line. */
+static void make_raw(struct cg_event *ev, enum cg_syslog_kind kind, const char *host,
+                     const char *app, const char *text)
+{
+    cg_event_reset(ev);
+    struct cg_str t = cg_str_make(text, strlen(text));
+    ev->line = t;
+    ev->sl.kind = kind;
+    if (host)
+        ev->sl.host = cg_str_make(host, strlen(host));
+    if (app)
+        ev->sl.app = cg_str_make(app, strlen(app));
+    ev->sl.msg = t;
+    if (kind != CG_SYSLOG_RFC5424)
+        ev->sl.tagged_msg = t;
+    ev->format = CG_FMT_RAW;
+    ev->reason = CG_REJ_NO_DECODER;
+}
+
+static char g_tmpdir[64];
+
+static char *write_file(const char *name, const char *content)
+{
+    static char path[256];
+    snprintf(path, sizeof(path), "%s/%s", g_tmpdir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(content, f);
+    fclose(f);
+    return path;
+}
+
+/* A normalizer with one rulebase written from content; asserts that it loads. */
+static struct cg_normalizer *load_string(const char *name, const char *content)
+{
+    struct cg_normalizer *nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    int rc = cg_normalizer_load(nz, write_file(name, content), &err);
+    if (rc != CG_OK)
+        fail_msg("%s did not load: %s", name, cg_buf_cstr(&err));
+    cg_buf_fini(&err);
+    return nz;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(g_tmpdir, sizeof(g_tmpdir), "/tmp/cg_normalize_XXXXXX");
+    if (!mkdtemp(g_tmpdir))
+        return -1;
+    g_nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    int rc = cg_normalizer_load_dir(g_nz, RULES_DIR, &err);
+    if (rc != CG_OK)
+        fprintf(stderr, "shipped rulebases: %s\n", cg_buf_cstr(&err));
+    cg_buf_fini(&err);
+    return rc == CG_OK ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    cg_normalizer_free(g_nz);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- the shipped vendor rulebases: one table ---------------------------------------- */
+
+struct kv {
+    const char *key;
+    const char *val; /* NULL: the field must be absent */
+};
+
+struct vendor_case {
+    const char *what;
+    enum cg_syslog_kind kind;
+    const char *host;
+    const char *app;
+    const char *text;
+    enum cg_format format;
+    const char *vendor, *product, *event_id, *name, *severity;
+    const char *subject, *subject_key;
+    struct kv fields[16];
+};
+
+#define SEP14_VIRUS                                                                                \
+    "SymantecServer: Virus found,IP Address: 10.20.30.41,Computer name: FIN-WS-0412,"              \
+    "Intensive Protection Level: 0,Certificate issuer: ,Certificate signer: ,"                     \
+    "Certificate thumbprint: ,Signing timestamp: 0,Certificate serial number: ,"                   \
+    "Source: Auto-Protect scan,Risk name: Trojan.Gen.NPE.2,Occurrences: 1,"                        \
+    "C:\\Users\\k.sato\\Downloads\\eicarcom2.zip,,Actual action: Left alone,"                      \
+    "Requested action: Left alone,Secondary action: Left alone,"                                   \
+    "Event time: 2024-05-14 00:21:36,Inserted: 2024-05-14 00:36:45,"                               \
+    "End: 2024-05-14 00:21:37,Last update time: 2024-05-14 00:36:45,Domain: Default,"              \
+    "Group: My Company\\Finance,Server: SEPM14-01,User: k.sato,Source computer: ,"                 \
+    "Source IP: ,Disposition: Bad,Download site: ,Web domain: ,Downloaded by: chrome.exe,"         \
+    "Prevalence: This file has been seen by tens of thousands of Symantec users.,"                 \
+    "Confidence: This file is untrustworthy.,URL Tracking Status: Off,,"                           \
+    "First Seen: Symantec has known about this file for more than 1 year.,Sensitivity: ,"          \
+    "Not on the permitted application list,Application hash: "                                     \
+    "E1105070BA828007508566E28A2B8D4C65D192E9EAF3B7868382B7CAE747B397,Hash type: SHA2,"            \
+    "Company name: Adobe Systems, Incorporated,Application name: eicarcom2.zip,"                   \
+    "Application version: ,Application type: 127,File size (bytes): 308,"                          \
+    "Category set: Malware,Category type: Virus,Location: Default"
+
+#define SEP12_RISK                                                                                 \
+    "Security risk found,IP Address: 192.168.5.23,Computer name: HR-LT-077,"                       \
+    "Source: Auto-Protect scan,Risk name: WS.Reputation.1,Occurrences: 1,"                         \
+    "e:\\removablemediaaccessutility.exe,,Actual action: All actions failed,"                      \
+    "Requested action: Process terminate pending restart,Secondary action: Left alone,"            \
+    "Event time: 2019-09-03 08:12:25,Inserted: 2019-09-03 08:14:03,End: 2019-09-03 08:12:25,"      \
+    "Domain: SEPMDomain,Group: My Company\\HR,Server: SEPM12,User: y.tanaka,"                      \
+    "Source computer: ,Source IP: ,Disposition: Bad,File size (bytes): 4193981,"                   \
+    "Category set: Malware,Category type: Insight Network Threat,"                                 \
+    "Intensive Protection Level: 0,Certificate issuer: Symantec Corporation,"                      \
+    "Certificate serial number: AB2D17E62E571F288ACB5666FD3C5230"
+
+#define SEP_SONAR                                                                                  \
+    "SymantecServer: Potential risk found,Computer name: DEV-PC-19,Detection type: Heuristic,"     \
+    "First Seen: Symantec has known about this file approximately 2 days.,"                        \
+    "Application name: Propsim,Application type: 127,Application version: 3.0.6.0,"                \
+    "Hash type: SHA-256,Application hash: 9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822C,"       \
+    "Company name: Dummy Technologies,File size (bytes): 343040,Sensitivity: 2,"                   \
+    "Detection score: 3,COH Engine Version: 8.1.1.1,Detection Submissions No,"                     \
+    "Permitted application reason: MDS,Disposition: Bad,Download site: ,Web domain: ,"             \
+    "Downloaded by: c:/programdata/tools/host126,Prevalence: Unknown,"                             \
+    "Confidence: There is not enough information about this file to recommend it.,"                \
+    "URL Tracking Status: Off,Risk Level: High,Detection Source: N/A,Source: Heuristic Scan,"      \
+    "Risk name: ,Occurrences: 1,f:\\user\\workspace\\release\\Host214,'',"                         \
+    "Actual action: Left alone,Requested action: Left alone,Secondary action: Left alone,"         \
+    "Event time: 2018-02-16 08:01:33,Inserted: 2018-02-16 08:02:52,End: 2018-02-16 08:01:33,"      \
+    "Domain: Default,Group: My Company\\Dev,Server: SEPMServer,User: dev01,"                       \
+    "Source computer: ,Source IP:"
+
+#define EPO_1027                                                                                   \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><EPOEvent><MachineInfo>"                            \
+    "<MachineName>epo-agent-07</MachineName><AgentGUID>{890cc45c-7b89-11e8-1cd6-005056afc747}"     \
+    "</AgentGUID><IPAddress>203.0.113.30</IPAddress><OSName>Windows Server 2016</OSName>"          \
+    "<UserName>SYSTEM</UserName><TimeZoneBias>-540</TimeZoneBias>"                                 \
+    "<RawMACAddress>005056afc747</RawMACAddress></MachineInfo>"                                    \
+    "<SoftwareInfo ProductName=\"McAfee Endpoint Security\" ProductVersion=\"10.6.0\" "            \
+    "ProductFamily=\"TVD\"><CommonFields><Analyzer>ENDP_AM_1060</Analyzer>"                        \
+    "<AnalyzerName>McAfee Endpoint Security</AnalyzerName>"                                        \
+    "<AnalyzerDetectionMethod>On-Access Scan</AnalyzerDetectionMethod>"                            \
+    "<AnalyzerDATVersion></AnalyzerDATVersion></CommonFields><Event><EventID>1027</EventID>"       \
+    "<Severity>3</Severity><GMTTime>2024-05-14T10:52:58</GMTTime><CommonFields>"                   \
+    "<ThreatCategory>av.detect</ThreatCategory><ThreatEventID>1027</ThreatEventID>"                \
+    "<ThreatSeverity>2</ThreatSeverity><ThreatName>Elspy.worm</ThreatName>"                        \
+    "<ThreatType>virus</ThreatType><ThreatActionTaken>IDS_ALERT_ACT_TAK_DEL"                       \
+    "</ThreatActionTaken><ThreatHandled>True</ThreatHandled>"                                      \
+    "<TargetHostName>WS-042</TargetHostName><TargetUserName>CORP\\admin</TargetUserName>"          \
+    "<TargetFileName>C:\\Program Files\\R&amp;D Tools\\x.exe</TargetFileName>"                     \
+    "</CommonFields><CustomFields target=\"EPExtendedEventMT\">"                                   \
+    "<BladeName>IDS_BLADE_NAME_SPB</BladeName></CustomFields></Event></SoftwareInfo>"              \
+    "</EPOEvent>"
+
+/* Element order differs (EventID after CommonFields), root spelled "EPOevent", and no
+ * TargetHostName: subject falls back to MachineName. */
+#define EPO_REORDERED                                                                              \
+    "EPOEvents: <?xml version=\"1.0\" encoding=\"UTF-8\"?><EPOevent><MachineInfo>"                 \
+    "<IPAddress>10.222.22.131</IPAddress><MachineName>DESKTOP-00001</MachineName>"                 \
+    "</MachineInfo><SoftwareInfo ProductName=\"McAfee Endpoint Security\" "                        \
+    "ProductVersion=\"10.7.0\" ProductFamily=\"TVD\"><Event><CommonFields>"                        \
+    "<ThreatName>EICAR test file</ThreatName><ThreatType>test</ThreatType>"                        \
+    "<TargetHostName></TargetHostName><ThreatHandled>True</ThreatHandled></CommonFields>"          \
+    "<Severity>3</Severity><EventID>1278</EventID></Event></SoftwareInfo></EPOevent>"
+
+#define EPO_UPDATE                                                                                 \
+    "EPOEvents: <?xml version=\"1.0\" encoding=\"utf-8\"?><UpdateEvents><MachineInfo>"             \
+    "<AgentGUID>{0011aacc-eeee-0000-0000-000011223311}</AgentGUID>"                                \
+    "<MachineName>SALES-NB-03</MachineName><IPAddress>172.16.23.123</IPAddress>"                   \
+    "<UserName></UserName></MachineInfo><McAfeeCommonUpdater ProductName=\"McAfee Agent\" "        \
+    "ProductVersion=\"5.7.0\" ProductFamily=\"TVD\"><UpdateEvent><EventID>2402</EventID>"          \
+    "<Severity>4</Severity><GMTTime>2024-05-14T01:00:00</GMTTime><ProductID>VSCANDAT1000"          \
+    "</ProductID><Error>-2146894022</Error><Type>Update</Type></UpdateEvent>"                      \
+    "</McAfeeCommonUpdater></UpdateEvents>"
+
+#define OSCE_TEXT                                                                                  \
+    "At 05/14/2024 09:12:33, OfficeScan found the following virus on computer "                    \
+    "WORKGROUP\\PC-FIN-07: virus TROJ_GEN.R002C0DE424, location: "                                 \
+    "C:\\Users\\tanaka\\Downloads\\invoice.exe. OfficeScan performed the following action "        \
+    "on the infected computer: Quarantined."
+
+static const struct vendor_case vendor_cases[] = {
+    {.what = "SEP 14 Virus found (certificate columns after Computer name)",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "sepm14-01",
+     .app = "SymantecServer",
+     .text = SEP14_VIRUS,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Symantec",
+     .product = "Endpoint Protection Manager",
+     .event_id = "Virus found",
+     .name = "Trojan.Gen.NPE.2",
+     .severity = NULL,
+     .subject = "FIN-WS-0412",
+     .subject_key = "subject",
+     .fields = {{"computer_name", "FIN-WS-0412"},
+                {"ip_address", "10.20.30.41"},
+                {"risk_name", "Trojan.Gen.NPE.2"},
+                {"occurrences", "1"},
+                {"file_path", "C:\\Users\\k.sato\\Downloads\\eicarcom2.zip"},
+                {"description", ""},
+                {"actual_action", "Left alone"},
+                {"requested_action", "Left alone"},
+                {"secondary_action", "Left alone"},
+                {"user", "k.sato"},
+                {"domain", "Default"},
+                {"group", "My Company\\Finance"},
+                {"company_name", "Adobe Systems, Incorporated"}, /* ", " continuation */
+                {"unlabeled.0", "Not on the permitted application list"},
+                {"file_size_bytes", "308"},
+                {"intensive_protection_level", "0"}}},
+    {.what = "SEP 12 Security risk found (RFC 3164 tag with [pid])",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "sepm12",
+     .app = "SymantecServer",
+     .text = "SymantecServer[2380]: " SEP12_RISK,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Symantec",
+     .product = "Endpoint Protection Manager",
+     .event_id = "Security risk found",
+     .name = "WS.Reputation.1",
+     .severity = NULL,
+     .subject = "HR-LT-077",
+     .subject_key = "subject",
+     .fields = {{"computer_name", "HR-LT-077"},
+                {"file_path", "e:\\removablemediaaccessutility.exe"},
+                {"actual_action", "All actions failed"},
+                {"requested_action", "Process terminate pending restart"},
+                {"secondary_action", "Left alone"},
+                {"source_computer", ""},
+                {"category_type", "Insight Network Threat"},
+                {"certificate_issuer", "Symantec Corporation"},
+                {"last_update_time", NULL}}},
+    {.what = "SEP Potential risk found: unlabelled column, empty risk name, bare label at the end",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "sepm",
+     .app = "SymantecServer",
+     .text = SEP_SONAR,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Symantec",
+     .product = "Endpoint Protection Manager",
+     .event_id = "Potential risk found",
+     .name = NULL, /* Risk name is empty: name stays unset */
+     .severity = NULL,
+     .subject = "DEV-PC-19",
+     .subject_key = "subject",
+     .fields = {{"detection_submissions", "No"},
+                {"permitted_application_reason", "MDS"},
+                {"coh_engine_version", "8.1.1.1"},
+                {"risk_name", ""},
+                {"file_path", "f:\\user\\workspace\\release\\Host214"},
+                {"description", "''"},
+                {"source_ip", ""}, /* "Source IP:" with nothing after it */
+                {"unlabeled.0", NULL}}},
+    {.what = "SEP path with a comma (description empty)",
+     .kind = CG_SYSLOG_NONE,
+     .host = NULL,
+     .app = NULL,
+     .text = "SymantecServer: Virus found,IP Address: 10.0.0.5,Computer name: LAB-01,"
+             "Source: Scheduled scan,Risk name: EICAR Test String,Occurrences: 1,"
+             "D:\\share\\q1,q2\\eicar.com,,Actual action: Cleaned by deletion,"
+             "Requested action: Cleaned,Secondary action: Quarantined",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Symantec",
+     .product = "Endpoint Protection Manager",
+     .event_id = "Virus found",
+     .name = "EICAR Test String",
+     .severity = NULL,
+     .subject = "LAB-01",
+     .subject_key = "subject",
+     .fields = {{"file_path", "D:\\share\\q1,q2\\eicar.com"},
+                {"description", ""},
+                {"actual_action", "Cleaned by deletion"},
+                {"secondary_action", "Quarantined"}}},
+    {.what = "SEP path and a non-empty description",
+     .kind = CG_SYSLOG_NONE,
+     .host = NULL,
+     .app = NULL,
+     .text =
+         "SymantecServer: Virus found,IP Address: 10.0.0.6,Computer name: LAB-02,"
+         "Source: Manual scan,Risk name: W32.Downadup.B,Occurrences: 2,C:\\Windows\\Temp\\x.dll,"
+         "Found in memory,Actual action: Quarantined,Requested action: Quarantined,"
+         "Secondary action: Deleted",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Symantec",
+     .product = "Endpoint Protection Manager",
+     .event_id = "Virus found",
+     .name = "W32.Downadup.B",
+     .severity = NULL,
+     .subject = "LAB-02",
+     .subject_key = "subject",
+     .fields = {{"occurrences", "2"},
+                {"file_path", "C:\\Windows\\Temp\\x.dll"},
+                {"description", "Found in memory"},
+                {"actual_action", "Quarantined"}}},
+    {.what = "SEPM traffic log is not a risk line: stays raw",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "sepm",
+     .app = "SymantecServer",
+     .text = "SymantecServer: host-rfc3164,Local Host IP: 216.160.83.61,Local Port: 80,TCP,Inbound,"
+             "Occurrences: 4",
+     .format = CG_FMT_RAW,
+     .vendor = NULL,
+     .product = NULL,
+     .event_id = NULL,
+     .name = NULL,
+     .severity = NULL,
+     .subject = "sepm",
+     .subject_key = "host",
+     .fields = {{"occurrences", NULL}}},
+    {.what = "ePO 1027 over RFC 5424 (APP-NAME: MSG)",
+     .kind = CG_SYSLOG_RFC5424,
+     .host = "epo-srv01",
+     .app = "EPOEvents",
+     .text = EPO_1027,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "McAfee",
+     .product = "ePolicy Orchestrator",
+     .event_id = "1027",
+     .name = "Elspy.worm",
+     .severity = "3",
+     .subject = "WS-042",
+     .subject_key = "subject",
+     .fields = {{"machine_name", "epo-agent-07"},
+                {"ip_address", "203.0.113.30"},
+                {"threat_type", "virus"},
+                {"threat_action_taken", "IDS_ALERT_ACT_TAK_DEL"},
+                {"threat_handled", "True"},
+                {"target_host_name", "WS-042"},
+                {"target_file_name", "C:\\Program Files\\R&D Tools\\x.exe"},
+                {"target_user_name", "CORP\\admin"},
+                {"software_info.product_name", "McAfee Endpoint Security"},
+                {"custom_fields.target", "EPExtendedEventMT"},
+                {"analyzer_dat_version", ""},
+                {"time_zone_bias", "-540"},
+                {"event_id", "1027"},
+                {"subject", "WS-042"}}},
+    {.what = "ePO element order varies, empty TargetHostName: subject is MachineName",
+     .kind = CG_SYSLOG_NONE,
+     .host = NULL,
+     .app = NULL,
+     .text = EPO_REORDERED,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "McAfee",
+     .product = "ePolicy Orchestrator",
+     .event_id = "1278",
+     .name = "EICAR test file",
+     .severity = "3",
+     .subject = "DESKTOP-00001",
+     .subject_key = "subject",
+     .fields = {{"target_host_name", ""},
+                {"software_info.product_version", "10.7.0"},
+                {"subject", "DESKTOP-00001"}}},
+    {.what = "ePO UpdateEvents 2402 (update failed)",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "epo-srv01",
+     .app = "EPOEvents",
+     .text = EPO_UPDATE,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "McAfee",
+     .product = "ePolicy Orchestrator",
+     .event_id = "2402",
+     .name = NULL,
+     .severity = "4",
+     .subject = "SALES-NB-03",
+     .subject_key = "subject",
+     .fields = {{"mc_afee_common_updater.product_name", "McAfee Agent"},
+                {"product_id", "VSCANDAT1000"},
+                {"error", "-2146894022"},
+                {"user_name", ""}}},
+    {.what = "OfficeScan notification, domain\\computer, no syslog header",
+     .kind = CG_SYSLOG_NONE,
+     .host = NULL,
+     .app = NULL,
+     .text = OSCE_TEXT,
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Trend Micro",
+     .product = "OfficeScan",
+     .event_id = "Virus/Malware detection",
+     .name = "TROJ_GEN.R002C0DE424",
+     .severity = NULL,
+     .subject = "PC-FIN-07",
+     .subject_key = "subject",
+     .fields = {{"detected_time", "05/14/2024 09:12:33"},
+                {"domain", "WORKGROUP"},
+                {"computer_name", "PC-FIN-07"},
+                {"virus_name", "TROJ_GEN.R002C0DE424"},
+                {"file_path", "C:\\Users\\tanaka\\Downloads\\invoice.exe"},
+                {"action", "Quarantined"}}},
+    {.what = "OfficeScan notification behind a tag, computer without domain",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "osce01",
+     .app = "OfficeScan",
+     .text =
+         "OfficeScan: At 5/14/2024 9:12:33 AM, OfficeScan found the following virus on computer "
+         "PC-FIN-08: virus Eicar_test_file, location: D:\\share\\eicar.com. OfficeScan performed "
+         "the following action on the infected computer: Unable to clean or quarantine the file.",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Trend Micro",
+     .product = "OfficeScan",
+     .event_id = "Virus/Malware detection",
+     .name = "Eicar_test_file",
+     .severity = NULL,
+     .subject = "PC-FIN-08",
+     .subject_key = "subject",
+     .fields = {{"detected_time", "5/14/2024 9:12:33 AM"},
+                {"domain", NULL},
+                {"computer_name", "PC-FIN-08"},
+                {"action", "Unable to clean or quarantine the file"}}},
+    {.what = "Fujitsu ROR quarantine started, no syslog header",
+     .kind = CG_SYSLOG_NONE,
+     .host = NULL,
+     .app = NULL,
+     .text = "FJSVrcx:INFO:21143:quarantine L-Server(submgr:192.168.10.5):started",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Fujitsu",
+     .product = "ServerView Resource Orchestrator",
+     .event_id = "21143",
+     .name = NULL,
+     .severity = "INFO",
+     .subject = NULL,
+     .subject_key = NULL,
+     .fields = {{"message", "quarantine L-Server(submgr:192.168.10.5):started"},
+                {"server_name", "submgr"},
+                {"server_address", "192.168.10.5"},
+                {"status", "started"},
+                {"operation", "quarantine"}}},
+    {.what = "Fujitsu ROR message with ':' in it, rsyslog file form (space after the tag)",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "rormgr01",
+     .app = "FJSVrcx",
+     .text = "FJSVrcx: ERROR:67999:failed to connect to 192.168.10.7:23461: timeout",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Fujitsu",
+     .product = "ServerView Resource Orchestrator",
+     .event_id = "67999",
+     .name = NULL,
+     .severity = "ERROR",
+     .subject = "rormgr01",
+     .subject_key = "host",
+     .fields = {{"message", "failed to connect to 192.168.10.7:23461: timeout"},
+                {"server_name", NULL}}},
+    {.what = "Fujitsu ROR SNMP trap forwarded",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "rormgr01",
+     .app = "rcxmgr",
+     .text = "rcxmgr: Send information of SNMP trap to remote manager [192.168.10.5]",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Fujitsu",
+     .product = "ServerView Resource Orchestrator",
+     .event_id = NULL,
+     .name = "Send information of SNMP trap to remote manager",
+     .severity = NULL,
+     .subject = "rormgr01",
+     .subject_key = "host",
+     .fields = {{"remote_manager", "192.168.10.5"},
+                {"message", "Send information of SNMP trap to remote manager [192.168.10.5]"}}},
+    {.what = "an unrelated line stays raw",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "web01",
+     .app = "sshd",
+     .text = "sshd[811]: Accepted publickey for deploy from 10.1.2.3 port 52211 ssh2",
+     .format = CG_FMT_RAW,
+     .vendor = NULL,
+     .product = NULL,
+     .event_id = NULL,
+     .name = NULL,
+     .severity = NULL,
+     .subject = "web01",
+     .subject_key = "host",
+     .fields = {{NULL, NULL}}},
+};
+
+static void check_vendor_case(const struct vendor_case *c)
+{
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    make_raw(&ev, c->kind, c->host, c->app, c->text);
+    cg_normalize(g_nz, &ev);
+    if (ev.format != c->format)
+        fail_msg("%s: format %s, want %s", c->what, cg_format_name(ev.format),
+                 cg_format_name(c->format));
+    assert_int_equal(ev.reason, c->format == CG_FMT_RAW ? CG_REJ_NO_DECODER : CG_REJ_NONE);
+    assert_int_equal(ev.fields_done, c->format == CG_FMT_LOGNORM);
+    expect_str("vendor", ev.vendor, c->vendor);
+    expect_str("product", ev.product, c->product);
+    expect_str("event_id", ev.event_id, c->event_id);
+    expect_str("name", ev.name, c->name);
+    expect_str("severity", ev.severity, c->severity);
+    expect_str("subject", ev.subject, c->subject);
+    expect_str("subject_key", ev.subject_key, c->subject_key);
+    for (size_t i = 0; i < CG_ARRAY_LEN(c->fields) && c->fields[i].key; i++)
+        expect_field(&ev, c->fields[i].key, c->fields[i].val);
+    /* Directives and liblognorm's own keys never become fields. */
+    expect_field(&ev, "subject_from", NULL);
+    expect_field(&ev, "event.tags", NULL);
+    expect_field(&ev, "originalmsg", NULL);
+    cg_event_fini(&ev);
+}
+
+static void test_vendor_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(vendor_cases); i++)
+        check_vendor_case(&vendor_cases[i]);
+}
+
+/* ---- loading ------------------------------------------------------------------------ */
+
+static void test_load_shipped(void **state)
+{
+    (void)state;
+    assert_int_equal(cg_normalizer_nrulebases(g_nz), 4);
+    assert_int_equal(cg_normalizer_nrulebases(NULL), 0);
+}
+
+static void test_load_missing_file(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    assert_int_equal(cg_normalizer_load(nz, "/nonexistent/x.rulebase", &err), CG_ENOENT);
+    assert_string_equal(cg_buf_cstr(&err),
+                        "/nonexistent/x.rulebase: cannot open rulebase: No such file or "
+                        "directory\n");
+    assert_int_equal(cg_normalizer_nrulebases(nz), 0);
+    cg_buf_clear(&err);
+    assert_int_equal(cg_normalizer_load_dir(nz, "/nonexistent", &err), CG_ENOENT);
+    assert_non_null(strstr(cg_buf_cstr(&err), "/nonexistent: cannot open rulebase directory"));
+    cg_buf_fini(&err);
+    cg_normalizer_free(nz);
+}
+
+static void test_load_syntax_error(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    char *path = write_file("bad.rulebase", "version=2\n"
+                                            "rule=a:ok %x:word% line\n"
+                                            "rule=b:foo %x:nosuchtype% bar\n");
+    char want[512];
+    snprintf(want, sizeof(want), "%s:3:1: invalid field type 'nosuchtype'\n", path);
+    assert_int_equal(cg_normalizer_load(nz, path, &err), CG_EPARSE);
+    assert_string_equal(cg_buf_cstr(&err), want);
+    assert_int_equal(cg_normalizer_nrulebases(nz), 0);
+    /* A rule liblognorm only drops (ln_loadSamples returns 0) still fails the load. */
+    cg_buf_clear(&err);
+    path = write_file("bad2.rulebase", "version=2\nrule=x:abc %{\"type\":\"string-to\"}% x\n");
+    assert_int_equal(cg_normalizer_load(nz, path, &err), CG_EPARSE);
+    assert_non_null(strstr(cg_buf_cstr(&err), "bad2.rulebase:2:1: "));
+    assert_non_null(strstr(cg_buf_cstr(&err), "extradata"));
+    cg_buf_fini(&err);
+    cg_normalizer_free(nz);
+}
+
+static void test_load_not_v2(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    char *path = write_file("v1.rulebase", "# comment first\nversion=2\nrule=:a %x:word%\n");
+    assert_int_equal(cg_normalizer_load(nz, path, &err), CG_EPARSE);
+    assert_non_null(strstr(cg_buf_cstr(&err), "v1.rulebase:1:1: not a liblognorm v2 rulebase"));
+    cg_buf_fini(&err);
+    cg_normalizer_free(nz);
+}
+
+/* load_dir: name order decides which file wins, other names are ignored, and rules of
+ * different files that share a literal prefix all stay reachable (one context per file:
+ * merged into one liblognorm 2.0.6 context, "foo %y:number% baz" would be lost). */
+static void test_load_dir_order(void **state)
+{
+    (void)state;
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/rbdir", g_tmpdir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char path[256];
+    const char *files[][2] = {
+        {"b.rulebase", "version=2\nrule=b:foo %y:number% baz\nannotate=b:+vendor=\"B\"\n"},
+        {"a.rulebase", "version=2\nrule=a:foo %x:word% bar\nannotate=a:+vendor=\"A\"\n"
+                       "rule=a:foo %x:word% baz\n"},
+        {"c.rulebase.bak", "not a rulebase\n"},
+        {".hidden.rulebase", "not a rulebase\n"},
+    };
+    for (size_t i = 0; i < CG_ARRAY_LEN(files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(files[i][1], f);
+        fclose(f);
+    }
+    struct cg_normalizer *nz = cg_normalizer_new();
+    struct cg_buf err;
+    cg_buf_init(&err);
+    assert_int_equal(cg_normalizer_load_dir(nz, dir, &err), CG_OK);
+    assert_int_equal(cg_normalizer_nrulebases(nz), 2);
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    const char *lines[][3] = {
+        {"foo abc bar", "A", "x"}, {"foo 12 baz", "A", "x"}, {"foo 12 bar", "A", "x"}};
+    for (size_t i = 0; i < CG_ARRAY_LEN(lines); i++) {
+        make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, lines[i][0]);
+        cg_normalize(nz, &ev);
+        expect_str("vendor", ev.vendor, lines[i][1]); /* a.rulebase is tried first */
+        assert_non_null(cg_fields_getz(&ev.fields, lines[i][2]));
+    }
+    cg_normalizer_free(nz);
+    /* Without a.rulebase's "baz" rule, b.rulebase's rule with the same prefix is reached. */
+    nz = load_string("a2.rulebase", "version=2\nrule=a:foo %x:word% bar\n");
+    snprintf(path, sizeof(path), "%s/b.rulebase", dir);
+    assert_int_equal(cg_normalizer_load(nz, path, &err), CG_OK);
+    assert_int_equal(cg_normalizer_nrulebases(nz), 2);
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "foo 12 baz");
+    cg_normalize(nz, &ev);
+    expect_str("vendor", ev.vendor, "B");
+    expect_field(&ev, "y", "12");
+    cg_event_fini(&ev);
+    cg_buf_fini(&err);
+    cg_normalizer_free(nz);
+}
+
+/* ---- mapping ------------------------------------------------------------------------ */
+
+static void test_input_text(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz =
+        load_string("text.rulebase", "version=2\nrule=:APP: %m:rest%\nrule=:bare %m:rest%\n");
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    make_raw(&ev, CG_SYSLOG_RFC5424, "h", "APP", "hello world");
+    cg_normalize(nz, &ev);
+    expect_field(&ev, "m", "hello world"); /* RFC 5424: "APP-NAME: MSG" */
+    make_raw(&ev, CG_SYSLOG_RFC5424, "h", NULL, "bare msg");
+    cg_normalize(nz, &ev);
+    expect_field(&ev, "m", "msg"); /* nil APP-NAME: MSG alone */
+    make_raw(&ev, CG_SYSLOG_RFC5424, "h", "-", "bare dash");
+    cg_normalize(nz, &ev);
+    expect_field(&ev, "m", "dash");
+    /* Only raw events with reason no_decoder are tried. */
+    make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, "bare x");
+    ev.reason = CG_REJ_CEF_TRUNCATED;
+    cg_normalize(nz, &ev);
+    assert_int_equal(ev.format, CG_FMT_RAW);
+    assert_int_equal(ev.fields.n, 0);
+    /* nz == NULL: subject only. */
+    make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, "bare x");
+    cg_normalize(NULL, &ev);
+    assert_int_equal(ev.format, CG_FMT_RAW);
+    expect_str("subject", ev.subject, "h");
+    cg_event_fini(&ev);
+    cg_normalizer_free(nz);
+}
+
+/* The prefilter (rules' leading literals) must never hide a match: prefix= lines, rules
+ * that start with a field, and escapes in the leading literal turn it off or shorten it. */
+static void test_prefilter(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rb;
+        const char *line;
+        bool match;
+    } cases[] = {
+        {"version=2\nrule=:foo %x:word%\n", "foo 1", true},
+        {"version=2\nrule=:foo %x:word%\n", "fo 1", false},
+        {"version=2\nprefix=%h:word% \nrule=:foo %x:word%\n", "host1 foo 1", true},
+        {"version=2\nprefix=\nrule=:foo %x:word%\nrule=:%y:word% bar\n", "q bar", true},
+        {"version=2\nrule=:a\\x3ab %x:word%\n", "a:b 1", true},
+        {"version=2\nrule=:100%% %x:word%\n", "100% 1", true},
+        {"version=2\nrule=t1,t2:x y %x:word%\n", "x y 1", true},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        struct cg_normalizer *nz = load_string("pf.rulebase", cases[i].rb);
+        make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, cases[i].line);
+        cg_normalize(nz, &ev);
+        if ((ev.format == CG_FMT_LOGNORM) != cases[i].match)
+            fail_msg("prefilter case %zu: [%s] %s", i, cases[i].line,
+                     cases[i].match ? "did not match" : "matched");
+        cg_normalizer_free(nz);
+    }
+    cg_event_fini(&ev);
+}
+
+/* Flattening, JSON numbers, header keys, "_xml" values, _fmt/_from directives. */
+static void test_mapping_generic(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz = load_string(
+        "map.rulebase",
+        "version=2\n"
+        "type=@pt:%x:number{\"format\":\"number\"}%/%y:word%\n"
+        "rule=t:M %pos:@pt% %{\"type\":\"repeat\", \"name\":\"list\", \"parser\":"
+        "{\"type\":\"number\", \"name\":\"n\"}, \"while\":{\"type\":\"literal\", "
+        "\"text\":\",\"}}% %event_id:word% %note_xml:char-to{\"extradata\":\"|\"}%|%who:word%\n"
+        "annotate=t:+vendor=\"V\"\n"
+        "annotate=t:+name_fmt=\"${who} at ${pos.y}\"\n"
+        "annotate=t:+subject_from=\"nope, who\"\n"
+        "annotate=t:+missing_fmt=\"${nope}\"\n"
+        "annotate=t:+product_from=\"nope\"\n");
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    make_raw(&ev, CG_SYSLOG_NONE, "relay", NULL, "M 7/up 1,2,3 E42 a&lt;b&amp;c&#x263A;&nbsp;|ann");
+    cg_normalize(nz, &ev);
+    assert_int_equal(ev.format, CG_FMT_LOGNORM);
+    expect_field(&ev, "pos.x", "7"); /* a JSON number keeps its text */
+    expect_field(&ev, "pos.y", "up");
+    expect_field(&ev, "list.0.n", "1");
+    expect_field(&ev, "list.2.n", "3");
+    expect_str("event_id", ev.event_id, "E42");
+    expect_field(&ev, "event_id", NULL);
+    expect_field(&ev, "note", "a<b&c\xe2\x98\xba&nbsp;");
+    expect_field(&ev, "note_xml", NULL);
+    expect_str("vendor", ev.vendor, "V");
+    expect_str("name", ev.name, "ann at up");
+    expect_str("product", ev.product, NULL);
+    expect_field(&ev, "missing", NULL);
+    expect_field(&ev, "subject", "ann");
+    expect_str("subject", ev.subject, "ann");
+    expect_str("subject_key", ev.subject_key, "subject");
+    /* Fields come out in the order of the text. */
+    assert_int_equal(ev.fields.n, 8);
+    expect_str("first key", ev.fields.v[0].key, "pos.x");
+    expect_str("last key", ev.fields.v[7].key, "subject");
+    cg_event_fini(&ev);
+    cg_normalizer_free(nz);
+}
+
+/* XML entities in "*_xml" pair lists: predefined and character references decode; unknown
+ * entities, illegal and malformed references stay verbatim; a DOCTYPE is never used. */
+static void test_xml_entities(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *xml;
+        const char *want;
+    } cases[] = {
+        {"&amp;&lt;&gt;&quot;&apos;", "&<>\"'"},
+        {"&#65;&#x42;&#233;&#x1F600;", "AB\xc3\xa9\xf0\x9f\x98\x80"},
+        {"&#X43;", "&#X43;"}, /* XML allows only a lower-case x */
+        {"&e;&nbsp;&amp", "&e;&nbsp;&amp"},
+        {"&#0;&#xD800;&#x110000;&#xFFFE;&#;&#x;&#12a;",
+         "&#0;&#xD800;&#x110000;&#xFFFE;&#;&#x;&#12a;"},
+        {"&#999999999999;", "&#999999999999;"},
+        {"a&&amp;b", "a&&b"},
+        {"", ""},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    char line[512];
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        snprintf(line, sizeof(line),
+                 "<?xml version=\"1.0\"?><EPOEvent><MachineName>m1</MachineName>"
+                 "<TargetFileName>%s</TargetFileName></EPOEvent>",
+                 cases[i].xml);
+        make_raw(&ev, CG_SYSLOG_RFC5424, "epo", "EPOEvents", line);
+        cg_normalize(g_nz, &ev);
+        assert_int_equal(ev.format, CG_FMT_LOGNORM);
+        expect_field(&ev, "target_file_name", cases[i].want);
+    }
+    make_raw(&ev, CG_SYSLOG_RFC5424, "epo", "EPOEvents",
+             "<?xml version=\"1.0\"?><!DOCTYPE EPOEvent [<!ENTITY e \"EXPANDED\">]>"
+             "<EPOEvent><MachineName>&e;</MachineName></EPOEvent>");
+    cg_normalize(g_nz, &ev);
+    assert_int_equal(ev.format, CG_FMT_RAW);
+    cg_event_fini(&ev);
+}
+
+/* snake_case keys of pair lists, and the pair-list element kinds. */
+static void test_pair_list_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *tag;
+        const char *key;
+    } cases[] = {
+        {"IPAddress", "ip_address"},
+        {"AnalyzerIPv4", "analyzer_ipv4"},
+        {"TargetHostName", "target_host_name"},
+        {"GMTTime", "gmt_time"},
+        {"AnalyzerDATVersion", "analyzer_dat_version"},
+        {"DAT_Version", "dat_version"},
+        {"jtiFileHash", "jti_file_hash"},
+        {"Win7Pro", "win7_pro"},
+        {"SourceIPV4", "source_ipv4"},
+        {"USBSerialNumber", "usb_serial_number"},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    char line[256];
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        snprintf(line, sizeof(line), "EPOEvents: <EPOEvent><%s>v%zu</%s></EPOEvent>", cases[i].tag,
+                 i, cases[i].tag);
+        make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, line);
+        cg_normalize(g_nz, &ev);
+        char want[16];
+        snprintf(want, sizeof(want), "v%zu", i);
+        expect_field(&ev, cases[i].key, want);
+    }
+    /* A <Subject> element does not take the place of the rule's subject. */
+    make_raw(&ev, CG_SYSLOG_NONE, "relay", NULL,
+             "EPOEvents: <EPOEvent><Subject>Malware Detected</Subject>"
+             "<MachineName>PC-7</MachineName></EPOEvent>");
+    cg_normalize(g_nz, &ev);
+    expect_field(&ev, "subject_", "Malware Detected");
+    expect_field(&ev, "subject", "PC-7");
+    expect_str("subject", ev.subject, "PC-7");
+    /* SEPM labels. */
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL,
+             "SymantecServer: Virus found,URL Tracking Status: On,File size (bytes): 9,"
+             "MD-5: ab,COH Engine Version: 1, continued,  two spaces,Occurrences: 1,p,,"
+             "Actual action: x,Requested action: y,Secondary action: z");
+    cg_normalize(g_nz, &ev);
+    expect_field(&ev, "url_tracking_status", "On");
+    expect_field(&ev, "file_size_bytes", "9");
+    expect_field(&ev, "md_5", "ab");
+    expect_field(&ev, "coh_engine_version", "1, continued,  two spaces");
+    cg_event_fini(&ev);
+}
+
+/* The field limit bounds a hostile line; the event is still normalized. */
+static void test_field_limit(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cg_event_init(&ev, 5);
+    make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, SEP14_VIRUS);
+    cg_normalize(g_nz, &ev);
+    assert_int_equal(ev.format, CG_FMT_LOGNORM);
+    assert_int_equal(ev.fields.n, 5);
+    assert_true(ev.fields.limit_dropped > 0);
+    expect_str("event_id", ev.event_id, "Virus found");
+    cg_event_fini(&ev);
+}
+
+/* ---- subject ------------------------------------------------------------------------ */
+
+static void make_decoded(struct cg_event *ev, enum cg_format fmt, const char *product,
+                         const char *host, const char *const *kv)
+{
+    cg_event_reset(ev);
+    ev->format = fmt;
+    ev->reason = CG_REJ_NONE;
+    ev->sl.kind = CG_SYSLOG_RFC3164;
+    if (host)
+        ev->sl.host = cg_str_make(host, strlen(host));
+    ev->vendor = CG_STR_LIT("Trend Micro");
+    ev->product = cg_str_make(product, strlen(product));
+    for (; kv && kv[0]; kv += 2)
+        cg_fields_add(&ev->fields, cg_str_make(kv[0], strlen(kv[0])),
+                      cg_str_make(kv[1], strlen(kv[1])));
+    ev->fields_done = true;
+}
+
+static void test_subject(void **state)
+{
+    (void)state;
+    static const char *const ds_relayed[] = {"dvc", "10.0.0.9", "dvchost", "web-app-01", NULL};
+    static const char *const ds_ipv4[] = {"dvchost", "", "dvc", "10.0.0.9", NULL};
+    static const char *const ds_system[] = {"src", "192.168.100.120", "target", "DSA-test", NULL};
+    static const char *const apex[] = {"dvchost", "apexone-srv", "dhost", "PC-0012",
+                                       "dst",     "10.1.1.12",   NULL};
+    static const char *const apex_ip[] = {"dvchost", "apexone-srv", "dhost", "",
+                                          "dst",     "10.1.1.12",   NULL};
+    static const struct {
+        enum cg_format fmt;
+        const char *product;
+        const char *host;
+        const char *const *kv;
+        const char *subject, *key;
+    } cases[] = {
+        {CG_FMT_CEF, "Deep Security Agent", "dsm01", ds_relayed, "web-app-01", "dvchost"},
+        {CG_FMT_CEF, "Deep Security Agent", "dsm01", ds_ipv4, "10.0.0.9", "dvc"},
+        {CG_FMT_CEF, "Deep Security Manager", "dsm01", ds_system, "dsm01", "host"},
+        {CG_FMT_CEF, "Deep Security Manager", NULL, ds_system, NULL, NULL},
+        {CG_FMT_CEF, "Apex Central", "ac01", apex, "PC-0012", "dhost"},
+        {CG_FMT_CEF, "Apex One", "ac01", apex_ip, "10.1.1.12", "dst"},
+        {CG_FMT_CEF, "Deep Security Agent", "dsm01", apex, "apexone-srv", "dvchost"},
+        {CG_FMT_LEEF, "Deep Security Agent", "dsm01", ds_ipv4, "10.0.0.9", "dvc"},
+        {CG_FMT_LOGNORM, "X", "relay", ds_relayed, "relay", "host"},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        make_decoded(&ev, cases[i].fmt, cases[i].product, cases[i].host, cases[i].kv);
+        cg_normalize(g_nz, &ev);
+        assert_int_equal(ev.format, cases[i].fmt); /* decoded events are not re-parsed */
+        expect_str("subject", ev.subject, cases[i].subject);
+        expect_str("subject_key", ev.subject_key, cases[i].key);
+    }
+    cg_event_fini(&ev);
+}
+
+/* Subject of a CEF event whose extension is still undecoded: cg_event_field decodes it. */
+static void test_subject_lazy_cef(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    cg_event_reset(&ev);
+    ev.format = CG_FMT_CEF;
+    ev.reason = CG_REJ_NONE;
+    ev.sl.host = CG_STR_LIT("dsm01");
+    ev.product = CG_STR_LIT("Deep Security Agent");
+    ev.body = CG_STR_LIT("cn1=42 cn1Label=Host ID dvchost=db-07 act=Quarantine");
+    cg_normalize(g_nz, &ev);
+    assert_true(ev.fields_done); /* the subject lookup decoded the extension */
+    if (cg_fields_getz(&ev.fields, "dvchost")) {
+        expect_str("subject", ev.subject, "db-07");
+        expect_str("subject_key", ev.subject_key, "dvchost");
+    } else { /* CEF decoder not built yet */
+        expect_str("subject", ev.subject, "dsm01");
+    }
+    cg_event_fini(&ev);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_shipped),      cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_load_syntax_error), cmocka_unit_test(test_load_not_v2),
+        cmocka_unit_test(test_load_dir_order),    cmocka_unit_test(test_vendor_cases),
+        cmocka_unit_test(test_input_text),        cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_mapping_generic),   cmocka_unit_test(test_xml_entities),
+        cmocka_unit_test(test_pair_list_keys),    cmocka_unit_test(test_field_limit),
+        cmocka_unit_test(test_subject),           cmocka_unit_test(test_subject_lazy_cef),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
