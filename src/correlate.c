@@ -153,7 +153,8 @@ struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *
         free(ks);
         return NULL;
     }
-    memcpy(ks->key, key, keylen);
+    if (keylen) /* a rule without key: has the empty key, and key may be NULL */
+        memcpy(ks->key, key, keylen);
     ks->keylen = keylen;
     key_decode(ks->key, keylen, ks->vals, nv);
     ks->rs = r;
@@ -282,7 +283,8 @@ static int dval_see(struct kstate *ks, struct cg_str v, int64_t t, unsigned cap)
     char *s = malloc(v.n ? v.n : 1);
     if (!s)
         return CG_ENOMEM;
-    memcpy(s, v.p, v.n);
+    if (v.n)
+        memcpy(s, v.p, v.n);
     ks->dv[ks->ndv++] = (struct dval){s, v.n, t};
     return CG_OK;
 }
@@ -320,6 +322,8 @@ static void times_prune(struct kstate *ks, int64_t from)
     size_t k = 0;
     while (k < ks->ntimes && ks->times[k] < from)
         k++;
+    if (k == 0)
+        return; /* also keeps memmove away from a not yet allocated array */
     memmove(ks->times, ks->times + k, (ks->ntimes - k) * sizeof(*ks->times));
     ks->ntimes -= k;
 }

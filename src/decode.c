@@ -59,6 +59,13 @@ static void decode_leef(struct cg_event *ev, const char *p, size_t n)
     ev->event_id = h.event_id;
     ev->body = h.attrs;
     ev->leef_delim = h.delim;
+    /* LEEF has no Name or Severity header field: Deep Security writes them as the
+     * attributes "name" and "sev". LEEF lines are rare, so decode them now. */
+    const struct cg_str *v;
+    if ((v = cg_event_field(ev, CG_STR_LIT("name"))))
+        ev->name = *v;
+    if ((v = cg_event_field(ev, CG_STR_LIT("sev"))))
+        ev->severity = *v;
 }
 
 void cg_decode_line(struct cg_decoder *d, const char *p, size_t n, struct cg_event *ev)

@@ -422,6 +422,7 @@ static int render_summary(struct cg_engine *e, struct cg_alert *a)
     join_values(&vals, a->values, a->nvalues);
     struct cg_template_ctx ctx = {
         .rule = a->rule->id,
+        .kind = cg_alert_kind_name(a->kind),
         .count = a->count,
         .suppressed = a->suppressed,
         .key = cg_str_make(keys.p ? keys.p : "", keys.n),
@@ -470,6 +471,7 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     const struct cg_rule *r = a->rule;
     ev->format = CG_FMT_INTERNAL;
     ev->fields_done = true;
+    ev->subject_done = true;
     ev->time.sec = a->time_us >= 0 ? a->time_us / 1000000 : -((-a->time_us + 999999) / 1000000);
     ev->time.usec = (int32_t)(a->time_us - ev->time.sec * 1000000);
     ev->time.off_min = a->off_min;
@@ -488,7 +490,9 @@ static struct cg_event *internal_event(const struct cg_alert *a)
         if (a->key[i].p)
             rc |= put_field(ev, k, a->key[i]);
     }
-    if (r->response.action) {
+    /* Like the alert JSON: suppressed and cleared alerts request nothing. */
+    bool requests = a->kind == CG_ALERT_FIRE || a->kind == CG_ALERT_SILENCE;
+    if (r->response.action && requests) {
         rc |= put_field(ev, "action", cg_str_make(r->response.action, strlen(r->response.action)));
         if (a->target.p)
             rc |= put_field(ev, "target", a->target);

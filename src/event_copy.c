@@ -55,6 +55,7 @@ struct cg_event *cg_event_clone(struct cg_event *src)
 {
     if (cg_event_fields(src) != CG_OK)
         return NULL;
+    cg_event_subject(src);
     struct cg_event *ev = malloc(sizeof(*ev));
     if (!ev)
         return NULL;
@@ -70,6 +71,7 @@ struct cg_event *cg_event_clone(struct cg_event *src)
     ev->sl.tagged_msg = CG_STR_NULL; /* not kept: only the normalizer reads it */
     ev->leef_delim = src->leef_delim;
     ev->fields_done = true;
+    ev->subject_done = true;
     ev->line = src->line;
     int rc = dup_str(a, &ev->line);
     for (int i = 1; rc == CG_OK && str_slot(ev, i); i++) {
@@ -114,6 +116,7 @@ int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
 {
     if (cg_event_fields(ev) != CG_OK)
         return CG_ENOMEM;
+    cg_event_subject(ev);
     unsigned char hdr[4] = {SER_VERSION, (unsigned char)ev->format, (unsigned char)ev->reason,
                             (unsigned char)ev->sl.kind};
     int rc = cg_buf_put(b, hdr, 4) | cg_bin_put_u32(b, ev->flags);
@@ -184,6 +187,7 @@ struct cg_event *cg_event_deserialize(const char **p, const char *end)
             r.bad = true;
     }
     ev->fields_done = true;
+    ev->subject_done = true;
     if (r.bad) {
         cg_event_free(ev);
         return NULL;

@@ -43,7 +43,8 @@ static struct cg_hmap_slot *find(const struct cg_hmap *m, const char *k, size_t 
         struct cg_hmap_slot *s = &m->slots[i];
         if (!s->key)
             return NULL;
-        if (s->key != TOMB && s->hash == h && s->klen == kn && memcmp(s->key, k, kn) == 0)
+        if (s->key != TOMB && s->hash == h && s->klen == kn &&
+            (kn == 0 || memcmp(s->key, k, kn) == 0))
             return s;
     }
 }

@@ -290,6 +290,7 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad)
     rc = rc ? rc : cg_json_put_strv(b, ev->name, bad);
     rc = rc ? rc : put_key(b, "severity", false);
     rc = rc ? rc : cg_json_put_strv(b, ev->severity, bad);
+    cg_event_subject(ev);
     rc = rc ? rc : put_key(b, "subject", false);
     rc = rc ? rc : cg_json_put_strv(b, ev->subject, bad);
     rc = rc ? rc : put_key(b, "subject_key", false);

@@ -1,6 +1,7 @@
 /*
  * normalize.c - liblognorm rulebases for vendor lines that are not CEF/LEEF, the mapping of
- * their JSON into the event, and the subject of every event (see normalize.h).
+ * their JSON into the event (see normalize.h). The subject is resolved lazily by
+ * the event model (event.c).
  *
  * One liblognorm context per rulebase file, tried in load order: liblognorm 2.0.6 cannot
  * merge files into one context. After the first file is loaded its parse DAG is optimised
@@ -1137,48 +1138,8 @@ static void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
     }
 }
 
-/* ---- subject ------------------------------------------------------------------------ */
-
-static bool nz_subject_from(struct cg_event *ev, const char *key)
-{
-    struct cg_str k = cg_str_make(key, strlen(key));
-    const struct cg_str *v = cg_event_field(ev, k);
-    if (!v || v->n == 0)
-        return false;
-    ev->subject = *v;
-    ev->subject_key = k;
-    return true;
-}
-
-static void nz_resolve_subject(struct cg_event *ev)
-{
-    static const char *const cef[] = {"dvchost", "dvc", NULL};
-    static const char *const apex[] = {"dhost", "dst", "dvchost", "dvc", NULL};
-    static const char *const lognorm[] = {"subject", NULL};
-    const char *const *keys = NULL;
-    if (ev->format == CG_FMT_CEF || ev->format == CG_FMT_LEEF) {
-        bool is_apex =
-            cg_str_eqz(ev->product, "Apex Central") || cg_str_eqz(ev->product, "Apex One");
-        keys = is_apex ? apex : cef;
-    } else if (ev->format == CG_FMT_LOGNORM) {
-        keys = lognorm;
-    }
-    for (; keys && *keys; keys++) {
-        if (nz_subject_from(ev, *keys))
-            return;
-    }
-    if (ev->sl.host.n) {
-        ev->subject = ev->sl.host;
-        ev->subject_key = CG_STR_LIT("host");
-    } else {
-        ev->subject = CG_STR_NULL;
-        ev->subject_key = CG_STR_NULL;
-    }
-}
-
 void cg_normalize(struct cg_normalizer *nz, struct cg_event *ev)
 {
     if (nz && nz->n && ev->format == CG_FMT_RAW && ev->reason == CG_REJ_NO_DECODER)
         nz_try_rulebases(nz, ev);
-    nz_resolve_subject(ev);
 }

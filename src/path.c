@@ -179,8 +179,8 @@ bool cg_path_get(const struct cg_path *p, struct cg_event *ev, struct cg_str *ou
     case CG_P_FORMAT: return zstr(cg_format_name(ev->format), out);
     case CG_P_FORMAT_VERSION: return view(ev->fmt_version, out);
     case CG_P_HOST: return view(ev->sl.host, out);
-    case CG_P_SUBJECT: return view(ev->subject, out);
-    case CG_P_SUBJECT_KEY: return view(ev->subject_key, out);
+    case CG_P_SUBJECT: cg_event_subject(ev); return view(ev->subject, out);
+    case CG_P_SUBJECT_KEY: cg_event_subject(ev); return view(ev->subject_key, out);
     case CG_P_REASON: return ev->format == CG_FMT_RAW && zstr(cg_reject_name(ev->reason), out);
     case CG_P_MESSAGE: return message(ev, out);
     case CG_P_TIME: return event_time(ev, out, scratch);

@@ -23,6 +23,7 @@ enum part_kind {
     T_SUPPRESSED,
     T_KEY,
     T_VALUES,
+    T_KIND,
 };
 
 struct part {
@@ -43,7 +44,7 @@ static const struct {
     enum part_kind kind;
 } specials[] = {
     {"rule", T_RULE}, {"count", T_COUNT},   {"suppressed", T_SUPPRESSED},
-    {"key", T_KEY},   {"values", T_VALUES},
+    {"key", T_KEY},   {"values", T_VALUES}, {"kind", T_KIND},
 };
 
 /* Compile state: errors are collected so one message names every bad placeholder. */
@@ -136,7 +137,7 @@ static void placeholder_path(struct tcomp *c, const char *name, size_t n, size_t
          * list of valid names past the message bound. */
         terr(c, "bad placeholder at offset %zu in template: %s%s%s", off,
              joined ? "after 'joined.': " : "", cg_buf_cstr(&msg),
-             unknown ? ", rule, count, suppressed, key, values, joined.<path>" : "");
+             unknown ? ", rule, kind, count, suppressed, key, values, joined.<path>" : "");
     }
     cg_buf_fini(&msg);
     if (rc != CG_OK)
@@ -302,6 +303,9 @@ static void render_part(struct render *r, const struct cg_template *t, const str
     case T_SUPPRESSED: put_u64(r, ctx->suppressed); break;
     case T_KEY: put_str(r, ctx->key); break;
     case T_VALUES: put_str(r, ctx->values); break;
+    case T_KIND:
+        put_str(r, ctx->kind ? cg_str_make(ctx->kind, strlen(ctx->kind)) : CG_STR_NULL);
+        break;
     }
 }
 

@@ -8,6 +8,8 @@
  *   2. the RFC 3164 tag is "CEF" / "LEEF" and MSG starts with the version
  *      (file form "... kaga CEF: 0|Trend Micro|...").
  * A CEF/LEEF header that fails to decode makes the event raw with that reason.
+ * LEEF has no Name/Severity header fields: they are taken from the attributes
+ * "name" and "sev" (as Deep Security writes them).
  * Anything else is left raw with reason CG_REJ_NO_DECODER for normalize to try.
  */
 #ifndef CEFGUARD_DECODE_H

@@ -16,7 +16,7 @@
  *   CEF/LEEF: dvchost, dvc; for Apex Central: dhost, dst; for Deep Security
  *             Manager system events: none of those exist, and the host is used;
  *   lognorm:  the rulebase's "subject" field;
- *   otherwise the syslog host.
+ *   otherwise the syslog host (unset when there is none).
  * subject_key names where it came from ("dvchost", ..., "host").
  */
 #ifndef CEFGUARD_EVENT_H
@@ -62,8 +62,9 @@ struct cg_event {
     struct cg_str name;
     struct cg_str severity;
     struct cg_time time;     /* event time (syslog stamp); flags 0 when unknown */
-    struct cg_str subject;   /* see above */
+    struct cg_str subject;   /* see above; valid after cg_event_subject() */
     struct cg_str subject_key;
+    bool subject_done;       /* subject resolved (or set by whoever built the event) */
     struct cg_str body;      /* CEF extension / LEEF attrs, not yet decoded */
     char leef_delim;
     bool fields_done;        /* fields holds the decoded body */
@@ -79,6 +80,10 @@ void cg_event_fini(struct cg_event *ev);
 
 /* Decodes ev->body into ev->fields on first call. Returns CG_OK or CG_ENOMEM. */
 int cg_event_fields(struct cg_event *ev);
+
+/* Resolves ev->subject / ev->subject_key on first call (it may decode the
+ * fields, so it is not done for events no rule wants). */
+void cg_event_subject(struct cg_event *ev);
 
 /* Value of field key (decoding the body if needed), or NULL. */
 const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);

@@ -1,6 +1,6 @@
 /*
  * normalize.h - normalize stage: liblognorm rulebases for vendor lines that are
- * not CEF/LEEF, and the subject of every event.
+ * not CEF/LEEF.
  *
  * Rulebases are liblognorm v2 files ("version=2"). Several may be loaded; each
  * file gets its own liblognorm context (2.0.6 cannot merge files into one), and

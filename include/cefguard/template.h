@@ -4,8 +4,9 @@
  *   "Pattern update failed on {fields.target}: {joined.fields.msg}"
  *
  * A placeholder is an event path (path.h), read from the event that completed
- * the rule, or joined.<path> (the joined event), or one of: {rule} {count}
- * {suppressed} {key} {values} (threshold distinct values, comma-separated).
+ * the rule, or joined.<path> (the joined event), or one of: {rule} {kind}
+ * (alert, silence, cleared, suppressed) {count} {suppressed} {key} {values}
+ * (threshold distinct values, comma-separated).
  * A missing value renders as "-". "{{" and "}}" are literal braces.
  */
 #ifndef CEFGUARD_TEMPLATE_H
@@ -20,6 +21,7 @@ struct cg_template;
 /* What a template can refer to when it is rendered. */
 struct cg_template_ctx {
     const char *rule;
+    const char *kind;        /* alert kind name */
     uint64_t count;
     uint64_t suppressed;
     struct cg_str key;       /* the key values joined by ", " */

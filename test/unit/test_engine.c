@@ -93,6 +93,7 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
         cg_fields_add(&ev.fields, cg_str_make(k, (size_t)(eq - tok)),
                       cg_str_make(v, strlen(eq + 1)));
     }
+    ev.subject_done = true;
     const struct cg_str *h = cg_fields_getz(&ev.fields, "dvchost");
     if (h) {
         ev.subject = *h;

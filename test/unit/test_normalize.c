@@ -548,6 +548,7 @@ static void check_vendor_case(const struct vendor_case *c)
     cg_event_init(&ev, 0);
     make_raw(&ev, c->kind, c->host, c->app, c->text);
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     if (ev.format != c->format)
         fail_msg("%s: format %s, want %s", c->what, cg_format_name(ev.format),
                  cg_format_name(c->format));
@@ -676,6 +677,7 @@ static void test_load_dir_order(void **state)
     for (size_t i = 0; i < CG_ARRAY_LEN(lines); i++) {
         make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, lines[i][0]);
         cg_normalize(nz, &ev);
+        cg_event_subject(&ev);
         expect_str("vendor", ev.vendor, lines[i][1]); /* a.rulebase is tried first */
         assert_non_null(cg_fields_getz(&ev.fields, lines[i][2]));
     }
@@ -687,6 +689,7 @@ static void test_load_dir_order(void **state)
     assert_int_equal(cg_normalizer_nrulebases(nz), 2);
     make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "foo 12 baz");
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     expect_str("vendor", ev.vendor, "B");
     expect_field(&ev, "y", "12");
     cg_event_fini(&ev);
@@ -705,22 +708,27 @@ static void test_input_text(void **state)
     cg_event_init(&ev, 0);
     make_raw(&ev, CG_SYSLOG_RFC5424, "h", "APP", "hello world");
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     expect_field(&ev, "m", "hello world"); /* RFC 5424: "APP-NAME: MSG" */
     make_raw(&ev, CG_SYSLOG_RFC5424, "h", NULL, "bare msg");
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     expect_field(&ev, "m", "msg"); /* nil APP-NAME: MSG alone */
     make_raw(&ev, CG_SYSLOG_RFC5424, "h", "-", "bare dash");
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     expect_field(&ev, "m", "dash");
     /* Only raw events with reason no_decoder are tried. */
     make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, "bare x");
     ev.reason = CG_REJ_CEF_TRUNCATED;
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     assert_int_equal(ev.format, CG_FMT_RAW);
     assert_int_equal(ev.fields.n, 0);
     /* nz == NULL: subject only. */
     make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, "bare x");
     cg_normalize(NULL, &ev);
+    cg_event_subject(&ev);
     assert_int_equal(ev.format, CG_FMT_RAW);
     expect_str("subject", ev.subject, "h");
     cg_event_fini(&ev);
@@ -751,6 +759,7 @@ static void test_prefilter(void **state)
         struct cg_normalizer *nz = load_string("pf.rulebase", cases[i].rb);
         make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, cases[i].line);
         cg_normalize(nz, &ev);
+        cg_event_subject(&ev);
         if ((ev.format == CG_FMT_LOGNORM) != cases[i].match)
             fail_msg("prefilter case %zu: [%s] %s", i, cases[i].line,
                      cases[i].match ? "did not match" : "matched");
@@ -779,6 +788,7 @@ static void test_mapping_generic(void **state)
     cg_event_init(&ev, 0);
     make_raw(&ev, CG_SYSLOG_NONE, "relay", NULL, "M 7/up 1,2,3 E42 a&lt;b&amp;c&#x263A;&nbsp;|ann");
     cg_normalize(nz, &ev);
+    cg_event_subject(&ev);
     assert_int_equal(ev.format, CG_FMT_LOGNORM);
     expect_field(&ev, "pos.x", "7"); /* a JSON number keeps its text */
     expect_field(&ev, "pos.y", "up");
@@ -832,6 +842,7 @@ static void test_xml_entities(void **state)
                  cases[i].xml);
         make_raw(&ev, CG_SYSLOG_RFC5424, "epo", "EPOEvents", line);
         cg_normalize(g_nz, &ev);
+        cg_event_subject(&ev);
         assert_int_equal(ev.format, CG_FMT_LOGNORM);
         expect_field(&ev, "target_file_name", cases[i].want);
     }
@@ -839,6 +850,7 @@ static void test_xml_entities(void **state)
              "<?xml version=\"1.0\"?><!DOCTYPE EPOEvent [<!ENTITY e \"EXPANDED\">]>"
              "<EPOEvent><MachineName>&e;</MachineName></EPOEvent>");
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     assert_int_equal(ev.format, CG_FMT_RAW);
     cg_event_fini(&ev);
 }
@@ -870,6 +882,7 @@ static void test_pair_list_keys(void **state)
                  i, cases[i].tag);
         make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, line);
         cg_normalize(g_nz, &ev);
+        cg_event_subject(&ev);
         char want[16];
         snprintf(want, sizeof(want), "v%zu", i);
         expect_field(&ev, cases[i].key, want);
@@ -879,6 +892,7 @@ static void test_pair_list_keys(void **state)
              "EPOEvents: <EPOEvent><Subject>Malware Detected</Subject>"
              "<MachineName>PC-7</MachineName></EPOEvent>");
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     expect_field(&ev, "subject_", "Malware Detected");
     expect_field(&ev, "subject", "PC-7");
     expect_str("subject", ev.subject, "PC-7");
@@ -888,6 +902,7 @@ static void test_pair_list_keys(void **state)
              "MD-5: ab,COH Engine Version: 1, continued,  two spaces,Occurrences: 1,p,,"
              "Actual action: x,Requested action: y,Secondary action: z");
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     expect_field(&ev, "url_tracking_status", "On");
     expect_field(&ev, "file_size_bytes", "9");
     expect_field(&ev, "md_5", "ab");
@@ -903,6 +918,7 @@ static void test_field_limit(void **state)
     cg_event_init(&ev, 5);
     make_raw(&ev, CG_SYSLOG_NONE, "h", NULL, SEP14_VIRUS);
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     assert_int_equal(ev.format, CG_FMT_LOGNORM);
     assert_int_equal(ev.fields.n, 5);
     assert_true(ev.fields.limit_dropped > 0);
@@ -961,6 +977,7 @@ static void test_subject(void **state)
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
         make_decoded(&ev, cases[i].fmt, cases[i].product, cases[i].host, cases[i].kv);
         cg_normalize(g_nz, &ev);
+        cg_event_subject(&ev);
         assert_int_equal(ev.format, cases[i].fmt); /* decoded events are not re-parsed */
         expect_str("subject", ev.subject, cases[i].subject);
         expect_str("subject_key", ev.subject_key, cases[i].key);
@@ -981,6 +998,7 @@ static void test_subject_lazy_cef(void **state)
     ev.product = CG_STR_LIT("Deep Security Agent");
     ev.body = CG_STR_LIT("cn1=42 cn1Label=Host ID dvchost=db-07 act=Quarantine");
     cg_normalize(g_nz, &ev);
+    cg_event_subject(&ev);
     assert_true(ev.fields_done); /* the subject lookup decoded the extension */
     if (cg_fields_getz(&ev.fields, "dvchost")) {
         expect_str("subject", ev.subject, "db-07");

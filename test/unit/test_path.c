@@ -28,6 +28,7 @@ static void cef_event(struct cg_event *ev)
     ev->severity = CG_STR_LIT(""); /* empty, but present */
     ev->subject = CG_STR_LIT("ws01");
     ev->subject_key = CG_STR_LIT("dvchost");
+    ev->subject_done = true;
     ev->time = (struct cg_time){
         .sec = 1704132245, .usec = 123000, .off_min = 540, .frac_digits = 3, .flags = CG_TIME_SET};
     ev->sl.kind = CG_SYSLOG_RFC5424;

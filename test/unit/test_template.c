@@ -18,7 +18,7 @@
     "format_version, host, subject, subject_key, reason, message, time, fields.<key>, "            \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
-#define SPECIALS ", rule, count, suppressed, key, values, joined.<path>"
+#define SPECIALS ", rule, kind, count, suppressed, key, values, joined.<path>"
 
 static struct cg_event ev, joined;
 static struct cg_sd_param sd[1];
@@ -42,6 +42,7 @@ static int setup(void **state)
     ev.event_id = CG_STR_LIT("2205");
     ev.name = CG_STR_LIT("Pattern Update Failed");
     ev.subject = CG_STR_LIT("DSA-test");
+    ev.subject_done = true;
     ev.time = (struct cg_time){.sec = 1745119254, .flags = CG_TIME_SET};
     ev.sl.kind = CG_SYSLOG_RFC5424;
     ev.sl.pri = 134;
@@ -116,6 +117,7 @@ static struct cg_template_ctx full_ctx(void)
 {
     struct cg_template_ctx ctx = {
         .rule = "r1",
+        .kind = "alert",
         .count = 5,
         .suppressed = 2,
         .key = CG_STR_LIT("DSA-test, kaga"),
@@ -146,6 +148,7 @@ static void test_render_full(void **state)
         {"{rule}", "r1"},
         {"{count}", "5"},
         {"{suppressed}", "2"},
+        {"{kind}", "alert"},
         {"{key}", "DSA-test, kaga"},
         {"{values}", "alice, bob"},
         {"{vendor}|{product}|{event_id}|{name}",
@@ -186,7 +189,7 @@ static void test_render_missing(void **state)
     run_cases(with_events, CG_ARRAY_LEN(with_events), &ctx);
 
     static const struct case_ empty_ctx[] = {
-        {"{rule}|{count}|{suppressed}|{key}|{values}", "-|0|0|-|-"},
+        {"{rule}|{count}|{suppressed}|{key}|{values}|{kind}", "-|0|0|-|-|-"},
         {"{vendor} {fields.target} {time}", "- - -"},
         {"{joined.fields.msg}", "-"},
     };
