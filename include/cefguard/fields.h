@@ -19,6 +19,7 @@
 struct cg_field {
     struct cg_str key;
     struct cg_str val;
+    uint32_t hash; /* of key: lookups compare it before the bytes */
 };
 
 struct cg_fields {

@@ -20,7 +20,7 @@
 #define T0 1745119254LL /* 2025-04-20T03:20:54Z */
 
 struct got {
-    char lines[400][256]; /* "kind rule key=... count=N supp=N joined=ID t=+S" */
+    char lines[400][512]; /* "kind rule key=... count=N supp=N joined=ID t=+S" */
     size_t n;
 };
 
@@ -29,7 +29,7 @@ static void on_alert(void *ctx, const struct cg_alert *a)
     struct got *g = ctx;
     if (g->n >= 400)
         fail_msg("too many alerts");
-    char key[256] = "";
+    char key[128] = "";
     size_t kl = 0;
     for (size_t i = 0; i < a->nkey; i++)
         kl += (size_t)snprintf(key + kl, sizeof(key) - kl, "%s%.*s", i ? "," : "",
@@ -39,7 +39,7 @@ static void on_alert(void *ctx, const struct cg_alert *a)
     for (size_t i = 0; i < a->nvalues; i++)
         vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s", i ? "," : " values=",
                                (int)a->values[i].n, a->values[i].p);
-    snprintf(g->lines[g->n++], 256, "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
+    snprintf(g->lines[g->n++], sizeof(g->lines[0]), "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
              cg_alert_kind_name(a->kind), a->rule->id, key, (unsigned long long)a->count,
              (unsigned long long)a->suppressed, a->joined ? (int)a->joined->event_id.n : 1,
              a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
