@@ -176,7 +176,10 @@ static bool header_field(const char *p, size_t n, size_t *pos, struct cg_str *ou
     return true;
 }
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out, struct cg_arena *a)
 {
@@ -244,15 +247,9 @@ static struct cg_str unescape_value(struct cg_str v, struct cg_arena *a, unsigne
         j += 2;
         switch (x) {
         case '=':
-        case '\\':
-            d[k++] = x;
-            break;
-        case 'n':
-            d[k++] = '\n';
-            break;
-        case 'r':
-            d[k++] = '\r';
-            break;
+        case '\\': d[k++] = x; break;
+        case 'n': d[k++] = '\n'; break;
+        case 'r': d[k++] = '\r'; break;
         default:
             d[k++] = '\\'; /* undefined: keep the sequence as it was */
             d[k++] = x;

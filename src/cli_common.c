@@ -125,8 +125,8 @@ struct cg_normalizer *cli_load_rulebases(const struct cli_opts *o)
     cg_buf_init(&err);
     int rc = CG_OK;
     if (o->default_rulebases) {
-        const char *dir = first_dir("CEFGUARD_RULEBASE_DIR", CG_INSTALL_RULEBASE_DIR,
-                                    CG_SOURCE_RULEBASE_DIR);
+        const char *dir =
+            first_dir("CEFGUARD_RULEBASE_DIR", CG_INSTALL_RULEBASE_DIR, CG_SOURCE_RULEBASE_DIR);
         if (dir)
             rc = cg_normalizer_load_dir(nz, dir, &err);
         else

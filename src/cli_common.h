@@ -17,7 +17,7 @@ struct cli_opts {
     bool *rulebase_is_dir;
     size_t nrulebases;
     bool default_rulebases;
-    const char **rules;     /* -r: rule files / directories */
+    const char **rules; /* -r: rule files / directories */
     size_t nrules;
     bool stats;
     bool events;
@@ -44,26 +44,29 @@ enum {
     OPT_LATENESS,
 };
 
-#define CLI_DECODE_OPTIONS                                                                     \
-    {"rulebase", required_argument, NULL, OPT_RULEBASE},                                       \
-        {"rulebase-dir", required_argument, NULL, OPT_RULEBASE_DIR},                           \
-        {"no-default-rulebases", no_argument, NULL, OPT_NO_DEFAULT_RULEBASES},                 \
-        {"timezone", required_argument, NULL, OPT_TIMEZONE},                                   \
-        {"year", required_argument, NULL, OPT_YEAR},                                           \
-        {"max-line", required_argument, NULL, OPT_MAX_LINE},                                   \
-        {"max-fields", required_argument, NULL, OPT_MAX_FIELDS},                               \
-        {"stats", no_argument, NULL, OPT_STATS}, {"quiet", no_argument, NULL, OPT_QUIET}
+#define CLI_DECODE_OPTIONS                                                                         \
+    {"rulebase", required_argument, NULL, OPT_RULEBASE},                                           \
+        {"rulebase-dir", required_argument, NULL, OPT_RULEBASE_DIR},                               \
+        {"no-default-rulebases", no_argument, NULL, OPT_NO_DEFAULT_RULEBASES},                     \
+        {"timezone", required_argument, NULL, OPT_TIMEZONE},                                       \
+        {"year", required_argument, NULL, OPT_YEAR},                                               \
+        {"max-line", required_argument, NULL, OPT_MAX_LINE},                                       \
+        {"max-fields", required_argument, NULL, OPT_MAX_FIELDS},                                   \
+        {"stats", no_argument, NULL, OPT_STATS},                                                   \
+    {                                                                                              \
+        "quiet", no_argument, NULL, OPT_QUIET                                                      \
+    }
 
-#define CLI_DECODE_HELP                                                                        \
-    "  -R, --rulebase FILE         load a liblognorm v2 rulebase (repeatable)\n"              \
-    "      --rulebase-dir DIR      load every *.rulebase in DIR (repeatable)\n"                \
-    "      --no-default-rulebases  do not load the shipped rulebases\n"                        \
-    "      --timezone TZ           zone of RFC 3164 stamps: UTC (default), +09:00, Asia/Tokyo\n" \
-    "      --year YYYY             year of the first undated RFC 3164 stamp; later ones\n"     \
-    "                              follow the stream (default: inferred from the clock)\n"     \
-    "      --max-line BYTES        longer lines become raw events 'line_too_long' (1048576)\n" \
-    "      --max-fields N          fields kept per event, the rest counted (1024)\n"           \
-    "      --stats                 print counters to stderr at the end\n"                      \
+#define CLI_DECODE_HELP                                                                            \
+    "  -R, --rulebase FILE         load a liblognorm v2 rulebase (repeatable)\n"                   \
+    "      --rulebase-dir DIR      load every *.rulebase in DIR (repeatable)\n"                    \
+    "      --no-default-rulebases  do not load the shipped rulebases\n"                            \
+    "      --timezone TZ           zone of RFC 3164 stamps: UTC (default), +09:00, Asia/Tokyo\n"   \
+    "      --year YYYY             year of the first undated RFC 3164 stamp; later ones\n"         \
+    "                              follow the stream (default: inferred from the clock)\n"         \
+    "      --max-line BYTES        longer lines become raw events 'line_too_long' (1048576)\n"     \
+    "      --max-fields N          fields kept per event, the rest counted (1024)\n"               \
+    "      --stats                 print counters to stderr at the end\n"                          \
     "  -q, --quiet                 do not log rejected lines\n"
 
 void cli_opts_init(struct cli_opts *o);

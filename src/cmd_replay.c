@@ -32,7 +32,8 @@ static void replay_usage(FILE *f)
                "  -r, --rules PATH            rule file or directory (repeatable; default: the "
                "shipped rules)\n"
                "      --events                also print every normalized event\n"
-               "      --lateness DURATION     how late an event may arrive and still count (0)\n" CLI_DECODE_HELP);
+               "      --lateness DURATION     how late an event may arrive and still count "
+               "(0)\n" CLI_DECODE_HELP);
 }
 
 static void on_alert(void *ctx, const struct cg_alert *a)

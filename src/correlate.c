@@ -119,15 +119,14 @@ static void expire_some(struct cg_engine *e, struct rstate *r)
     int64_t due = e->clock - e->o.lateness_us;
     for (int i = 0; i < 2 && r->lru_head; i++) {
         struct kstate *ks = r->lru_head;
-        if (!kstate_idle(ks) || ks->touched + retention(r->rule) >= due ||
-            ks->supp_until >= due)
+        if (!kstate_idle(ks) || ks->touched + retention(r->rule) >= due || ks->supp_until >= due)
             return;
         kstate_drop(r, ks);
     }
 }
 
-struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key,
-                             size_t keylen, int64_t t, bool create)
+struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key, size_t keylen,
+                             int64_t t, bool create)
 {
     expire_some(e, r);
     struct kstate *ks = cg_hmap_get(&r->keys, key, keylen);
@@ -387,8 +386,8 @@ static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event 
     return have >= r->count ? threshold_fire(e, ks, t, have) : CG_OK;
 }
 
-static int join_emit(struct cg_engine *e, struct kstate *ks, struct cg_event *primary,
-                     int64_t t, struct cg_event *joined)
+static int join_emit(struct cg_engine *e, struct kstate *ks, struct cg_event *primary, int64_t t,
+                     struct cg_event *joined)
 {
     struct cg_alert a;
     alert_init(&a, ks->rs->rule, CG_ALERT_FIRE, t, ks);
@@ -446,8 +445,7 @@ static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event
     return rc;
 }
 
-static int on_holddown_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev,
-                            int64_t t)
+static int on_holddown_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
     for (size_t i = 0; i < ks->other.n; i++)
@@ -555,8 +553,7 @@ static int timer_silence(struct cg_engine *e, struct timer *tm)
 {
     struct kstate *ks = tm->ks;
     if (ks->silence_deadline > tm->deadline) /* heard from since: wait for the new deadline */
-        return cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE,
-                                   ks);
+        return cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE, ks);
     ks->silence_deadline = 0;
     ks->silent = true;
     struct cg_alert a;

@@ -85,8 +85,7 @@ void cg_decode_line(struct cg_decoder *d, const char *p, size_t n, struct cg_eve
         decode_cef(ev, m.p + 4, m.n - 4);
     } else if (cg_str_has_prefix(m, "LEEF:")) {
         decode_leef(ev, m.p + 5, m.n - 5);
-    } else if (ev->sl.kind == CG_SYSLOG_RFC3164 && m.n > 0 && m.p[0] >= '0' &&
-               m.p[0] <= '9') {
+    } else if (ev->sl.kind == CG_SYSLOG_RFC3164 && m.n > 0 && m.p[0] >= '0' && m.p[0] <= '9') {
         /* File form: the tag "CEF:" was taken as the syslog tag. */
         if (cg_str_eqz(ev->sl.app, "CEF"))
             decode_cef(ev, m.p, m.n);

@@ -192,8 +192,8 @@ static bool timer_before(const struct timer *a, const struct timer *b)
     return a->deadline < b->deadline || (a->deadline == b->deadline && a->seq < b->seq);
 }
 
-int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq,
-                        enum timer_kind kind, struct kstate *ks)
+int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq, enum timer_kind kind,
+                        struct kstate *ks)
 {
     if (e->nheap == e->capheap) {
         size_t cap = e->capheap ? e->capheap * 2 : 64;

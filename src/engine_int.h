@@ -46,26 +46,26 @@ struct dval {
 struct kstate {
     struct kstate *prev, *next; /* LRU list of the rule, newest at tail */
     struct rstate *rs;
-    unsigned refs;              /* 1 while in the table + 1 per timer */
-    bool dead;                  /* evicted or expired: timers skip it */
-    char *key;                  /* joined key values (separator 0x1f), owned */
+    unsigned refs; /* 1 while in the table + 1 per timer */
+    bool dead;     /* evicted or expired: timers skip it */
+    char *key;     /* joined key values (separator 0x1f), owned */
     size_t keylen;
-    struct cg_str *vals;        /* the key values, views into key */
-    int64_t touched;            /* event time of the last activity */
+    struct cg_str *vals; /* the key values, views into key */
+    int64_t touched;     /* event time of the last activity */
     /* suppression */
-    int64_t supp_until;         /* alerts up to this time are held back */
+    int64_t supp_until; /* alerts up to this time are held back */
     uint64_t supp_count;
     bool supp_timer;
     struct cg_event *supp_last; /* the last held-back trigger, for the summary */
     /* threshold */
-    int64_t *times;             /* sorted times of matching events (<= count) */
+    int64_t *times; /* sorted times of matching events (<= count) */
     size_t ntimes;
-    struct dval *dv;            /* distinct values (<= count) */
+    struct dval *dv; /* distinct values (<= count) */
     size_t ndv;
-    struct item_list first;     /* first few triggering events */
+    struct item_list first; /* first few triggering events */
     /* join / holddown */
     struct item_list pending;
-    struct item_list other;     /* join: related events; holddown: cancel times */
+    struct item_list other; /* join: related events; holddown: cancel times */
     /* silence */
     int64_t last_seen;
     int64_t silence_deadline;
@@ -108,15 +108,15 @@ struct cg_engine {
     struct bucket *all_buckets[4]; /* scratch for lookups */
     int64_t clock;                 /* newest event time, us */
     bool has_clock;
-    uint64_t seq;                  /* timer / item sequence */
+    uint64_t seq; /* timer / item sequence */
     struct timer *heap;
     size_t nheap, capheap;
-    struct queued *queue;          /* internal events waiting */
+    struct queued *queue; /* internal events waiting */
     size_t nqueue, capqueue;
-    unsigned depth;                /* chain depth of the event being processed */
+    unsigned depth; /* chain depth of the event being processed */
     struct cg_engine_stats st;
-    struct cg_buf scratch;         /* key building */
-    struct cg_buf summary;         /* template rendering */
+    struct cg_buf scratch; /* key building */
+    struct cg_buf summary; /* template rendering */
 };
 
 /* correlate.c */
@@ -125,12 +125,12 @@ int cg_corr_event(struct cg_engine *e, struct rstate *r, enum role role, struct 
 int cg_corr_timer(struct cg_engine *e, struct timer *tm);
 void cg_kstate_release(struct kstate *ks);
 void cg_rstate_fini(struct rstate *r);
-struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key,
-                             size_t keylen, int64_t t, bool create);
+struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key, size_t keylen,
+                             int64_t t, bool create);
 
 /* engine.c, used by correlate.c */
-int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq,
-                        enum timer_kind kind, struct kstate *ks);
+int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq, enum timer_kind kind,
+                        struct kstate *ks);
 uint64_t cg_engine_next_seq(struct cg_engine *e);
 /* Emits an alert (applying the rule's suppression) and queues its internal event. */
 int cg_engine_emit(struct cg_engine *e, struct kstate *ks, struct cg_alert *a);

@@ -34,8 +34,8 @@ static int put_items(struct cg_buf *b, const struct item_list *l)
 {
     int rc = cg_bin_put_u32(b, (uint32_t)l->n);
     for (size_t i = 0; rc == CG_OK && i < l->n; i++) {
-        rc = cg_bin_put_u64(b, (uint64_t)l->v[i].t) | cg_bin_put_u64(b, (uint64_t)l->v[i].deadline) |
-             cg_bin_put_u64(b, l->v[i].seq);
+        rc = cg_bin_put_u64(b, (uint64_t)l->v[i].t) |
+             cg_bin_put_u64(b, (uint64_t)l->v[i].deadline) | cg_bin_put_u64(b, l->v[i].seq);
         rc = rc ? rc : put_opt_event(b, l->v[i].ev);
     }
     return rc;

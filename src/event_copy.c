@@ -21,9 +21,9 @@
 static struct cg_str *str_slot(struct cg_event *ev, int i)
 {
     struct cg_str *slots[] = {
-        &ev->line,      &ev->fmt_version, &ev->vendor,   &ev->product,    &ev->product_version,
-        &ev->event_id,  &ev->name,        &ev->severity, &ev->subject,    &ev->subject_key,
-        &ev->sl.host,   &ev->sl.app,      &ev->sl.procid, &ev->sl.msgid,  &ev->sl.msg,
+        &ev->line,     &ev->fmt_version, &ev->vendor,    &ev->product,  &ev->product_version,
+        &ev->event_id, &ev->name,        &ev->severity,  &ev->subject,  &ev->subject_key,
+        &ev->sl.host,  &ev->sl.app,      &ev->sl.procid, &ev->sl.msgid, &ev->sl.msg,
     };
     return i < (int)CG_ARRAY_LEN(slots) ? slots[i] : NULL;
 }
@@ -122,9 +122,10 @@ int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
     int rc = cg_buf_put(b, hdr, 4) | cg_bin_put_u32(b, ev->flags);
     rc |= cg_bin_put_u64(b, (uint64_t)ev->time.sec) | cg_bin_put_u32(b, (uint32_t)ev->time.usec);
     rc |= cg_bin_put_u32(b, (uint32_t)(uint16_t)ev->time.off_min |
-                         (uint32_t)ev->time.frac_digits << 16 | (uint32_t)ev->time.flags << 24);
+                                (uint32_t)ev->time.frac_digits << 16 |
+                                (uint32_t)ev->time.flags << 24);
     rc |= cg_bin_put_u32(b, (uint32_t)(uint16_t)(int16_t)ev->sl.pri |
-                         (uint32_t)(uint16_t)(int16_t)ev->sl.version << 16);
+                                (uint32_t)(uint16_t)(int16_t)ev->sl.version << 16);
     for (int i = 0; str_slot(ev, i); i++)
         rc |= cg_bin_put_str(b, *str_slot(ev, i));
     rc |= cg_bin_put_u32(b, (uint32_t)ev->sl.nsd);
@@ -140,8 +141,9 @@ int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
 struct cg_event *cg_event_deserialize(const char **p, const char *end)
 {
     struct cg_bin_reader r = {*p, end, false};
-    if (end - r.p < 4 || (unsigned char)r.p[0] != SER_VERSION || (unsigned char)r.p[1] >= CG_FMT_MAX ||
-        (unsigned char)r.p[2] >= CG_REJ_MAX || (unsigned char)r.p[3] > CG_SYSLOG_RFC5424)
+    if (end - r.p < 4 || (unsigned char)r.p[0] != SER_VERSION ||
+        (unsigned char)r.p[1] >= CG_FMT_MAX || (unsigned char)r.p[2] >= CG_REJ_MAX ||
+        (unsigned char)r.p[3] > CG_SYSLOG_RFC5424)
         return NULL;
     struct cg_event *ev = malloc(sizeof(*ev));
     if (!ev)

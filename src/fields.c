@@ -40,7 +40,8 @@ static const struct cg_str *get_hashed(const struct cg_fields *f, struct cg_str 
 {
     for (size_t i = 0; i < f->n; i++) {
         const struct cg_field *e = &f->v[i];
-        if (e->hash == h && e->key.n == key.n && (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0))
+        if (e->hash == h && e->key.n == key.n &&
+            (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0))
             return &e->val;
     }
     return NULL;

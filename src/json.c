@@ -178,8 +178,7 @@ static bool sd_seen_id(const struct cg_syslog *sl, size_t upto, struct cg_str id
     return false;
 }
 
-static bool sd_seen_param(const struct cg_syslog *sl, size_t from, size_t upto,
-                          struct cg_str name)
+static bool sd_seen_param(const struct cg_syslog *sl, size_t from, size_t upto, struct cg_str name)
 {
     for (size_t j = from; j < upto; j++)
         if (cg_str_eq(sl->sd[j].name, name))
@@ -269,8 +268,9 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad)
     rc = rc ? rc : put_key(b, "host", false);
     rc = rc ? rc : cg_json_put_strv(b, ev->sl.host, bad);
     rc = rc ? rc : put_key(b, "format", false);
-    rc = rc ? rc : cg_json_put_str(b, cg_format_name(ev->format),
-                                   strlen(cg_format_name(ev->format)), bad);
+    rc = rc ? rc
+            : cg_json_put_str(b, cg_format_name(ev->format), strlen(cg_format_name(ev->format)),
+                              bad);
     if (ev->format == CG_FMT_RAW) {
         const char *r = cg_reject_name(ev->reason);
         rc = rc ? rc : put_key(b, "reason", false);

@@ -59,7 +59,10 @@ static bool has_delim_field(struct cg_str v)
     return d - i > 1 || (d - i == 1 && v.p[i] >= '2');
 }
 
-static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static bool is_ws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 static int hex_digit(char c)
 {

@@ -22,8 +22,7 @@ void cg_stats_write(const struct cg_stats *s, FILE *f)
 {
     fprintf(f, "lines %" PRIu64 "\n", s->lines);
     for (int i = 0; i < CG_FMT_MAX; i++)
-        fprintf(f, "format.%s %" PRIu64 "\n", cg_format_name((enum cg_format)i),
-                s->by_format[i]);
+        fprintf(f, "format.%s %" PRIu64 "\n", cg_format_name((enum cg_format)i), s->by_format[i]);
     for (int i = 1; i < CG_REJ_MAX; i++)
         fprintf(f, "reject.%s %" PRIu64 "\n", cg_reject_name((enum cg_reject)i), s->rejects[i]);
     fprintf(f, "repair.bad_escape %" PRIu64 "\n", s->bad_escape);

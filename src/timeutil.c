@@ -110,8 +110,7 @@ size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
     if (d > days_in_month(y, (unsigned)mo))
         return 0;
     int h = digits(s, n, 11, 2), mi = digits(s, n, 14, 2), se = digits(s, n, 17, 2);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' ||
-        s[16] != ':')
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' || s[16] != ':')
         return 0;
     size_t i = 19;
     int32_t usec = 0;

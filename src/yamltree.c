@@ -102,8 +102,7 @@ static bool key_seen(const struct cg_ynode *map, const struct cg_ynode *key)
 }
 
 /* Reads children until the matching end event. Mapping keys must be unique scalars. */
-static int parse_children(struct loader *l, struct cg_ynode *node, yaml_event_type_t end,
-                          int depth)
+static int parse_children(struct loader *l, struct cg_ynode *node, yaml_event_type_t end, int depth)
 {
     size_t cap = 0;
     for (;;) {
@@ -168,8 +167,7 @@ static int parse_node(struct loader *l, yaml_event_t *ev, struct cg_ynode **out,
         if (!n)
             return CG_EPARSE;
         *out = n;
-        return parse_children(l, n, map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT,
-                              depth);
+        return parse_children(l, n, map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT, depth);
     } else {
         err_at(l, &ev->start_mark, "unexpected YAML event");
         rc = CG_EPARSE;

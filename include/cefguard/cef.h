@@ -58,7 +58,6 @@ enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out,
 
 /* Appends the extension's fields to f (see fields.h for duplicates and limits),
  * ORs CG_CEF_* into *flags. Returns CG_OK or CG_ENOMEM. */
-int cg_cef_decode_ext(struct cg_str ext, struct cg_fields *f, struct cg_arena *a,
-                      unsigned *flags);
+int cg_cef_decode_ext(struct cg_str ext, struct cg_fields *f, struct cg_arena *a, unsigned *flags);
 
 #endif

@@ -50,42 +50,42 @@ const char *cg_alert_kind_name(enum cg_alert_kind k);
 struct cg_alert {
     const struct cg_rule *rule;
     enum cg_alert_kind kind;
-    int64_t time_us;            /* when the rule completed, event time */
-    int16_t off_min;            /* offset to render time with (from the trigger event) */
-    const struct cg_str *key;   /* key values, rule->key.n of them (or other_key) */
+    int64_t time_us;          /* when the rule completed, event time */
+    int16_t off_min;          /* offset to render time with (from the trigger event) */
+    const struct cg_str *key; /* key values, rule->key.n of them (or other_key) */
     size_t nkey;
     const struct cg_path *key_paths;
-    uint64_t count;             /* events that made the alert */
-    uint64_t suppressed;        /* alerts held back before this one */
-    struct cg_event **events;   /* the first few triggering events (normalized copies) */
+    uint64_t count;           /* events that made the alert */
+    uint64_t suppressed;      /* alerts held back before this one */
+    struct cg_event **events; /* the first few triggering events (normalized copies) */
     size_t nevents;
-    struct cg_event *joined;    /* join: the related event, or NULL */
+    struct cg_event *joined;     /* join: the related event, or NULL */
     const struct cg_str *values; /* threshold distinct: the distinct values */
     size_t nvalues;
-    struct cg_str summary;      /* rendered template (or the rule description) */
-    struct cg_str target;       /* response target value (unset: no response) */
+    struct cg_str summary; /* rendered template (or the rule description) */
+    struct cg_str target;  /* response target value (unset: no response) */
 };
 
 typedef void (*cg_alert_fn)(void *ctx, const struct cg_alert *a);
 
 struct cg_engine_opts {
-    int64_t lateness_us;        /* default 0 */
-    unsigned max_chain;         /* internal event depth, default 4 */
-    unsigned max_events;        /* triggering events kept per alert, default 3 */
+    int64_t lateness_us; /* default 0 */
+    unsigned max_chain;  /* internal event depth, default 4 */
+    unsigned max_events; /* triggering events kept per alert, default 3 */
 };
 
 struct cg_engine_stats {
-    uint64_t events;            /* events processed (external) */
-    uint64_t internal_events;   /* alerts fed back */
-    uint64_t candidates;        /* (rule, role) pairs evaluated */
+    uint64_t events;          /* events processed (external) */
+    uint64_t internal_events; /* alerts fed back */
+    uint64_t candidates;      /* (rule, role) pairs evaluated */
     uint64_t matches;
     uint64_t alerts;
     uint64_t suppressed;
-    uint64_t evictions;         /* keys evicted by max_keys */
-    uint64_t late;              /* events older than clock - lateness */
-    uint64_t join_dropped;      /* required joins that found nothing */
-    uint64_t chain_dropped;     /* internal events beyond max_chain */
-    uint64_t no_time;           /* events without a usable stamp */
+    uint64_t evictions;     /* keys evicted by max_keys */
+    uint64_t late;          /* events older than clock - lateness */
+    uint64_t join_dropped;  /* required joins that found nothing */
+    uint64_t chain_dropped; /* internal events beyond max_chain */
+    uint64_t no_time;       /* events without a usable stamp */
 };
 
 struct cg_engine;

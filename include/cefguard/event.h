@@ -34,7 +34,7 @@ enum cg_format {
     CG_FMT_RAW = 0, /* nothing decoded the line; reason says why */
     CG_FMT_CEF,
     CG_FMT_LEEF,
-    CG_FMT_LOGNORM, /* a liblognorm rulebase rule matched */
+    CG_FMT_LOGNORM,  /* a liblognorm rulebase rule matched */
     CG_FMT_INTERNAL, /* made by cefguard itself (an alert, an action result), so rules chain */
     CG_FMT_MAX
 };
@@ -44,16 +44,16 @@ const char *cg_format_name(enum cg_format f);
 
 /* Event flags: things worth counting that did not reject the line. */
 enum {
-    CG_EV_BAD_ESCAPE = 1 << 0,   /* an undefined escape was kept */
-    CG_EV_EXT_JUNK = 1 << 1,     /* text before the first key / attr without '=' dropped */
-    CG_EV_TRUNCATED = 1 << 2,    /* the line was longer than max_line and was cut */
+    CG_EV_BAD_ESCAPE = 1 << 0, /* an undefined escape was kept */
+    CG_EV_EXT_JUNK = 1 << 1,   /* text before the first key / attr without '=' dropped */
+    CG_EV_TRUNCATED = 1 << 2,  /* the line was longer than max_line and was cut */
 };
 
 struct cg_event {
-    struct cg_str line;      /* the input line, no trailing LF/CR */
-    struct cg_syslog sl;     /* syslog header (kind NONE when absent) */
+    struct cg_str line;  /* the input line, no trailing LF/CR */
+    struct cg_syslog sl; /* syslog header (kind NONE when absent) */
     enum cg_format format;
-    enum cg_reject reason;   /* CG_REJ_NONE unless format == CG_FMT_RAW */
+    enum cg_reject reason;     /* CG_REJ_NONE unless format == CG_FMT_RAW */
     struct cg_str fmt_version; /* CEF "0"/"1", LEEF "1.0"/"2.0" */
     struct cg_str vendor;
     struct cg_str product;
@@ -61,15 +61,15 @@ struct cg_event {
     struct cg_str event_id;
     struct cg_str name;
     struct cg_str severity;
-    struct cg_time time;     /* event time (syslog stamp); flags 0 when unknown */
-    struct cg_str subject;   /* see above; valid after cg_event_subject() */
+    struct cg_time time;   /* event time (syslog stamp); flags 0 when unknown */
+    struct cg_str subject; /* see above; valid after cg_event_subject() */
     struct cg_str subject_key;
-    bool subject_done;       /* subject resolved (or set by whoever built the event) */
-    struct cg_str body;      /* CEF extension / LEEF attrs, not yet decoded */
+    bool subject_done;  /* subject resolved (or set by whoever built the event) */
+    struct cg_str body; /* CEF extension / LEEF attrs, not yet decoded */
     char leef_delim;
-    bool fields_done;        /* fields holds the decoded body */
+    bool fields_done; /* fields holds the decoded body */
     struct cg_fields fields;
-    unsigned flags;          /* CG_EV_* */
+    unsigned flags; /* CG_EV_* */
     struct cg_arena arena;
 };
 

@@ -18,13 +18,13 @@
 struct cg_linereader {
     int fd;
     char *buf;
-    size_t cap;       /* allocated bytes */
-    size_t start;     /* first unread byte */
-    size_t end;       /* end of valid data */
+    size_t cap;   /* allocated bytes */
+    size_t start; /* first unread byte */
+    size_t end;   /* end of valid data */
     size_t max_line;
     bool eof;
-    bool skipping;    /* discarding the tail of an over-long line */
-    uint64_t lines;   /* lines returned */
+    bool skipping;     /* discarding the tail of an over-long line */
+    uint64_t lines;    /* lines returned */
     uint64_t too_long; /* over-long lines cut */
 };
 

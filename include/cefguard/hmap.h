@@ -15,7 +15,7 @@
 #include "cefguard/common.h"
 
 struct cg_hmap_slot {
-    char *key;    /* NULL: empty; CG_HMAP_TOMB: deleted */
+    char *key; /* NULL: empty; CG_HMAP_TOMB: deleted */
     size_t klen;
     uint64_t hash;
     void *val;
@@ -23,9 +23,9 @@ struct cg_hmap_slot {
 
 struct cg_hmap {
     struct cg_hmap_slot *slots;
-    size_t cap;   /* power of two */
-    size_t n;     /* live entries */
-    size_t used;  /* live + tombstones */
+    size_t cap;  /* power of two */
+    size_t n;    /* live entries */
+    size_t used; /* live + tombstones */
     uint64_t seed;
 };
 

@@ -31,8 +31,8 @@ struct cg_leef {
     struct cg_str product;
     struct cg_str product_version;
     struct cg_str event_id;
-    char delim;            /* attribute delimiter */
-    struct cg_str attrs;   /* raw attribute bytes */
+    char delim;          /* attribute delimiter */
+    struct cg_str attrs; /* raw attribute bytes */
 };
 
 /* p/n: the bytes right after "LEEF:". Returns CG_REJ_NONE or the reason. */
@@ -40,7 +40,7 @@ enum cg_reject cg_leef_decode_header(const char *p, size_t n, struct cg_leef *ou
                                      struct cg_arena *a);
 
 /* Appends the attributes to f; ORs CG_LEEF_* into *flags. CG_OK or CG_ENOMEM. */
-int cg_leef_decode_attrs(struct cg_str attrs, char delim, struct cg_fields *f,
-                         struct cg_arena *a, unsigned *flags);
+int cg_leef_decode_attrs(struct cg_str attrs, char delim, struct cg_fields *f, struct cg_arena *a,
+                         unsigned *flags);
 
 #endif

@@ -48,8 +48,8 @@
 struct cg_match;
 
 /* Compiles a `match:` mapping. CG_OK or CG_EPARSE (with messages in err). */
-int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node,
-                     struct cg_match **out, struct cg_buf *err);
+int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node, struct cg_match **out,
+                     struct cg_buf *err);
 void cg_match_free(struct cg_match *m);
 
 /* True when ev matches. Reads event fields lazily (header paths never decode

@@ -21,12 +21,12 @@ typedef int (*cg_event_out_fn)(void *ctx, struct cg_event *ev);
 
 struct cg_pipeline_opts {
     struct cg_syslog_opts syslog;
-    size_t max_fields;                 /* 0: default */
-    struct cg_normalizer *nz;          /* may be NULL; not owned */
-    const struct cg_ruleset *rules;    /* NULL: no engine (parse) */
+    size_t max_fields;              /* 0: default */
+    struct cg_normalizer *nz;       /* may be NULL; not owned */
+    const struct cg_ruleset *rules; /* NULL: no engine (parse) */
     struct cg_engine_opts engine;
     cg_alert_fn on_alert;
-    cg_event_out_fn on_event;          /* NULL: events are not output */
+    cg_event_out_fn on_event; /* NULL: events are not output */
     void *ctx;
     bool log_rejects;
 };

@@ -12,15 +12,15 @@
 #define CEFGUARD_REJECT_H
 
 enum cg_reject {
-    CG_REJ_NONE = 0,          /* accepted */
-    CG_REJ_EMPTY,             /* "empty": nothing but whitespace */
-    CG_REJ_LINE_TOO_LONG,     /* "line_too_long": longer than max_line; the rest is skipped */
-    CG_REJ_NO_DECODER,        /* "no_decoder": not CEF/LEEF and no rulebase rule matched */
-    CG_REJ_CEF_BAD_VERSION,   /* "cef_bad_version": CEF:<not a number>| */
-    CG_REJ_CEF_TRUNCATED,     /* "cef_truncated": fewer than the 7 header fields */
-    CG_REJ_LEEF_BAD_VERSION,  /* "leef_bad_version": LEEF:<not 1.0/2.0 style>| */
-    CG_REJ_LEEF_TRUNCATED,    /* "leef_truncated": fewer than the 5 header fields */
-    CG_REJ_LEEF_BAD_DELIM,    /* "leef_bad_delimiter": LEEF 2.0 delimiter field unusable */
+    CG_REJ_NONE = 0,         /* accepted */
+    CG_REJ_EMPTY,            /* "empty": nothing but whitespace */
+    CG_REJ_LINE_TOO_LONG,    /* "line_too_long": longer than max_line; the rest is skipped */
+    CG_REJ_NO_DECODER,       /* "no_decoder": not CEF/LEEF and no rulebase rule matched */
+    CG_REJ_CEF_BAD_VERSION,  /* "cef_bad_version": CEF:<not a number>| */
+    CG_REJ_CEF_TRUNCATED,    /* "cef_truncated": fewer than the 7 header fields */
+    CG_REJ_LEEF_BAD_VERSION, /* "leef_bad_version": LEEF:<not 1.0/2.0 style>| */
+    CG_REJ_LEEF_TRUNCATED,   /* "leef_truncated": fewer than the 5 header fields */
+    CG_REJ_LEEF_BAD_DELIM,   /* "leef_bad_delimiter": LEEF 2.0 delimiter field unusable */
     CG_REJ_MAX
 };
 

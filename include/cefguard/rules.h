@@ -60,9 +60,9 @@ struct cg_keyspec {
 struct cg_template;
 
 struct cg_response {
-    char *action;       /* NULL: the rule requests no response */
+    char *action; /* NULL: the rule requests no response */
     struct cg_path target;
-    char *approval;     /* "auto" or "manual" */
+    char *approval; /* "auto" or "manual" */
 };
 
 struct cg_rule {
@@ -73,17 +73,17 @@ struct cg_rule {
     size_t ntags;
     char *file;
     unsigned line;
-    size_t index;              /* position in the rule set: the evaluation order */
+    size_t index; /* position in the rule set: the evaluation order */
 
-    struct cg_match *match;    /* the rule's events (silence: the heartbeat events) */
+    struct cg_match *match; /* the rule's events (silence: the heartbeat events) */
     struct cg_keyspec key;
     enum cg_corr_kind corr;
-    int64_t window_us;         /* threshold / join window, holddown period, silence timeout */
-    unsigned count;            /* threshold */
-    struct cg_path *distinct;  /* threshold: count distinct values of this path (or NULL) */
-    struct cg_match *other;    /* join: the related events; holddown: the cancelling events */
+    int64_t window_us;           /* threshold / join window, holddown period, silence timeout */
+    unsigned count;              /* threshold */
+    struct cg_path *distinct;    /* threshold: count distinct values of this path (or NULL) */
+    struct cg_match *other;      /* join: the related events; holddown: the cancelling events */
     struct cg_keyspec other_key; /* key paths on the related/cancelling events */
-    bool join_required;        /* join: drop the event when nothing joins in time */
+    bool join_required;          /* join: drop the event when nothing joins in time */
     int64_t suppress_us;
     size_t max_keys;
     struct cg_template *summary;
@@ -107,10 +107,10 @@ struct cg_rule_test {
     char *name;
     char *file;
     unsigned line;
-    char *input;               /* lines, LF-separated */
+    char *input; /* lines, LF-separated */
     size_t input_len;
-    char *timezone;            /* NULL: UTC */
-    int year;                  /* 0: 2025, so shipped tests do not age */
+    char *timezone; /* NULL: UTC */
+    int year;       /* 0: 2025, so shipped tests do not age */
     struct cg_expect *expect;
     size_t nexpect;
 };

@@ -11,15 +11,15 @@
 #include <stdio.h>
 
 struct cg_stats {
-    uint64_t lines;                  /* lines read */
-    uint64_t by_format[CG_FMT_MAX];  /* events out per format */
-    uint64_t rejects[CG_REJ_MAX];    /* raw events per reason */
-    uint64_t bad_escape;             /* events with an undefined escape kept */
-    uint64_t ext_junk;               /* events with extension text dropped */
-    uint64_t dup_keys;               /* duplicate keys dropped (first wins) */
-    uint64_t fields_dropped;         /* fields beyond max_fields dropped */
-    uint64_t invalid_utf8;           /* bytes replaced by U+FFFD in output */
-    uint64_t lines_too_long;         /* lines cut at max_line */
+    uint64_t lines;                 /* lines read */
+    uint64_t by_format[CG_FMT_MAX]; /* events out per format */
+    uint64_t rejects[CG_REJ_MAX];   /* raw events per reason */
+    uint64_t bad_escape;            /* events with an undefined escape kept */
+    uint64_t ext_junk;              /* events with extension text dropped */
+    uint64_t dup_keys;              /* duplicate keys dropped (first wins) */
+    uint64_t fields_dropped;        /* fields beyond max_fields dropped */
+    uint64_t invalid_utf8;          /* bytes replaced by U+FFFD in output */
+    uint64_t lines_too_long;        /* lines cut at max_line */
 };
 
 /* Counts one finished event (after its fields were decoded). */

@@ -52,8 +52,8 @@ struct cg_syslog_opts {
      * zone name ("Asia/Tokyo"; uses the system tz database). */
     const char *timezone;
     enum cg_year_mode year_mode;
-    int year;        /* CG_YEAR_STREAM: year of the first undated line; 0 = from clock */
-    int64_t now;     /* reference "now" in epoch seconds for tests; 0 = time(NULL) */
+    int year;    /* CG_YEAR_STREAM: year of the first undated line; 0 = from clock */
+    int64_t now; /* reference "now" in epoch seconds for tests; 0 = time(NULL) */
 };
 
 /* Decoding context: holds the zone and the year-inference state of one stream.
@@ -62,9 +62,9 @@ struct cg_syslog_ctx {
     enum cg_year_mode year_mode;
     int first_year;
     int64_t fixed_now;
-    int zone_kind;        /* 0 = fixed offset, 1 = IANA via libc */
-    int zone_off_min;     /* fixed offset */
-    int64_t ref_sec;      /* stream reference instant (last stamp), valid if has_ref */
+    int zone_kind;    /* 0 = fixed offset, 1 = IANA via libc */
+    int zone_off_min; /* fixed offset */
+    int64_t ref_sec;  /* stream reference instant (last stamp), valid if has_ref */
     bool has_ref;
     /* IANA offset cache: offset for the local hour starting at cache_key */
     int64_t cache_key;
@@ -74,27 +74,27 @@ struct cg_syslog_ctx {
 
 /* One RFC 5424 SD-PARAM; value is unescaped (\" \\ \]). */
 struct cg_sd_param {
-    struct cg_str id;   /* SD-ID it belongs to */
+    struct cg_str id; /* SD-ID it belongs to */
     struct cg_str name;
     struct cg_str value;
 };
 
 struct cg_syslog {
     enum cg_syslog_kind kind;
-    int pri;      /* 0..191, -1 when absent */
-    int facility; /* pri / 8, -1 when absent */
-    int severity; /* pri % 8, -1 when absent */
-    int version;  /* RFC 5424 VERSION, 0 otherwise */
-    struct cg_time time;       /* flags == 0 when no usable stamp */
-    struct cg_str host;        /* unset (p == NULL) when absent or "-" */
-    struct cg_str app;         /* 3164 tag without ':' and [pid]; 5424 APP-NAME */
-    struct cg_str procid;      /* 3164 [pid]; 5424 PROCID */
-    struct cg_str msgid;       /* 5424 only */
-    struct cg_sd_param *sd;    /* in the arena; nsd entries */
+    int pri;                /* 0..191, -1 when absent */
+    int facility;           /* pri / 8, -1 when absent */
+    int severity;           /* pri % 8, -1 when absent */
+    int version;            /* RFC 5424 VERSION, 0 otherwise */
+    struct cg_time time;    /* flags == 0 when no usable stamp */
+    struct cg_str host;     /* unset (p == NULL) when absent or "-" */
+    struct cg_str app;      /* 3164 tag without ':' and [pid]; 5424 APP-NAME */
+    struct cg_str procid;   /* 3164 [pid]; 5424 PROCID */
+    struct cg_str msgid;    /* 5424 only */
+    struct cg_sd_param *sd; /* in the arena; nsd entries */
     size_t nsd;
-    struct cg_str msg;         /* MSG: after the tag (3164), after SD and BOM (5424) */
-    struct cg_str tagged_msg;  /* 3164: from the TAG to the end; NONE: whole line; 5424: unset */
-    bool bom;                  /* 5424 MSG started with a UTF-8 BOM (stripped from msg) */
+    struct cg_str msg;        /* MSG: after the tag (3164), after SD and BOM (5424) */
+    struct cg_str tagged_msg; /* 3164: from the TAG to the end; NONE: whole line; 5424: unset */
+    bool bom;                 /* 5424 MSG started with a UTF-8 BOM (stripped from msg) */
 };
 
 /* CG_EINVAL when opts->timezone is not understood. */

@@ -21,7 +21,7 @@ struct cg_template;
 /* What a template can refer to when it is rendered. */
 struct cg_template_ctx {
     const char *rule;
-    const char *kind;        /* alert kind name */
+    const char *kind; /* alert kind name */
     uint64_t count;
     uint64_t suppressed;
     struct cg_str key;       /* the key values joined by ", " */

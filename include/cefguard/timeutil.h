@@ -14,17 +14,17 @@
 #include <stdint.h>
 
 enum {
-    CG_TIME_SET = 1 << 0,       /* a usable timestamp is present */
+    CG_TIME_SET = 1 << 0,        /* a usable timestamp is present */
     CG_TIME_YEAR_GUESS = 1 << 1, /* the year was inferred (RFC 3164) */
     CG_TIME_ZONE_GUESS = 1 << 2, /* the offset came from the configured zone */
 };
 
 struct cg_time {
-    int64_t sec;        /* seconds since the epoch, UTC */
-    int32_t usec;       /* 0..999999 */
-    int16_t off_min;    /* UTC offset in minutes as logged / assumed */
+    int64_t sec;         /* seconds since the epoch, UTC */
+    int32_t usec;        /* 0..999999 */
+    int16_t off_min;     /* UTC offset in minutes as logged / assumed */
     uint8_t frac_digits; /* fraction digits to print: 0..6 */
-    uint8_t flags;      /* CG_TIME_* */
+    uint8_t flags;       /* CG_TIME_* */
 };
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */

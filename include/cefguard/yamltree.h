@@ -29,7 +29,7 @@ struct cg_ynode {
     /* scalar: NUL-terminated text (may contain NUL bytes: use len) */
     char *str;
     size_t len;
-    bool plain;    /* an unquoted scalar (so "null", "~", "true" may mean something) */
+    bool plain; /* an unquoted scalar (so "null", "~", "true" may mean something) */
     /* sequence: n items; mapping: n keys and n values, kv[2i] key, kv[2i+1] value */
     struct cg_ynode **kv;
     size_t n;

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define S 1000000LL /* one second in us */
+#define S 1000000LL     /* one second in us */
 #define T0 1745119254LL /* 2025-04-20T03:20:54Z */
 
 struct got {
@@ -37,9 +37,10 @@ static void on_alert(void *ctx, const struct cg_alert *a)
     char vals[128] = "";
     size_t vl = 0;
     for (size_t i = 0; i < a->nvalues; i++)
-        vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s", i ? "," : " values=",
-                               (int)a->values[i].n, a->values[i].p);
-    snprintf(g->lines[g->n++], sizeof(g->lines[0]), "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
+        vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s",
+                               i ? "," : " values=", (int)a->values[i].n, a->values[i].p);
+    snprintf(g->lines[g->n++], sizeof(g->lines[0]),
+             "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
              cg_alert_kind_name(a->kind), a->rule->id, key, (unsigned long long)a->count,
              (unsigned long long)a->suppressed, a->joined ? (int)a->joined->event_id.n : 1,
              a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
@@ -122,10 +123,10 @@ static void expect(const struct got *g, const char *const *want, size_t n)
     }
 }
 
-#define EXPECT(g, ...)                                                                         \
-    do {                                                                                       \
-        const char *const w_[] = {__VA_ARGS__};                                                \
-        expect(g, w_, CG_ARRAY_LEN(w_));                                                       \
+#define EXPECT(g, ...)                                                                             \
+    do {                                                                                           \
+        const char *const w_[] = {__VA_ARGS__};                                                    \
+        expect(g, w_, CG_ARRAY_LEN(w_));                                                           \
     } while (0)
 #define EXPECT_NONE(g) expect(g, NULL, 0)
 
@@ -149,11 +150,11 @@ static void test_simple_and_suppress(void **state)
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "target=a");
-    feed(e, 1, "710", "target=a");     /* not matched */
-    feed(e, 60, "2205", "target=a");   /* held back */
-    feed(e, 600, "2205", "target=a");  /* exactly at the period end: still held back */
-    feed(e, 60, "2205", "target=b");   /* another key alerts */
-    feed(e, 601, "2205", "target=a");  /* the period ended: summary, then a new alert */
+    feed(e, 1, "710", "target=a");    /* not matched */
+    feed(e, 60, "2205", "target=a");  /* held back */
+    feed(e, 600, "2205", "target=a"); /* exactly at the period end: still held back */
+    feed(e, 60, "2205", "target=b");  /* another key alerts */
+    feed(e, 601, "2205", "target=a"); /* the period ended: summary, then a new alert */
     cg_engine_flush(e);
     EXPECT(&g, "alert fail key=a count=1 supp=0 joined=- t=+0",
            "alert fail key=b count=1 supp=0 joined=- t=+60",
@@ -190,16 +191,17 @@ static void test_threshold_edges(void **state)
 static void test_threshold_distinct(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs = load_rules("rules:\n"
-                                       "  - id: spread\n"
-                                       "    match: {event_id: 2205}\n"
-                                       "    threshold: {count: 3, distinct: fields.target, window: 15m}\n");
+    struct cg_ruleset *rs =
+        load_rules("rules:\n"
+                   "  - id: spread\n"
+                   "    match: {event_id: 2205}\n"
+                   "    threshold: {count: 3, distinct: fields.target, window: 15m}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "target=a");
     feed(e, 10, "2205", "target=a"); /* same computer again: no new value */
     feed(e, 20, "2205", "target=b");
-    feed(e, 30, "2205", "");         /* no target: not counted */
+    feed(e, 30, "2205", ""); /* no target: not counted */
     feed(e, 40, "2205", "target=c");
     cg_engine_flush(e);
     EXPECT(&g, "alert spread key= count=3 supp=0 joined=- t=+40 values=a,b,c");
@@ -223,7 +225,7 @@ static void test_join(void **state)
     struct cg_ruleset *rs = load_rules(join_rules);
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
-    feed(e, 0, "2205", "target=a");  /* primary first, related 5s later: edge, joins */
+    feed(e, 0, "2205", "target=a"); /* primary first, related 5s later: edge, joins */
     feed(e, 5, "710", "target=a");
     feed(e, 100, "710", "target=b"); /* related first */
     feed(e, 101, "2205", "target=b");
@@ -273,11 +275,11 @@ static void test_holddown(void **state)
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "730", "dvchost=a");
-    feed(e, 600, "731", "dvchost=a");   /* cancel exactly at the end: cancels */
-    feed(e, 1000, "730", "dvchost=b");  /* no cancel */
+    feed(e, 600, "731", "dvchost=a");  /* cancel exactly at the end: cancels */
+    feed(e, 1000, "730", "dvchost=b"); /* no cancel */
     feed(e, 1000, "730", "dvchost=c");
-    feed(e, 1300, "731", "dvchost=x");  /* other key's cancel does not help c */
-    feed(e, 1600, "999", "dvchost=z");  /* clock at 1000+600: deadline not passed yet */
+    feed(e, 1300, "731", "dvchost=x");   /* other key's cancel does not help c */
+    feed(e, 1600, "999", "dvchost=z");   /* clock at 1000+600: deadline not passed yet */
     feed_at(e, 1600 * S + 1, "999", ""); /* passed: b and c fire, in creation order */
     cg_engine_flush(e);
     EXPECT(&g, "alert offline key=b count=1 supp=0 joined=- t=+1600 target=b",
@@ -309,10 +311,10 @@ static void test_lateness(void **state)
     struct cg_engine *e = mk(rs, &g, 120 * S);
     feed(e, 0, "730", "dvchost=a");
     feed(e, 700, "999", "");
-    assert_int_equal(g.n, 0);            /* 700 - 120 < 600 */
-    feed(e, 590, "731", "dvchost=a");    /* late but within the bound: cancels */
+    assert_int_equal(g.n, 0);         /* 700 - 120 < 600 */
+    feed(e, 590, "731", "dvchost=a"); /* late but within the bound: cancels */
     feed(e, 1000, "730", "dvchost=b");
-    feed(e, 1721, "999", "");            /* 1721 - 120 > 1600 */
+    feed(e, 1721, "999", ""); /* 1721 - 120 > 1600 */
     EXPECT(&g, "alert offline key=b count=1 supp=0 joined=- t=+1600 target=b");
     cg_engine_free(e);
     free_rules(rs);
@@ -393,9 +395,10 @@ static void test_chaining(void **state)
 static void test_chain_bound(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs = load_rules("rules:\n"
-                                       "  - id: echo\n"
-                                       "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
+    struct cg_ruleset *rs =
+        load_rules("rules:\n"
+                   "  - id: echo\n"
+                   "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "");

@@ -53,20 +53,20 @@ static void check(const char *data, size_t n, size_t max, const struct expect_li
     close(fd);
 }
 
-#define CHECK(data, max, ...)                                                                  \
-    do {                                                                                       \
-        const struct expect_line w[] = {__VA_ARGS__};                                          \
-        check(data, sizeof(data) - 1, max, w, CG_ARRAY_LEN(w));                                \
+#define CHECK(data, max, ...)                                                                      \
+    do {                                                                                           \
+        const struct expect_line w[] = {__VA_ARGS__};                                              \
+        check(data, sizeof(data) - 1, max, w, CG_ARRAY_LEN(w));                                    \
     } while (0)
 
 static void test_basic(void **state)
 {
     (void)state;
     CHECK("a\nb\n", 0, {"a", false}, {"b", false});
-    CHECK("a\nb", 0, {"a", false}, {"b", false});     /* no final LF */
+    CHECK("a\nb", 0, {"a", false}, {"b", false});       /* no final LF */
     CHECK("a\r\nb\r\n", 0, {"a", false}, {"b", false}); /* CRLF */
-    CHECK("\n\n", 0, {"", false}, {"", false});       /* empty lines are lines */
-    CHECK("a\rb\n", 0, {"a\rb", false});              /* lone CR inside stays */
+    CHECK("\n\n", 0, {"", false}, {"", false});         /* empty lines are lines */
+    CHECK("a\rb\n", 0, {"a\rb", false});                /* lone CR inside stays */
 }
 
 static void test_nul_is_data(void **state)
@@ -104,9 +104,9 @@ static void test_too_long(void **state)
 {
     (void)state;
     CHECK("0123456789\nok\n", 4, {"0123", true}, {"ok", false});
-    CHECK("0123\n", 4, {"0123", false});            /* exactly max is fine */
+    CHECK("0123\n", 4, {"0123", false}); /* exactly max is fine */
     CHECK("01234\n", 4, {"0123", true});
-    CHECK("0123456789", 4, {"0123", true});         /* cut line at EOF, no LF */
+    CHECK("0123456789", 4, {"0123", true}); /* cut line at EOF, no LF */
 }
 
 /* A line far longer than the read chunk is cut once and its tail skipped
@@ -170,10 +170,9 @@ static void test_many_lines(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),        cmocka_unit_test(test_empty_stream),
-        cmocka_unit_test(test_nul_is_data),
-        cmocka_unit_test(test_too_long),     cmocka_unit_test(test_huge_line),
-        cmocka_unit_test(test_many_lines),
+        cmocka_unit_test(test_basic),       cmocka_unit_test(test_empty_stream),
+        cmocka_unit_test(test_nul_is_data), cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_huge_line),   cmocka_unit_test(test_many_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,10 @@ struct json_case {
     size_t bad;
 };
 
-#define C(in, out, bad) {in, sizeof(in) - 1, out, bad}
+#define C(in, out, bad)                                                                            \
+    {                                                                                              \
+        in, sizeof(in) - 1, out, bad                                                               \
+    }
 
 static const struct json_case cases[] = {
     C("", "\"\"", 0),
@@ -27,20 +30,20 @@ static const struct json_case cases[] = {
     C("nul\0x", "\"nul\\u0000x\"", 0),
     C("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"", 0),
     C("/slash", "\"/slash\"", 0),
-    C("caf\xc3\xa9", "\"caf\xc3\xa9\"", 0),                       /* 2-byte */
+    C("caf\xc3\xa9", "\"caf\xc3\xa9\"", 0),                           /* 2-byte */
     C("\xe6\x97\xa5\xe6\x9c\xac", "\"\xe6\x97\xa5\xe6\x9c\xac\"", 0), /* 3-byte */
-    C("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", 0),             /* 4-byte */
-    C("\xef\xbb\xbf", "\"\xef\xbb\xbf\"", 0),                     /* BOM is valid UTF-8 */
-    C("\xff", "\"\xef\xbf\xbd\"", 1),                             /* invalid lead */
-    C("\x80", "\"\xef\xbf\xbd\"", 1),                             /* lone continuation */
-    C("\xc3", "\"\xef\xbf\xbd\"", 1),                             /* truncated at end */
-    C("\xc3(", "\"\xef\xbf\xbd(\"", 1),                           /* bad continuation */
-    C("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", 2),             /* overlong '/' */
+    C("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"", 0),                 /* 4-byte */
+    C("\xef\xbb\xbf", "\"\xef\xbb\xbf\"", 0),                         /* BOM is valid UTF-8 */
+    C("\xff", "\"\xef\xbf\xbd\"", 1),                                 /* invalid lead */
+    C("\x80", "\"\xef\xbf\xbd\"", 1),                                 /* lone continuation */
+    C("\xc3", "\"\xef\xbf\xbd\"", 1),                                 /* truncated at end */
+    C("\xc3(", "\"\xef\xbf\xbd(\"", 1),                               /* bad continuation */
+    C("\xc0\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\"", 2),                 /* overlong '/' */
     C("\xe0\x80\xaf", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 3), /* overlong 3-byte */
     C("\xed\xa0\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 3), /* surrogate */
     C("\xf4\x90\x80\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"", 4), /* >10FFFF */
     C("\xf5\x80", "\"\xef\xbf\xbd\xef\xbf\xbd\"", 2),
-    C("a\xe6\x97", "\"a\xef\xbf\xbd\xef\xbf\xbd\"", 2),           /* truncated 3-byte */
+    C("a\xe6\x97", "\"a\xef\xbf\xbd\xef\xbf\xbd\"", 2), /* truncated 3-byte */
     C("Latin1 \xe9t\xe9", "\"Latin1 \xef\xbf\xbdt\xef\xbf\xbd\"", 2),
 };
 
