@@ -20,6 +20,7 @@ const char *cg_format_name(enum cg_format f)
 static void event_clear(struct cg_event *ev)
 {
     memset(&ev->sl, 0, sizeof(ev->sl));
+    ev->sl.pri = ev->sl.facility = ev->sl.severity = -1; /* no header until decoded */
     ev->line = CG_STR_NULL;
     ev->format = CG_FMT_RAW;
     ev->reason = CG_REJ_NONE;
