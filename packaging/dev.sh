@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set-up, build and run for a fresh Debian 12 machine (run as root, or with sudo).
 #
-#   bash packaging/dev.sh demo   install what is missing, build, run cefguard on the bundled samples
+#   bash packaging/dev.sh demo   install what is missing, build, run cefguard on the bundled samples:
+#                                `parse` (normalized events) and `replay` with the shipped rules (alerts)
 #   bash packaging/dev.sh test   install what is missing, build, run the whole test suite:
 #                                unit, golden, integration and fuzz-smoke tests (ctest), the same
 #                                suite under ASan+UBSan, and a bounded libFuzzer run of every target
@@ -43,12 +44,14 @@ build() { # build DIR [cmake args...]
 }
 
 samples() {
-    local s=()
+    # shared/samples when it is beside the checkout; test/data/samples bundles a copy of it
+    # and lines of every supported vendor.
     if [ -d "$here/../shared/samples" ]; then
-        s+=("$here"/../shared/samples/*.log)
+        printf '%s\n' "$here"/../shared/samples/*.log
+        printf '%s\n' "$here"/test/data/samples/mixed-vendors.log
+    else
+        printf '%s\n' "$here"/test/data/samples/*.log
     fi
-    s+=("$here"/test/data/samples/*.log)
-    printf '%s\n' "${s[@]}"
 }
 
 cmd=${1:-}
@@ -57,8 +60,11 @@ demo)
     install_deps
     build build
     mapfile -t files < <(samples)
-    echo "== cefguard parse ${files[*]#$here/}" >&2
-    ./build/cefguard parse --stats "${files[@]}"
+    # The samples carry no year (RFC 3164): --year makes the output the same every day.
+    echo "== cefguard parse --year 2025 ${files[*]#$here/}" >&2
+    ./build/cefguard parse --year 2025 --stats "${files[@]}"
+    echo "== cefguard replay --year 2025 (shipped rules in rules/) ${files[*]#$here/}" >&2
+    ./build/cefguard replay --year 2025 --stats "${files[@]}"
     ;;
 test)
     install_deps
