@@ -26,6 +26,7 @@
  *     has no error channel, and the raw text is the most faithful fallback.
  */
 #include "cefguard/cef.h"
+#include "cefguard/textutil.h"
 
 #if defined(__SSE2__) && defined(__GNUC__)
 #include <emmintrin.h>
@@ -103,23 +104,6 @@ static size_t find_hdr_stop(const char *p, size_t n, size_t i)
 
 /* ---- header ----------------------------------------------------------------- */
 
-/* "0", "1", "26", "0.1": one or more digits, optionally "." and more digits. */
-static bool is_version(const char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && p[i] >= '0' && p[i] <= '9')
-        i++;
-    if (i == 0)
-        return false;
-    if (i == n)
-        return true;
-    if (p[i] != '.')
-        return false;
-    size_t frac = ++i;
-    while (i < n && p[i] >= '0' && p[i] <= '9')
-        i++;
-    return i > frac && i == n;
-}
 
 /* Slow path of header_field(): the field at s contains a backslash. Finds its
  * unescaped end, then unescapes "\|" and "\\" into the arena. Returns the end
@@ -192,7 +176,7 @@ enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out,
     size_t ve = pos;
     while (ve < n && p[ve] != '|')
         ve++;
-    if (!is_version(p + pos, ve - pos))
+    if (!cg_is_version(p + pos, ve - pos))
         return CG_REJ_CEF_BAD_VERSION;
     out->version = cg_str_make(p + pos, ve - pos);
     if (ve == n)

@@ -25,26 +25,10 @@
  *     attribute whose key is empty after trimming is junk like one without '='.
  */
 #include "cefguard/leef.h"
+#include "cefguard/textutil.h"
 
 #define LEEF_DELIM_MAX_LEN 6 /* "0x" + 4 hex digits */
 
-/* "1.0", "2.0", "2": one or more digits, optionally "." and more digits. */
-static bool is_version(const char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n && p[i] >= '0' && p[i] <= '9')
-        i++;
-    if (i == 0)
-        return false;
-    if (i == n)
-        return true;
-    if (p[i] != '.')
-        return false;
-    size_t frac = ++i;
-    while (i < n && p[i] >= '0' && p[i] <= '9')
-        i++;
-    return i > frac && i == n;
-}
 
 /* Version 2 and later carry the optional delimiter field: is the major version
  * (the digits before '.', leading zeros aside) at least 2? */
@@ -64,16 +48,6 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int hex_digit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Parses a delimiter spec: one character, or "0x"/"x" + 1-4 hex digits.
  * Returns the delimiter byte, or -1 when the spec is unusable. */
@@ -94,7 +68,7 @@ static int parse_delim(const char *p, size_t n)
             return -1;
         v = 0;
         for (; i < n; i++) {
-            int d = hex_digit(p[i]);
+            int d = cg_hex_digit(p[i]);
             if (d < 0)
                 return -1;
             v = v * 16 + (unsigned)d;
@@ -150,7 +124,7 @@ enum cg_reject cg_leef_decode_header(const char *p, size_t n, struct cg_leef *ou
     while (pos < n && p[pos] == ' ')
         pos++; /* "LEEF: 2.0|..." as syslog files write it */
     bool more = header_field(p, n, &pos, &out->version);
-    if (!is_version(out->version.p, out->version.n))
+    if (!cg_is_version(out->version.p, out->version.n))
         return CG_REJ_LEEF_BAD_VERSION;
     if (!more)
         return CG_REJ_LEEF_TRUNCATED;

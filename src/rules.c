@@ -6,6 +6,7 @@
  * (cg_ruleset_load returns CG_EPARSE). The YAML documents are freed once a file
  * is compiled: match, template and path keep copies of what they need. */
 #include "cefguard/rules.h"
+#include "cefguard/syslog.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -36,8 +37,6 @@
 /* Unknown keys at most this far from a known one get a suggestion. */
 #define SUGGEST_DIST 2
 #define SUGGEST_LEN 32
-/* Where the decoder finds zones (syslog.c): a test's zone is checked there too. */
-#define ZONEINFO_DIR "/usr/share/zoneinfo/"
 
 static const char *const top_keys[] = {"rules", "tests", NULL};
 static const char *const rule_keys[] = {
@@ -898,47 +897,6 @@ static void compile_rule(struct loader *l, const struct cg_ynode *map, size_t or
 
 /* ---- tests ---------------------------------------------------------------- */
 
-/* A zone name the decoder will accept: tame bytes naming a TZif file (the same
- * test as syslog.c, so a test's zone fails here, with its position). */
-static bool zone_file_ok(const char *s, size_t n)
-{
-    if (n == 0 || n > 62 || s[0] == '/' || strstr(s, ".."))
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!id_char_ok(s[i]) && s[i] != '/' && s[i] != '+')
-            return false;
-    char path[sizeof(ZONEINFO_DIR) + 64];
-    snprintf(path, sizeof(path), "%s%s", ZONEINFO_DIR, s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    struct stat st;
-    char magic[4];
-    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-              read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-              memcmp(magic, "TZif", 4) == 0;
-    close(fd);
-    return ok;
-}
-
-/* "UTC", a fixed offset (+09:00, -0500, +09) or a zone name (Asia/Tokyo). */
-static bool timezone_ok(const char *s, size_t n)
-{
-    if (strcasecmp(s, "UTC") == 0 || strcasecmp(s, "GMT") == 0 || strcasecmp(s, "Z") == 0)
-        return true;
-    if (s[0] == '+' || s[0] == '-') {
-        bool colon = n == 6 && s[3] == ':';
-        if (n != 3 && n != 5 && !colon)
-            return false;
-        for (size_t i = 1; i < n; i++)
-            if (!(i == 3 && colon) && (s[i] < '0' || s[i] > '9'))
-                return false;
-        int h = (s[1] - '0') * 10 + (s[2] - '0');
-        int m = n > 3 ? (s[n - 2] - '0') * 10 + (s[n - 1] - '0') : 0;
-        return h <= 23 && m <= 59;
-    }
-    return zone_file_ok(s, n);
-}
 
 static void test_options(struct loader *l, struct cg_rule_test *t, const struct cg_ynode *map)
 {
@@ -953,7 +911,7 @@ static void test_options(struct loader *l, struct cg_rule_test *t, const struct 
         t->year = (int)v;
     if ((n = get(l, map, "timezone", where)) && want_scalar(l, n, "timezone", where)) {
         struct quoted q;
-        if (memchr(n->str, '\0', n->len) || !timezone_ok(n->str, n->len))
+        if (memchr(n->str, '\0', n->len) || !cg_syslog_timezone_valid(n->str))
             lerr(l, n,
                  "bad timezone '%s' in %s: expected UTC, an offset like +09:00 or a zone name "
                  "like Asia/Tokyo",

@@ -241,10 +241,26 @@ static int zone_guess_min(const struct cg_syslog_ctx *c)
     return c->zone_kind == ZONE_IANA ? c->cache_off_min : c->zone_off_min;
 }
 
+static bool is_utc_name(const char *tz)
+{
+    return !tz || strcasecmp(tz, "UTC") == 0 || strcasecmp(tz, "GMT") == 0 ||
+           strcasecmp(tz, "Z") == 0;
+}
+
+bool cg_syslog_timezone_valid(const char *tz)
+{
+    int off;
+    if (is_utc_name(tz))
+        return true;
+    if (tz[0] == '+' || tz[0] == '-')
+        return parse_fixed_offset(tz, &off);
+    return zone_file_ok(tz);
+}
+
 static int zone_init(struct cg_syslog_ctx *c, const char *tz)
 {
     c->zone_kind = ZONE_FIXED;
-    if (!tz || strcasecmp(tz, "UTC") == 0 || strcasecmp(tz, "GMT") == 0 || strcasecmp(tz, "Z") == 0)
+    if (is_utc_name(tz))
         return CG_OK;
     if (tz[0] == '+' || tz[0] == '-')
         return parse_fixed_offset(tz, &c->zone_off_min) ? CG_OK : CG_EINVAL;

@@ -97,6 +97,10 @@ struct cg_syslog {
     bool bom;                 /* 5424 MSG started with a UTF-8 BOM (stripped from msg) */
 };
 
+/* True when cg_syslog_ctx_init would accept tz (NULL is UTC). No side effects:
+ * unlike cg_syslog_ctx_init it does not touch the process's TZ. */
+bool cg_syslog_timezone_valid(const char *tz);
+
 /* CG_EINVAL when opts->timezone is not understood. */
 int cg_syslog_ctx_init(struct cg_syslog_ctx *c, const struct cg_syslog_opts *opts);
 
