@@ -60,9 +60,9 @@ static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)
             "\nengine.candidates %" PRIu64 "\nengine.matches %" PRIu64 "\nengine.alerts %" PRIu64
             "\nengine.suppressed %" PRIu64 "\nengine.evictions %" PRIu64 "\nengine.late %" PRIu64
             "\nengine.join_dropped %" PRIu64 "\nengine.chain_dropped %" PRIu64
-            "\nengine.no_time %" PRIu64 "\n",
+            "\nengine.held_dropped %" PRIu64 "\nengine.no_time %" PRIu64 "\n",
             s->events, s->internal_events, s->candidates, s->matches, s->alerts, s->suppressed,
-            s->evictions, s->late, s->join_dropped, s->chain_dropped, s->no_time);
+            s->evictions, s->late, s->join_dropped, s->chain_dropped, s->held_dropped, s->no_time);
 }
 
 int cg_cmd_replay(int argc, char **argv)

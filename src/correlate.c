@@ -171,9 +171,10 @@ struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *
 
 /* ---- held events ------------------------------------------------------------------------- */
 
-static int items_push(struct item_list *l, struct item it)
+static int items_push(struct item_list *l, struct item it, uint64_t *dropped)
 {
-    if (l->n == CG_MAX_PENDING_PER_KEY) { /* bounded: the oldest goes */
+    if (l->n == CG_MAX_PENDING_PER_KEY) { /* bounded: the oldest goes, counted */
+        (*dropped)++;
         cg_event_free(l->v[0].ev);
         memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
         l->n--;
@@ -377,7 +378,7 @@ static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event 
     items_prune_before(&ks->first, from);
     if (ks->first.n < e->o.max_events) {
         struct cg_event *c = cg_event_clone(ev);
-        if (!c || items_push(&ks->first, (struct item){c, t, 0, 0}) != CG_OK) {
+        if (!c || items_push(&ks->first, (struct item){c, t, 0, 0}, &e->st.held_dropped) != CG_OK) {
             cg_event_free(c);
             return CG_ENOMEM;
         }
@@ -400,7 +401,8 @@ static int hold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int
     struct cg_event *c = cg_event_clone(ev);
     uint64_t seq = cg_engine_next_seq(e);
     int64_t deadline = t + ks->rs->rule->window_us;
-    if (!c || items_push(&ks->pending, (struct item){c, t, deadline, seq}) != CG_OK) {
+    if (!c || items_push(&ks->pending, (struct item){c, t, deadline, seq}, &e->st.held_dropped) !=
+                  CG_OK) {
         cg_event_free(c);
         return CG_ENOMEM;
     }
@@ -439,7 +441,7 @@ static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event
         cg_event_free(it.ev);
     }
     if (rc == CG_OK)
-        rc = items_push(&ks->other, (struct item){c, t, 0, 0});
+        rc = items_push(&ks->other, (struct item){c, t, 0, 0}, &e->st.held_dropped);
     else
         cg_event_free(c);
     return rc;
@@ -467,7 +469,7 @@ static int on_holddown_cancel(struct cg_engine *e, struct kstate *ks, int64_t t)
     }
     /* Remember the cancel for pending events that arrive late. */
     items_prune_before(&ks->other, e->clock - e->o.lateness_us - w);
-    return items_push(&ks->other, (struct item){NULL, t, 0, 0});
+    return items_push(&ks->other, (struct item){NULL, t, 0, 0}, &e->st.held_dropped);
 }
 
 static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)

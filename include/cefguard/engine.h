@@ -85,6 +85,7 @@ struct cg_engine_stats {
     uint64_t late;          /* events older than clock - lateness */
     uint64_t join_dropped;  /* required joins that found nothing */
     uint64_t chain_dropped; /* internal events beyond max_chain */
+    uint64_t held_dropped;  /* held events beyond 64 per key (oldest dropped) */
     uint64_t no_time;       /* events without a usable stamp */
 };
 
