@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Throughput of `cefguard parse` against liblognorm's `lognormalizer` on the same lines.
+#
+# usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS]      (defaults: 1000000, 1, 3)
+#
+#  1. builds cefguard Release in its own directory ($CG_BENCH_BUILD, default build-bench/);
+#  2. generates LINES lines with test/bench/gen_corpus (cached in $CG_BENCH_CACHE, default
+#     ${TMPDIR:-/tmp}/cefguard-bench, keyed by LINES, SEED and the generator's source);
+#  3. times each row RUNS times (best is kept) after one untimed warm-up run, and prints
+#     lines/s and the ratio to lognormalizer, then what each tool made of the lines.
+#
+# Rows (add one with another `row` call at the bottom):
+#   cefguard parse        `cefguard parse FILE > /dev/null`: one JSON event per line, shipped
+#                         rulebases loaded as by default
+#   lognormalizer         `lognormalizer -r cef.rulebase -e json < FILE > /dev/null`, with a v2
+#                         rulebase that parses the syslog header of every CEF line of the corpus
+#                         and hands "CEF:0|..." to liblognorm's cef parser
+# Fairness: both read the same lines, the same count. liblognorm 2.0.6 rejects the rsyslog file
+# form "host CEF: 0|" (vendor-formats.md, cef bug 5), so lognormalizer's copy of the corpus has
+# that one space removed ("CEF: 0|" -> "CEF:0|", "LEEF: 2.0|" -> "LEEF:2.0|"); nothing else differs.
+# Timing is bash + `date +%s.%N`; nothing beyond coreutils, sed and grep.
+set -uo pipefail
+
+lines=1000000 seed=1 runs=3
+while getopts "n:s:r:h" opt; do
+    case $opt in
+    n) lines=$OPTARG ;;
+    s) seed=$OPTARG ;;
+    r) runs=$OPTARG ;;
+    *) sed -n '2,20p' "$0"; exit 2 ;;
+    esac
+done
+for v in "$lines" "$seed" "$runs"; do
+    [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench: not a number: $v" >&2; exit 2; }
+done
+if [ "$lines" -eq 0 ] || [ "$runs" -eq 0 ]; then
+    echo "bench: LINES and RUNS must be > 0" >&2
+    exit 2
+fi
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${CG_BENCH_BUILD:-$src/build-bench}
+cache=${CG_BENCH_CACHE:-${TMPDIR:-/tmp}/cefguard-bench}
+jobs=${JOBS:-2}
+work=$(mktemp -d "${TMPDIR:-/tmp}/cefguard-bench-run.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# ---- build ----------------------------------------------------------------------------------
+echo "== bench: building Release in $build" >&2
+if ! cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release >"$work/cmake.log" 2>&1 ||
+    ! cmake --build "$build" -j "$jobs" --target gen_corpus -- --no-print-directory \
+        >>"$work/cmake.log" 2>&1; then
+    tail -30 "$work/cmake.log" >&2
+    echo "bench: cannot build gen_corpus" >&2
+    exit 2
+fi
+cg_ok=1
+if ! cmake --build "$build" -j "$jobs" --target cefguard -- --no-print-directory \
+        >"$work/build.log" 2>&1; then
+    grep -E 'error' "$work/build.log" | head -20 >&2
+    echo "bench: cefguard did not build; its row will say so" >&2
+    cg_ok=0
+fi
+cefguard=$build/cefguard
+gen=$build/test/bench/gen_corpus
+
+# ---- corpus (cached) ------------------------------------------------------------------------
+mkdir -p "$cache"
+key=$(sha256sum "$src/test/bench/gen_corpus.c" | cut -c1-12)
+corpus=$cache/corpus-n$lines-s$seed-$key.log
+ln_corpus=$cache/corpus-n$lines-s$seed-$key.lognorm.log
+if [ ! -s "$corpus" ]; then
+    echo "== bench: generating $lines lines (seed $seed) -> $corpus" >&2
+    if ! "$gen" -n "$lines" -s "$seed" >"$corpus.tmp"; then
+        echo "bench: gen_corpus failed" >&2
+        rm -f "$corpus.tmp"
+        exit 2
+    fi
+    mv "$corpus.tmp" "$corpus"
+fi
+if [ ! -s "$ln_corpus" ]; then
+    if ! sed -e 's/ CEF: 0|/ CEF:0|/' -e 's/ LEEF: 2\.0|/ LEEF:2.0|/' "$corpus" >"$ln_corpus.tmp"; then
+        echo "bench: sed failed" >&2
+        exit 2
+    fi
+    mv "$ln_corpus.tmp" "$ln_corpus"
+fi
+n_lines=$(wc -l <"$corpus")
+[ "$n_lines" -eq "$(wc -l <"$ln_corpus")" ] || { echo "bench: corpus copies differ in length" >&2; exit 2; }
+echo "== bench: corpus $corpus: $n_lines lines, $(wc -c <"$corpus") bytes" >&2
+
+# One rule per syslog header form gen_corpus writes; each ends in liblognorm's cef parser.
+rulebase=$work/cef.rulebase
+cat >"$rulebase" <<'EOF'
+version=2
+rule=cef:<%pri:number%>%-:date-rfc3164% %host:word% %cef:cef%
+rule=cef:%-:date-rfc3164% %host:word% %cef:cef%
+rule=cef:<%pri:number%>1 %-:date-rfc5424% %host:word% %app:word% %-:word% %-:word% %-:word% %cef:cef%
+rule=cef:<%pri:number%>%-:date-rfc5424% %host:word% %cef:cef%
+rule=cef:%-:date-rfc5424% %host:word% %cef:cef%
+EOF
+
+# ---- measuring ------------------------------------------------------------------------------
+names=() best=() notes=()
+
+now() { date +%s.%N; }
+
+# time_once OUT_ERR CMD... : runs CMD with stdout to /dev/null, prints elapsed seconds.
+time_once() {
+    local err=$1 t0 t1 rc
+    shift
+    t0=$(now)
+    "$@" >/dev/null 2>"$err"
+    rc=$?
+    t1=$(now)
+    [ "$rc" -eq 0 ] || return "$rc"
+    echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }'
+}
+
+# row NAME CMD... : warm-up, then RUNS timed runs; keeps the best. The command reads the file
+# named in it or stdin redirected by a wrapper function.
+row() {
+    local name=$1 b="" t rc
+    shift
+    for ((i = 0; i < runs; i++)); do
+        t=$(time_once "$work/err" "$@")
+        rc=$?
+        if [ "$rc" -ne 0 ]; then
+            names+=("$name") best+=("") notes+=("failed (exit $rc): $(tail -1 "$work/err")")
+            return
+        fi
+        if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$t; fi
+    done
+    names+=("$name") best+=("$b") notes+=("")
+}
+
+ln_run() { lognormalizer -r "$rulebase" -e json <"$ln_corpus"; }
+
+# ---- warm-up runs that also say what each tool made of the lines -----------------------------
+cg_stats=""
+if [ "$cg_ok" -eq 1 ]; then
+    if "$cefguard" parse --stats "$corpus" >/dev/null 2>"$work/stats"; then
+        cg_stats=$(grep -E '^(lines|format\.[a-z]+|reject\.[a-z_]+) ' "$work/stats" | awk '$2 != 0')
+    else
+        echo "bench: cefguard parse failed:" >&2
+        tail -5 "$work/stats" >&2
+        cg_ok=0
+    fi
+fi
+ln_ok=0
+if command -v lognormalizer >/dev/null; then
+    ln_ok=1
+    ln_run | grep -c '"unparsed-data"' >"$work/ln_unparsed"
+    ln_cef=$(grep -c 'CEF:0|' "$ln_corpus")
+fi
+
+# ---- the rows -------------------------------------------------------------------------------
+if [ "$cg_ok" -eq 1 ]; then
+    row "cefguard parse" "$cefguard" parse "$corpus"
+else
+    names+=("cefguard parse") best+=("") notes+=("cefguard parse failed (see above)")
+fi
+if [ "$ln_ok" -eq 1 ]; then
+    row "lognormalizer" ln_run
+else
+    names+=("lognormalizer") best+=("") notes+=("lognormalizer not installed (liblognorm-utils)")
+fi
+# Later rows (e.g. `cefguard replay`) go here: row "cefguard replay" "$cefguard" replay ...
+
+# ---- report ---------------------------------------------------------------------------------
+ln_rate=""
+for i in "${!names[@]}"; do
+    if [ "${names[$i]}" = lognormalizer ] && [ -n "${best[$i]}" ]; then
+        ln_rate=$(awk -v n="$n_lines" -v t="${best[$i]}" 'BEGIN { printf "%.0f", n / t }')
+    fi
+done
+echo
+echo "cefguard benchmark: $n_lines lines ($(wc -c <"$corpus") bytes, seed $seed), best of $runs, $(nproc) cores"
+printf '%-20s %10s %14s %14s\n' "" "seconds" "lines/s" "vs lognorm"
+for i in "${!names[@]}"; do
+    if [ -z "${best[$i]}" ]; then
+        printf '%-20s %s\n' "${names[$i]}" "${notes[$i]}"
+        continue
+    fi
+    rate=$(awk -v n="$n_lines" -v t="${best[$i]}" 'BEGIN { printf "%.0f", n / t }')
+    ratio=$( [ -n "$ln_rate" ] && awk -v a="$rate" -v b="$ln_rate" 'BEGIN { printf "%.2fx", a / b }' || echo "-")
+    printf '%-20s %10.3f %14s %14s\n' "${names[$i]}" "${best[$i]}" "$rate" "$ratio"
+done
+echo
+if [ -n "$cg_stats" ]; then
+    echo "cefguard parse --stats (non-zero counters):"
+    while IFS= read -r stat; do echo "  $stat"; done <<<"$cg_stats"
+fi
+if [ "$ln_ok" -eq 1 ]; then
+    echo "lognormalizer: $(cat "$work/ln_unparsed") of $n_lines lines unparsed; the corpus has $ln_cef CEF lines"
+fi
+[ "$cg_ok" -eq 1 ] || exit 1
