@@ -3,8 +3,8 @@
 #
 #   bash packaging/dev.sh demo   install what is missing, build, run cefguard on the bundled samples:
 #                                `parse` (normalized events) and `replay` with the shipped rules (alerts)
-#   bash packaging/dev.sh test   install what is missing, build, run the whole test suite:
-#                                unit, golden, integration and fuzz-smoke tests (ctest), the same
+#   bash packaging/dev.sh test   install what is missing, check formatting, build, run the whole
+#                                test suite: unit, golden, integration and fuzz-smoke tests (ctest), the same
 #                                suite under ASan+UBSan, and a bounded libFuzzer run of every target
 #   bash packaging/dev.sh build  install what is missing and build only
 #
@@ -20,7 +20,7 @@ jobs=${JOBS:-$(nproc)}
 pkgs=(build-essential cmake pkg-config git ca-certificates tzdata
       liblognorm-dev liblognorm-utils libestr-dev libfastjson-dev libpcre2-dev libyaml-dev
       libsqlite3-dev libevent-dev librdkafka-dev libcmocka-dev
-      clang libclang-rt-14-dev rsyslog kcat)
+      clang libclang-rt-14-dev clang-format rsyslog kcat)
 
 install_deps() {
     local missing=()
@@ -68,6 +68,8 @@ demo)
     ;;
 test)
     install_deps
+    echo "== clang-format (.clang-format)"
+    find src include test -name '*.[ch]' -print0 | xargs -0 clang-format --dry-run --Werror
     echo "== build (RelWithDebInfo, -Werror)"
     build build
     (cd build && ctest --output-on-failure -j "$jobs")
