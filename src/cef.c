@@ -104,7 +104,6 @@ static size_t find_hdr_stop(const char *p, size_t n, size_t i)
 
 /* ---- header ----------------------------------------------------------------- */
 
-
 /* Slow path of header_field(): the field at s contains a backslash. Finds its
  * unescaped end, then unescapes "\|" and "\\" into the arena. Returns the end
  * (index of the terminating '|', or n). */

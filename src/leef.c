@@ -29,7 +29,6 @@
 
 #define LEEF_DELIM_MAX_LEN 6 /* "0x" + 4 hex digits */
 
-
 /* Version 2 and later carry the optional delimiter field: is the major version
  * (the digits before '.', leading zeros aside) at least 2? */
 static bool has_delim_field(struct cg_str v)
@@ -47,7 +46,6 @@ static bool is_ws(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
-
 
 /* Parses a delimiter spec: one character, or "0x"/"x" + 1-4 hex digits.
  * Returns the delimiter byte, or -1 when the spec is unusable. */

@@ -897,7 +897,6 @@ static void compile_rule(struct loader *l, const struct cg_ynode *map, size_t or
 
 /* ---- tests ---------------------------------------------------------------- */
 
-
 static void test_options(struct loader *l, struct cg_rule_test *t, const struct cg_ynode *map)
 {
     struct where w;
