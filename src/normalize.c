@@ -14,6 +14,13 @@
  * Some syntax errors only drop the rule and ln_loadSamples still returns 0: any message
  * during a load therefore fails the load.
  *
+ * Speed (liblognorm is the recogniser; the costly parts are done here, with the same
+ * output): a prefilter skips files whose rules cannot match a line; annotate= lines are
+ * applied here rather than by liblognorm, which builds JSON strings for them on every line
+ * (struct nz_tagann); long lists are read by a rule as one value and split here by the
+ * "_kvlist" / "_xmlflat" directives instead of a liblognorm "repeat" over a user-defined
+ * type (tens of microseconds per line, and leaks).
+ *
  * Output mapping (the contract for rulebase writers is rules/lognorm/README.md):
  *   - header keys (vendor, product, product_version, event_id, name, severity) fill the
  *     event header; "event.tags", "originalmsg", "unparsed-data" are dropped;
@@ -25,13 +32,17 @@
  *     snake_case(name); {"cont"} continues the previous value after ", "; {"value"} alone
  *     is an unlabelled piece ("unlabeled.<n>", or "Label:" with an empty value);
  *     {"name","attrs":[pairs]} gives "<name>.<attr>" fields (XML attributes);
+ *   - a string named "<name>_kvlist" is a SEPM-style "Label: value,..." list and one named
+ *     "<name>_xmlflat" an XML document: split here into the same pairs (nz_kvlist,
+ *     nz_xmlflat); a value that does not split means the rule did not match;
  *   - a key ending in "_xml" holds XML text: entities are decoded in its values and the
  *     suffix is dropped from the field name;
  *   - everything else is flattened: objects with '.', arrays with ".<index>".
  * liblognorm builds objects back to front, so members are visited in reverse: fields then
  * come out in the order of the text.
  *
- * One normalizer per thread: ln_normalize updates statistics inside the context.
+ * One normalizer per thread: ln_normalize updates statistics inside the context, and the
+ * snake_case cache is the normalizer's.
  */
 #include "cefguard/normalize.h"
 
@@ -48,58 +59,232 @@
 #define NZ_DIRECTIVES_MAX 16 /* _from/_fmt directives per match */
 #define NZ_ERRMSG_MAX 400    /* bytes of one liblognorm message copied to err */
 
-/* A rulebase: its context and its prefilter. When every rule of the file starts with a
- * literal, a line that starts with none of those literals cannot match, and liblognorm
- * (which builds an error object with two copies of the line for every miss) is skipped. */
+/* A rule as the prefilter sees it: a line can only match it when the line starts with
+ * pfx and contains req (either may be empty: no condition). */
+struct nz_need {
+    char *pfx;
+    char *req;
+    size_t npfx, nreq;
+    size_t anchor; /* the byte of req looked for first: the rarest in log text (a guess) */
+};
+
+/* A constant field of a rule's tag: annotate=TAG:+NAME="VALUE". */
+struct nz_annot {
+    char *tag;
+    char *name;
+    struct cg_str value;
+};
+
+/* What a top-level key with a string value does (nz_key_role); an annotation's is worked
+ * out once, when the file is loaded. */
+enum {
+    NZ_ROLE_DROP,    /* event.tags, originalmsg, unparsed-data */
+    NZ_ROLE_FROM,    /* <target>_from: len is the target's length */
+    NZ_ROLE_FMT,     /* <target>_fmt */
+    NZ_ROLE_KVLIST,  /* <name>_kvlist */
+    NZ_ROLE_XMLFLAT, /* <name>_xmlflat */
+    NZ_ROLE_HEADER,  /* hdr is the index of the header key */
+    NZ_ROLE_XML,     /* <key>_xml: a field of len bytes, entities decoded */
+    NZ_ROLE_FIELD,   /* a field of len bytes */
+};
+
+struct nz_role {
+    int role;
+    int hdr;
+    size_t len;
+};
+
+static struct nz_role nz_key_role(const char *key, size_t klen);
+
+/* An annotation as it lands in an event's JSON. */
+struct nz_av {
+    const char *name;
+    struct cg_str value;
+    struct nz_role role;
+};
+
+/* The annotations of one tag as liblognorm adds them to an event: its annotate= lines last
+ * first, with json_object_object_add, so a name that comes again keeps the place where it
+ * first landed and takes the new value. nz_map visits the members of the object
+ * last-added first: the annotations come before the parsed fields, in file order, and one
+ * named like a member the rule parsed takes that member's place. Reproduced without
+ * building the JSON (nz_annotate). */
+struct nz_tagann {
+    const char *tag;
+    struct nz_av *v; /* in the order they land, with their final values */
+    size_t n;
+};
+
+/* A rulebase: its context and its prefilter. A line that no rule of the file can match is
+ * not handed to liblognorm, which builds an error object with two copies of the line for
+ * every miss. When ann is set, liblognorm got the file with its annotate= lines commented
+ * out, and they are applied here (nz_annotate): liblognorm builds a JSON string per
+ * annotation and line, which cost more than the rest of a match. */
 struct nz_base {
     ln_ctx ctx;
     char *path;
-    char **pfx; /* literal starts of the rules; NULL = no prefilter, always try */
-    size_t npfx;
+    struct nz_need *need; /* one per distinct rule condition; NULL = no prefilter, try all */
+    size_t nneed;
+    struct nz_annot *ann; /* in file order; NULL = liblognorm applies them */
+    size_t nann;
+    struct nz_tagann *tags; /* the annotations grouped by tag */
+    size_t ntags;
 };
 
 struct cg_normalizer {
     struct nz_base *v;
     size_t n;
     size_t cap;
+    struct nz_snake_cache *snake; /* NULL until a rule matched, or when out of memory */
 };
 
 /* ---- prefilter ---------------------------------------------------------------------- */
 
-static void nz_free_prefixes(struct nz_base *b)
+static void nz_free_needs(struct nz_base *b)
 {
-    for (size_t i = 0; i < b->npfx; i++)
-        free(b->pfx[i]);
-    free(b->pfx);
-    b->pfx = NULL;
-    b->npfx = 0;
+    for (size_t i = 0; i < b->nneed; i++) {
+        free(b->need[i].pfx);
+        free(b->need[i].req);
+    }
+    free(b->need);
+    b->need = NULL;
+    b->nneed = 0;
 }
 
-/* The literal a rule line starts with, cut at the first '%' (a field, or "%%"), backslash
- * (an escape) or whitespace (which liblognorm may trim): a shorter prefix is still a
- * correct filter. Returns its length; 0 when the rule starts with a field. */
-static size_t nz_rule_prefix(const char *line, const char **start)
+/* Skips a JSON object at p ('{'), strings and nesting included; NULL if it does not end. */
+static const char *nz_skip_json(const char *p)
 {
-    const char *colon = strchr(line + 5, ':'); /* after "rule=" and the tags */
-    if (!colon)
-        return 0;
-    *start = colon + 1;
-    return strcspn(colon + 1, "%\\ \t\r\n");
+    int depth = 0;
+    bool str = false;
+    for (; *p && *p != '\n'; p++) {
+        if (str) {
+            if (*p == '\\' && p[1] && p[1] != '\n')
+                p++;
+            else if (*p == '"')
+                str = false;
+        } else if (*p == '"') {
+            str = true;
+        } else if (*p == '{') {
+            depth++;
+        } else if (*p == '}' && --depth == 0) {
+            return p + 1;
+        }
+    }
+    return NULL;
 }
 
-static int nz_add_prefix(struct nz_base *b, const char *p, size_t n, size_t *cap)
+/* Skips a field "%name:type%", "%name:type{json}%" or "%{json}%" at p (the '%'); returns
+ * the byte after its closing '%', NULL if this scan does not understand it. */
+static const char *nz_skip_field(const char *p)
 {
-    if (b->npfx == *cap) {
+    p++;
+    while (*p && *p != '%' && *p != '{' && *p != '\n')
+        p++;
+    if (*p == '{')
+        p = nz_skip_json(p);
+    return p && *p == '%' ? p + 1 : NULL;
+}
+
+/* The conditions of one rule line. pfx: the literal the rule starts with, cut at the first
+ * field, "%%", backslash (an escape) or whitespace (which liblognorm may trim). req, for a
+ * rule that starts with a field: the longest literal run between two fields (cut at a
+ * backslash), which a matching line must contain somewhere. Shorter is always correct:
+ * the filter may only ever be too wide, never too narrow. False when the rule has no
+ * condition this scan can vouch for. */
+static bool nz_rule_need(const char *line, const char **pfx, size_t *npfx, const char **req,
+                         size_t *nreq)
+{
+    const char *p = strchr(line + 5, ':'); /* after "rule=" and the tags */
+    if (!p)
+        return false;
+    p++;
+    *pfx = p;
+    *npfx = strcspn(p, "%\\ \t\r\n");
+    *req = NULL;
+    *nreq = 0;
+    if (*npfx)
+        return true;
+    while (*p && *p != '\n') {
+        const char *run = p;
+        while (*p && *p != '%' && *p != '\n')
+            p++;
+        if (*p != '%')
+            break; /* the last run: liblognorm may trim its end */
+        if (p[1] == '%')
+            return *nreq != 0; /* "%%": a literal '%'; keep it simple */
+        size_t n = strcspn(run, "%\\");
+        if ((p = nz_skip_field(p)) == NULL)
+            return *nreq != 0;
+        if (n > *nreq && run != *pfx) { /* a literal run with a field after it */
+            *req = run;
+            *nreq = n;
+        }
+    }
+    return *nreq != 0;
+}
+
+/* How common a byte is in log text, roughly (lower: rarer): punctuation such as '[' is
+ * rarest, then capitals and digits, then lower-case letters by their English frequency,
+ * then separators and the space. Only speed depends on it. */
+static int nz_byte_rank(unsigned char c)
+{
+    static const char common[] = " ,:.=-/etaoinsrhldcumfpgwybvkxjqz";
+    const char *p = c ? strchr(common, c) : NULL;
+    if (p)
+        return 100 - (int)(p - common);
+    if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 50;
+    return 0;
+}
+
+/* Whether text contains d->req: memchr for its anchor byte, then a compare. */
+static bool nz_has_req(const struct nz_need *d, struct cg_str text)
+{
+    size_t a = d->anchor, nr = d->nreq;
+    if (text.n < nr)
+        return false;
+    const char *p = text.p + a, *last = text.p + (text.n - nr) + a;
+    while (p <= last && (p = memchr(p, d->req[a], (size_t)(last - p) + 1)) != NULL) {
+        if (memcmp(p - a, d->req, nr) == 0)
+            return true;
+        p++;
+    }
+    return false;
+}
+
+static int nz_add_need(struct nz_base *b, const char *pfx, size_t npfx, const char *req,
+                       size_t nreq, size_t *cap)
+{
+    for (size_t i = 0; i < b->nneed; i++) {
+        const struct nz_need *d = &b->need[i];
+        if (strlen(d->pfx) == npfx && strncmp(d->pfx, pfx, npfx) == 0 && strlen(d->req) == nreq &&
+            strncmp(d->req, req ? req : "", nreq) == 0)
+            return CG_OK; /* the same condition as another rule's */
+    }
+    if (b->nneed == *cap) {
         size_t nc = *cap ? *cap * 2 : 4;
-        char **v = realloc(b->pfx, nc * sizeof(*v));
+        struct nz_need *v = realloc(b->need, nc * sizeof(*v));
         if (!v)
             return CG_ENOMEM;
-        b->pfx = v;
+        b->need = v;
         *cap = nc;
     }
-    if ((b->pfx[b->npfx] = strndup(p, n)) == NULL)
+    struct nz_need *d = &b->need[b->nneed];
+    d->pfx = strndup(pfx, npfx);
+    d->req = strndup(req ? req : "", nreq);
+    d->npfx = npfx;
+    d->nreq = nreq;
+    d->anchor = 0;
+    if (!d->pfx || !d->req) {
+        free(d->pfx);
+        free(d->req);
         return CG_ENOMEM;
-    b->npfx++;
+    }
+    for (size_t i = 1; i < nreq; i++) {
+        if (nz_byte_rank((unsigned char)d->req[i]) < nz_byte_rank((unsigned char)d->req[d->anchor]))
+            d->anchor = i;
+    }
+    b->nneed++;
     return CG_OK;
 }
 
@@ -114,42 +299,170 @@ static bool nz_same_file(const struct stat *a, const struct stat *b)
            a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
-/* Reads the rule starts of a loaded file. Anything this scan does not fully understand
- * (a non-empty prefix=, include=, a rule that starts with a field, an overlong line, a file
- * that changed since it was checked before loading) turns the filter off for the file: the
- * filter may only ever be too wide, never too narrow. */
-static void nz_scan_prefixes(struct nz_base *b, const struct stat *loaded)
+static bool nz_scan_rule(struct nz_base *b, const char *line, size_t *cap)
 {
-    FILE *f = fopen(b->path, "r");
-    struct stat st;
-    char line[4096];
-    size_t cap = 0;
-    bool ok = f != NULL && fstat(fileno(f), &st) == 0 && nz_same_file(&st, loaded);
-    while (ok && fgets(line, sizeof(line), f)) {
-        const char *start = NULL;
-        size_t n = 0;
-        if (!strchr(line, '\n') && !feof(f))
-            ok = false; /* longer than the buffer */
-        else if (strncmp(line, "rule=", 5) == 0)
-            ok = (n = nz_rule_prefix(line, &start)) != 0 &&
-                 nz_add_prefix(b, start, n, &cap) == CG_OK;
-        else if (strncmp(line, "prefix=", 7) == 0)
-            ok = nz_blank(line + 7); /* "prefix=" alone resets the prefix */
-        else if (strncmp(line, "include=", 8) == 0 || strncmp(line, "extendprefix=", 13) == 0)
-            ok = false;
+    const char *pfx, *req;
+    size_t npfx, nreq;
+    return nz_rule_need(line, &pfx, &npfx, &req, &nreq) &&
+           nz_add_need(b, pfx, npfx, req, nreq, cap) == CG_OK;
+}
+
+static void nz_free_annots(struct nz_base *b)
+{
+    for (size_t i = 0; i < b->nann; i++) {
+        free(b->ann[i].tag);
+        free(b->ann[i].name);
+        free((char *)b->ann[i].value.p);
     }
-    if (f)
-        fclose(f);
-    if (!ok || b->npfx == 0)
-        nz_free_prefixes(b);
+    for (size_t i = 0; i < b->ntags; i++)
+        free(b->tags[i].v);
+    free(b->ann);
+    free(b->tags);
+    b->ann = NULL;
+    b->nann = 0;
+    b->tags = NULL;
+    b->ntags = 0;
+}
+
+/* Groups b->ann by tag (struct nz_tagann). False when out of memory. */
+static bool nz_group_annots(struct nz_base *b)
+{
+    if (!(b->tags = calloc(b->nann, sizeof(*b->tags))))
+        return false;
+    for (size_t i = b->nann; i-- > 0;) { /* liblognorm: the last line first */
+        const struct nz_annot *an = &b->ann[i];
+        struct nz_tagann *g = b->tags;
+        while (g < b->tags + b->ntags && strcmp(g->tag, an->tag) != 0)
+            g++;
+        if (g == b->tags + b->ntags) {
+            if (!(g->v = calloc(b->nann, sizeof(*g->v))))
+                return false;
+            g->tag = an->tag;
+            b->ntags++;
+        }
+        size_t k = 0;
+        while (k < g->n && strcmp(g->v[k].name, an->name) != 0)
+            k++;
+        if (k == g->n) {
+            g->v[g->n].name = an->name;
+            g->v[g->n++].role = nz_key_role(an->name, strlen(an->name));
+        }
+        g->v[k].value = an->value;
+    }
+    return true;
+}
+
+/* What the scan of a rulebase file found. */
+struct nz_scan_res {
+    bool filter;   /* every rule has a condition (nz_need) */
+    bool native;   /* annotate= lines can be applied here (nz_annot_line) */
+    size_t annots; /* annotate= lines */
+};
+
+/* Reads the rule conditions of a file. Anything this scan does not fully understand (a
+ * non-empty prefix=, include=, a rule without a condition, an overlong line) turns the
+ * filter off for the file: the filter may only ever be too wide, never too narrow. */
+static void nz_scan_line(struct nz_base *b, const char *line, size_t *cap, struct nz_scan_res *r)
+{
+    if (strncmp(line, "rule=", 5) == 0)
+        r->filter = r->filter && nz_scan_rule(b, line, cap);
+    else if (strncmp(line, "prefix=", 7) == 0)
+        r->filter = r->filter && nz_blank(line + 7); /* "prefix=" alone resets the prefix */
+    else if (strncmp(line, "include=", 8) == 0 || strncmp(line, "extendprefix=", 13) == 0)
+        r->filter = false;
+}
+
+/* A name as liblognorm reads it in annotate= (isalnum, '_', '.'); its length. */
+static size_t nz_annot_name(const char *p)
+{
+    size_t n = 0;
+    while ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z') ||
+           (p[n] >= '0' && p[n] <= '9') || p[n] == '_' || p[n] == '.')
+        n++;
+    return n;
+}
+
+/* An annotate= line of exactly the form annotate=TAG:+NAME="VALUE" (the line ends at the
+ * closing quote): stored in b->ann. False for any other form: then liblognorm applies the
+ * file's annotations (the order of several operations on one line differs there). */
+static bool nz_annot_line(struct nz_base *b, const char *line, size_t len, size_t *cap)
+{
+    const char *p = line + 9, *end = line + len; /* after "annotate=" */
+    size_t tlen = nz_annot_name(p), nlen;
+    if (!tlen || p[tlen] != ':' || p[tlen + 1] != '+')
+        return false;
+    const char *name = p + tlen + 2;
+    if (!(nlen = nz_annot_name(name)) || name[nlen] != '=' || name[nlen + 1] != '"')
+        return false;
+    const char *val = name + nlen + 2, *q = memchr(val, '"', (size_t)(end - val));
+    if (!q || q + 1 != end)
+        return false;
+    if (b->nann == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        struct nz_annot *v = realloc(b->ann, nc * sizeof(*v));
+        if (!v)
+            return false;
+        b->ann = v;
+        *cap = nc;
+    }
+    struct nz_annot *a = &b->ann[b->nann];
+    a->tag = strndup(p, tlen);
+    a->name = strndup(name, nlen);
+    a->value = cg_str_make(strndup(val, (size_t)(q - val)), (size_t)(q - val));
+    if (!a->tag || !a->name || !a->value.p) {
+        free(a->tag);
+        free(a->name);
+        free((char *)a->value.p);
+        return false;
+    }
+    b->nann++;
+    return true;
+}
+
+/* Scans the file text (NUL-terminated, n bytes; the first line is "version=2"). For the
+ * native annotations the file must also read the same from a string as from the file:
+ * liblognorm's string reader crashes on a multi-line rule (an odd number of '%' on a
+ * line), and include= is left to the file reader. */
+static void nz_scan(struct nz_base *b, const char *text, size_t n, struct nz_scan_res *r)
+{
+    char line[4096];
+    size_t ncap = 0, acap = 0;
+    /* liblognorm's string reader stops at a NUL byte, its file reader does not */
+    *r = (struct nz_scan_res){true, memchr(text, '\0', n) == NULL, 0};
+    for (const char *p = text, *end = text + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p), pct = 0;
+        for (size_t i = 0; i < len && p[0] != '#'; i++)
+            pct += p[i] == '%';
+        if (pct % 2 || (len >= 8 && memcmp(p, "include=", 8) == 0))
+            r->native = false;
+        if (len >= 9 && memcmp(p, "annotate=", 9) == 0) {
+            r->annots++;
+            r->native = r->native && nz_annot_line(b, p, len, &acap);
+        }
+        if (len >= sizeof(line)) {
+            r->filter = false; /* longer than the buffer */
+        } else {
+            memcpy(line, p, len);
+            line[len] = '\0';
+            nz_scan_line(b, line, &ncap, r);
+        }
+        p += len + 1;
+    }
+    if (!r->filter || b->nneed == 0)
+        nz_free_needs(b);
+    if (!r->native || r->annots == 0 || !nz_group_annots(b))
+        nz_free_annots(b);
 }
 
 static bool nz_may_match(const struct nz_base *b, struct cg_str text)
 {
-    if (!b->pfx)
+    if (!b->need)
         return true;
-    for (size_t i = 0; i < b->npfx; i++) {
-        if (cg_str_has_prefix(text, b->pfx[i]))
+    for (size_t i = 0; i < b->nneed; i++) {
+        const struct nz_need *d = &b->need[i];
+        if (text.n >= d->npfx && memcmp(text.p, d->pfx, d->npfx) == 0 &&
+            (d->nreq == 0 || nz_has_req(d, text)))
             return true;
     }
     return false;
@@ -167,9 +480,11 @@ void cg_normalizer_free(struct cg_normalizer *nz)
     for (size_t i = 0; i < nz->n; i++) {
         ln_exitCtx(nz->v[i].ctx);
         free(nz->v[i].path);
-        nz_free_prefixes(&nz->v[i]);
+        nz_free_needs(&nz->v[i]);
+        nz_free_annots(&nz->v[i]);
     }
     free(nz->v);
+    free(nz->snake);
     free(nz);
 }
 
@@ -182,6 +497,7 @@ size_t cg_normalizer_nrulebases(const struct cg_normalizer *nz)
 
 struct nz_load {
     const char *path;
+    const char *lnname; /* the name liblognorm gives the file in its messages */
     struct cg_buf *err;
     unsigned nerr;
 };
@@ -200,16 +516,16 @@ static void nz_put_sanitized(struct cg_buf *b, const char *s, size_t n)
     }
 }
 
-/* liblognorm writes "rulebase file PATH[LINE]: MESSAGE" during a load. It reports no
- * column, so the column is 1. */
+/* liblognorm writes "rulebase file PATH[LINE]: MESSAGE" during a load ("--NO-FILE--" for
+ * PATH when it reads a string). It reports no column, so the column is 1. */
 static void nz_put_lnerr(struct nz_load *ld, const char *msg, size_t len)
 {
     static const char pfx[] = "rulebase file ";
-    size_t plen = strlen(ld->path), i = sizeof(pfx) - 1 + plen + 1;
+    size_t plen = strlen(ld->lnname), i = sizeof(pfx) - 1 + plen + 1;
     long line = 0;
     const char *text = msg;
     if (len > i && memcmp(msg, pfx, sizeof(pfx) - 1) == 0 &&
-        memcmp(msg + sizeof(pfx) - 1, ld->path, plen) == 0 && msg[i - 1] == '[') {
+        memcmp(msg + sizeof(pfx) - 1, ld->lnname, plen) == 0 && msg[i - 1] == '[') {
         size_t d = i;
         while (d < len && d - i < 9 && msg[d] >= '0' && msg[d] <= '9')
             line = line * 10 + (msg[d++] - '0');
@@ -236,37 +552,63 @@ static void nz_errmsg_cb(void *cookie, const char *msg, size_t len)
         nz_put_lnerr(ld, msg, strnlen(msg, len));
 }
 
-/* Checks that path is a readable liblognorm v2 rulebase: without "version=2" as its very
- * first line, liblognorm would silently use its v1 engine. *st identifies the file. */
-static int nz_check_file(const char *path, struct cg_buf *err, struct stat *st)
+static int nz_file_error(const char *path, const char *what, int e, struct cg_buf *err)
+{
+    if (err)
+        cg_buf_printf(err, "%s: cannot %s rulebase: %s\n", path, what, strerror(e));
+    return e == ENOENT ? CG_ENOENT : CG_EIO;
+}
+
+/* Reads the whole file, NUL-terminated, into *out (the caller frees it); *st identifies
+ * the file. The text is scanned here and, in most cases, handed to liblognorm as is. */
+static int nz_read_file(const char *path, struct cg_buf *err, char **out, size_t *n,
+                        struct stat *st)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
-        int e = errno;
-        if (err)
-            cg_buf_printf(err, "%s: cannot open rulebase: %s\n", path, strerror(e));
-        return e == ENOENT ? CG_ENOENT : CG_EIO;
-    }
-    char first[16] = {0};
+    if (!f)
+        return nz_file_error(path, "open", errno, err);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
     int e = fstat(fileno(f), st) == 0 ? 0 : errno;
-    bool ok = !e && fgets(first, sizeof(first), f) != NULL;
-    if (!e && ferror(f))
-        e = errno;
+    while (e == 0) {
+        if (cap - len < 4096) {
+            char *nb = cap < SIZE_MAX / 4 ? realloc(buf, cap = cap ? cap * 2 : 16384) : NULL;
+            if (!nb) {
+                e = ENOMEM;
+                break;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            e = ferror(f) ? (errno ? errno : EIO) : -1; /* -1: end of file */
+    }
     fclose(f);
-    if (e) {
-        if (err)
-            cg_buf_printf(err, "%s: cannot read rulebase: %s\n", path, strerror(e));
-        return CG_EIO;
+    if (e > 0 || !buf) {
+        free(buf);
+        return e == ENOMEM ? CG_ENOMEM : nz_file_error(path, "read", e > 0 ? e : EIO, err);
     }
-    if (!ok || (strcmp(first, "version=2\n") != 0 && strcmp(first, "version=2") != 0)) {
-        if (err)
-            cg_buf_printf(err,
-                          "%s:1:1: not a liblognorm v2 rulebase: the first line must "
-                          "be \"version=2\"\n",
-                          path);
-        return CG_EPARSE;
-    }
+    buf[len] = '\0';
+    *out = buf;
+    *n = len;
     return CG_OK;
+}
+
+/* Without "version=2" as its very first line, liblognorm would silently use its v1
+ * engine. */
+static int nz_check_version(const char *path, const char *text, size_t n, struct cg_buf *err)
+{
+    static const char v2[] = "version=2";
+    size_t vl = sizeof(v2) - 1;
+    if (n >= vl && memcmp(text, v2, vl) == 0 && (n == vl || text[vl] == '\n'))
+        return CG_OK;
+    if (err)
+        cg_buf_printf(err,
+                      "%s:1:1: not a liblognorm v2 rulebase: the first line must "
+                      "be \"version=2\"\n",
+                      path);
+    return CG_EPARSE;
 }
 
 static int nz_reserve(struct cg_normalizer *nz)
@@ -282,12 +624,22 @@ static int nz_reserve(struct cg_normalizer *nz)
     return CG_OK;
 }
 
-/* Runs ln_loadSamples with the error callback pointed at ld. */
-static int nz_ln_load(ln_ctx ctx, struct nz_load *ld)
+/* Loads the rulebase into ctx with the error callback pointed at ld: from text (its
+ * version line and annotate= lines commented out, line numbers kept) when the
+ * annotations are applied here, else from the file. */
+static int nz_ln_load(ln_ctx ctx, struct nz_load *ld, char *text, size_t n, bool native)
 {
+    if (native) {
+        text[0] = '#';
+        for (char *p = text; p && p < text + n; p = memchr(p, '\n', (size_t)(text + n - p))) {
+            p += *p == '\n';
+            if ((size_t)(text + n - p) >= 9 && memcmp(p, "annotate=", 9) == 0)
+                p[0] = '#';
+        }
+    }
     ln_setErrMsgCB(ctx, nz_errmsg_cb, ld);
     ln_setDebugCB(ctx, NULL, ld); /* 2.0.6 passes this cookie; NULL cb keeps debug off */
-    int rc = ln_loadSamples(ctx, ld->path);
+    int rc = native ? ln_loadSamplesFromString(ctx, text) : ln_loadSamples(ctx, ld->path);
     ln_setErrMsgCB(ctx, nz_errmsg_cb, NULL); /* ld dies with our caller's frame */
     ln_setDebugCB(ctx, NULL, NULL);
     if (rc != 0 && ld->nerr == 0) {
@@ -299,34 +651,54 @@ static int nz_ln_load(ln_ctx ctx, struct nz_load *ld)
     return ld->nerr ? CG_EPARSE : CG_OK;
 }
 
+/* After liblognorm read the file itself: if it changed since it was scanned, the
+ * prefilter may be wrong, so it is turned off. */
+static void nz_check_unchanged(struct nz_base *b, const struct stat *scanned)
+{
+    struct stat st;
+    if (stat(b->path, &st) != 0 || !nz_same_file(&st, scanned))
+        nz_free_needs(b);
+}
+
+/* Sets up b (zeroed) for the file text: context, prefilter, annotations. */
+static int nz_load_base(struct nz_base *b, const char *path, char *text, size_t n,
+                        const struct stat *st, struct cg_buf *err)
+{
+    if ((b->path = strdup(path)) == NULL || (b->ctx = ln_initCtx()) == NULL)
+        return CG_ENOMEM;
+    struct nz_scan_res sr;
+    nz_scan(b, text, n, &sr);
+    bool native = b->ann != NULL;
+    struct nz_load ld = {path, native ? "--NO-FILE--" : path, err, 0};
+    int rc = nz_ln_load(b->ctx, &ld, text, n, native);
+    if (rc == CG_OK && !native)
+        nz_check_unchanged(b, st);
+    return rc;
+}
+
 int cg_normalizer_load(struct cg_normalizer *nz, const char *path, struct cg_buf *err)
 {
     struct stat st;
-    int rc = nz_check_file(path, err, &st);
-    if (rc != CG_OK)
-        return rc;
-    if (nz_reserve(nz) != CG_OK)
-        return CG_ENOMEM;
-    char *copy = strdup(path);
-    ln_ctx ctx = copy ? ln_initCtx() : NULL;
-    if (!ctx) {
-        free(copy);
-        return CG_ENOMEM;
+    char *text = NULL;
+    size_t n = 0;
+    int rc = nz_read_file(path, err, &text, &n, &st);
+    if (rc == CG_OK && (rc = nz_check_version(path, text, n, err)) == CG_OK &&
+        (rc = nz_reserve(nz)) == CG_OK) {
+        struct nz_base *b = &nz->v[nz->n];
+        memset(b, 0, sizeof(*b));
+        rc = nz_load_base(b, path, text, n, &st, err);
+        if (rc == CG_OK) {
+            nz->n++;
+        } else {
+            if (b->ctx)
+                ln_exitCtx(b->ctx);
+            free(b->path);
+            nz_free_needs(b);
+            nz_free_annots(b);
+        }
     }
-    struct nz_load ld = {path, err, 0};
-    rc = nz_ln_load(ctx, &ld);
-    if (rc != CG_OK) {
-        ln_exitCtx(ctx);
-        free(copy);
-        return rc;
-    }
-    struct nz_base *b = &nz->v[nz->n++];
-    b->ctx = ctx;
-    b->path = copy;
-    b->pfx = NULL;
-    b->npfx = 0;
-    nz_scan_prefixes(b, &st);
-    return CG_OK;
+    free(text);
+    return rc;
 }
 
 static int nz_cmp_names(const void *a, const void *b)
@@ -595,38 +967,120 @@ static size_t nz_snake(const char *s, size_t n, char *out, size_t cap)
     return o;
 }
 
+/* The same through a small cache: a SEPM or ePO line has tens of labels, the same few
+ * hundred names on every line. A slot (one cache line) holds a label of up to 32 bytes as
+ * four words that cover all of it (with its length), and its key when that has at most 30
+ * bytes; two slots per set, the older one replaced. Only constant-size copies: this is
+ * measured to halve the cost of a label. One cache per normalizer (they are per thread). */
+#define NZ_SNAKE_SETS 256 /* of two slots: 32 KB */
+
+struct nz_snake_slot { /* 64 bytes */
+    uint64_t w[4];
+    unsigned char llen, klen; /* llen 0: empty */
+    char key[30];
+};
+
+struct nz_snake_cache {
+    struct nz_snake_slot v[NZ_SNAKE_SETS][2]; /* [0]: the most recently added */
+};
+
+static bool nz_snake_hit(const struct nz_snake_slot *sl, size_t n, const uint64_t w[4])
+{
+    return sl->llen == n && sl->w[0] == w[0] && sl->w[1] == w[1] && sl->w[2] == w[2] &&
+           sl->w[3] == w[3];
+}
+
+static uint64_t nz_load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+/* nz_snake(s, n, out, cap); room: bytes writable at out (>= cap). */
+static size_t nz_snake_c(struct nz_snake_cache *c, const char *s, size_t n, char *out, size_t cap,
+                         size_t room)
+{
+    if (!c || n == 0 || n > 32 || room < sizeof(c->v[0][0].key))
+        return nz_snake(s, n, out, cap);
+    /* bytes 0-7, 8-15 and 16-23 when the label is longer than 16 / 24, the last 8; a
+     * label shorter than 8 bytes is one zero-padded word */
+    uint64_t w0 = 0, w1 = 0, w2 = 0, w3;
+    if (n >= 8) {
+        w0 = nz_load8(s);
+        w1 = n > 16 ? nz_load8(s + 8) : 0;
+        w2 = n > 24 ? nz_load8(s + 16) : 0;
+        w3 = nz_load8(s + n - 8);
+    } else {
+        for (size_t i = 0; i < n; i++)
+            w0 |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        w3 = w0;
+    }
+    uint64_t w[4] = {w0, w1, w2, w3};
+    uint64_t h = (w0 * 0x9e3779b97f4a7c15u) ^ (w3 * 0xc2b2ae3d27d4eb4fu) ^ (w1 + w2) ^ n;
+    struct nz_snake_slot *set = c->v[((h * 0xff51afd7ed558ccdu) >> 56) % NZ_SNAKE_SETS];
+    struct nz_snake_slot *sl = &set[0];
+    if (!nz_snake_hit(sl, n, w) && !nz_snake_hit(sl = &set[1], n, w)) {
+        size_t k = nz_snake(s, n, out, cap);
+        if (k == 0 || k > sizeof(sl->key))
+            return k; /* not kept: empty, or longer than a slot's key */
+        set[1] = set[0];
+        sl = &set[0];
+        memcpy(sl->w, w, sizeof(w));
+        sl->llen = (unsigned char)n;
+        sl->klen = (unsigned char)k;
+        memcpy(sl->key, out, k);
+        return k;
+    }
+    if (sl->klen > cap)
+        return 0;
+    memcpy(out, sl->key, sizeof(sl->key)); /* the whole slot: a constant-size copy */
+    return sl->klen;
+}
+
 /* ---- mapping ------------------------------------------------------------------------ */
 
 struct nz_directive {
-    const char *target; /* key prefix, in the JSON (valid until json_object_put) */
+    const char *target; /* key prefix (valid until json_object_put) */
     size_t tlen;
-    struct fjson_object *val;
-    bool fmt; /* _fmt (template) or _from (list) */
+    struct cg_str val; /* in the JSON or in the normalizer */
+    bool fmt;          /* _fmt (template) or _from (list) */
 };
 
 struct nz_map {
     struct cg_event *ev;
+    struct nz_snake_cache *snake; /* NULL: none */
+    char *kroom;                  /* free bytes in the arena where keys are written (nz_key_room) */
+    size_t kfree;
     struct nz_directive dir[NZ_DIRECTIVES_MAX];
     size_t ndir;
     size_t last;      /* index in ev->fields of the last pair added, SIZE_MAX if none */
     size_t unlabeled; /* unlabelled pieces seen */
 };
 
+static const char *const nz_header_keys[] = {"vendor",   "product", "product_version",
+                                             "event_id", "name",    "severity"};
+
+/* The index in nz_header_keys of k, or -1. */
+static int nz_header_index(const char *k, size_t n)
+{
+    for (int i = 0; i < (int)CG_ARRAY_LEN(nz_header_keys); i++) {
+        if (strlen(nz_header_keys[i]) == n && memcmp(k, nz_header_keys[i], n) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static struct cg_str *nz_header_at(struct cg_event *ev, int i)
+{
+    struct cg_str *slots[] = {&ev->vendor,   &ev->product, &ev->product_version,
+                              &ev->event_id, &ev->name,    &ev->severity};
+    return i >= 0 && i < (int)CG_ARRAY_LEN(slots) ? slots[i] : NULL;
+}
+
 static struct cg_str *nz_header_slot(struct cg_event *ev, const char *k, size_t n)
 {
-    if (n == 6 && memcmp(k, "vendor", 6) == 0)
-        return &ev->vendor;
-    if (n == 7 && memcmp(k, "product", 7) == 0)
-        return &ev->product;
-    if (n == 15 && memcmp(k, "product_version", 15) == 0)
-        return &ev->product_version;
-    if (n == 8 && memcmp(k, "event_id", 8) == 0)
-        return &ev->event_id;
-    if (n == 4 && memcmp(k, "name", 4) == 0)
-        return &ev->name;
-    if (n == 8 && memcmp(k, "severity", 8) == 0)
-        return &ev->severity;
-    return NULL;
+    return nz_header_at(ev, nz_header_index(k, n));
 }
 
 static bool nz_has_suffix(const char *k, size_t n, const char *sfx)
@@ -635,18 +1089,53 @@ static bool nz_has_suffix(const char *k, size_t n, const char *sfx)
     return n > m && memcmp(k + n - m, sfx, m) == 0;
 }
 
+/* Room for n bytes of keys, at m->kroom: keys are written straight into the arena, which
+ * is handed out in chunks (one arena call per chunk, not per key). */
+static char *nz_key_room(struct nz_map *m, size_t n)
+{
+    if (m->kfree < n) {
+        size_t sz = n > 2048 ? n : 2048;
+        char *p = cg_arena_alloc(&m->ev->arena, sz);
+        if (!p)
+            return NULL;
+        m->kroom = p;
+        m->kfree = sz;
+    }
+    return m->kroom;
+}
+
+/* Adds key = val, key written at m->kroom (kept there only if the field was added), val
+ * already in the arena; records it as the last pair. */
+static int nz_add_placed(struct nz_map *m, size_t klen, struct cg_str val)
+{
+    struct cg_fields *f = &m->ev->fields;
+    size_t before = f->n;
+    if (cg_fields_add(f, cg_str_make(m->kroom, klen), val) != CG_OK)
+        return CG_ENOMEM;
+    m->last = SIZE_MAX;
+    if (f->n > before) {
+        m->kroom += klen;
+        m->kfree -= klen;
+        m->last = before;
+    }
+    return CG_OK;
+}
+
 /* Adds key (copied) = val (already in the arena); records it as the last pair. */
 static int nz_add(struct nz_map *m, const char *key, size_t klen, struct cg_str val)
 {
     struct cg_fields *f = &m->ev->fields;
-    char *k = cg_arena_dup(&m->ev->arena, key, klen);
+    if (f->n >= f->max) { /* what cg_fields_add does, without copying the key first */
+        f->limit_dropped++;
+        m->last = SIZE_MAX;
+        return CG_OK;
+    }
+    char *k = nz_key_room(m, klen);
     if (!k)
         return CG_ENOMEM;
-    size_t before = f->n;
-    if (cg_fields_add(f, cg_str_make(k, klen), val) != CG_OK)
-        return CG_ENOMEM;
-    m->last = f->n > before ? before : SIZE_MAX;
-    return CG_OK;
+    if (klen)
+        memcpy(k, key, klen);
+    return nz_add_placed(m, klen, val);
 }
 
 /* Flattens v under key[0..klen) (key has room for NZ_KEY_MAX bytes). */
@@ -718,21 +1207,11 @@ static int nz_flatten(struct nz_map *m, char *key, size_t klen, struct fjson_obj
     return rc;
 }
 
-/* Member of a pair-list element if it has the given type, else NULL. */
-static struct fjson_object *nz_member(struct fjson_object *el, const char *name,
-                                      enum fjson_type type)
-{
-    struct fjson_object *v = NULL;
-    if (!fjson_object_object_get_ex(el, name, &v) || !v || fjson_object_get_type(v) != type)
-        return NULL;
-    return v;
-}
+/* ---- pair lists: elements -------------------------------------------------------------- */
 
-static size_t nz_snake_json(struct fjson_object *name, char *buf, size_t cap)
-{
-    const char *s = fjson_object_get_string(name);
-    return s ? nz_snake(s, (size_t)fjson_object_get_string_len(name), buf, cap) : 0;
-}
+/* A pair list is a sequence of elements that become fields: a "kv" / "kv_*" array a rule
+ * built (below), or a "_kvlist" / "_xmlflat" value that is split here (further below).
+ * m->last is the field a continuation extends. */
 
 /* A label from the data must not take the place of the rule's "subject" field: such a
  * pair is stored as "subject_". key has room for NZ_KEY_MAX bytes. */
@@ -743,52 +1222,33 @@ static size_t nz_unreserve(char *key, size_t klen)
     return klen;
 }
 
-static int nz_pair_value(struct nz_map *m, struct fjson_object *name, struct fjson_object *val,
-                         bool xml)
+/* The field key of a pair's label: snake_case, "subject" protected; 0 = no key. */
+/* The key of a pair's label written at m->kroom (nz_add_placed adds it). Returns its
+ * length, 0 if there is none, SIZE_MAX when out of memory. */
+static size_t nz_pair_key(struct nz_map *m, const char *label, size_t llen)
 {
-    char key[NZ_KEY_MAX];
-    size_t klen = nz_unreserve(key, nz_snake_json(name, key, sizeof(key)));
-    struct cg_str v;
-    m->last = SIZE_MAX;
-    if (!klen)
-        return CG_OK;
-    if (!nz_scalar(&m->ev->arena, val, xml, &v))
-        return CG_ENOMEM;
-    return nz_add(m, key, klen, v);
+    /* snake_case at most doubles a label; +1 for nz_unreserve; 32 for nz_snake_c's copy */
+    size_t room = (llen < NZ_KEY_MAX / 2 ? 2 * llen : NZ_KEY_MAX) + 1;
+    char *k = nz_key_room(m, room < 32 ? 32 : room);
+    if (!k)
+        return SIZE_MAX;
+    return nz_unreserve(k, nz_snake_c(m->snake, label, llen, k, NZ_KEY_MAX, room < 32 ? 32 : room));
 }
 
-/* {"name": "SoftwareInfo", "attrs": [{"name": "ProductName", "value": ...}]} ->
- * software_info.product_name */
-static int nz_pair_attrs(struct nz_map *m, struct fjson_object *name, struct fjson_object *attrs,
-                         bool xml)
+/* {"name": L, "value": V}: field snake_case(L) = V. */
+static int nz_emit_pair(struct nz_map *m, const char *label, size_t llen, struct cg_str val)
 {
-    char key[NZ_KEY_MAX];
-    size_t klen = nz_snake_json(name, key, sizeof(key) - 1);
-    size_t n = (size_t)fjson_object_array_length(attrs);
-    int rc = CG_OK;
-    for (size_t i = 0; klen && i < n && rc == CG_OK; i++) {
-        struct fjson_object *el = fjson_object_array_get_idx(attrs, (int)i);
-        struct fjson_object *an = el ? nz_member(el, "name", fjson_type_string) : NULL;
-        struct fjson_object *av = el ? nz_member(el, "value", fjson_type_string) : NULL;
-        size_t alen = an ? nz_snake_json(an, key + klen + 1, sizeof(key) - klen - 1) : 0;
-        struct cg_str v;
-        if (!alen || !av)
-            continue;
-        key[klen] = '.';
-        if (!nz_scalar(&m->ev->arena, av, xml, &v))
-            return CG_ENOMEM;
-        rc = nz_add(m, key, klen + 1 + alen, v);
-    }
+    size_t klen = nz_pair_key(m, label, llen);
     m->last = SIZE_MAX;
-    return rc;
+    if (klen == SIZE_MAX)
+        return CG_ENOMEM;
+    return klen ? nz_add_placed(m, klen, val) : CG_OK;
 }
 
-/* A piece that began with a space: the comma before it was part of the previous value. */
-static int nz_pair_cont(struct nz_map *m, struct fjson_object *cont, bool xml)
+/* {"cont": C}: a piece that began with a space: the comma before it was part of the
+ * previous value, which becomes previous + ", " + C. Without one, C is unlabelled. */
+static int nz_emit_cont(struct nz_map *m, struct cg_str c)
 {
-    struct cg_str c;
-    if (!nz_scalar(&m->ev->arena, cont, xml, &c))
-        return CG_ENOMEM;
     if (m->last == SIZE_MAX) {
         char key[32];
         int len = snprintf(key, sizeof(key), "unlabeled.%zu", m->unlabeled++);
@@ -823,26 +1283,83 @@ static bool nz_is_bare_label(struct cg_str s)
     return true;
 }
 
-static int nz_pair_unlabeled(struct nz_map *m, struct fjson_object *val, bool xml)
+/* {"value": V} without a name: empty -> nothing; "Label:" -> field label = "";
+ * otherwise "unlabeled.<n>" = V. */
+static int nz_emit_unlabeled(struct nz_map *m, struct cg_str v)
 {
-    struct cg_str v;
-    if (!nz_scalar(&m->ev->arena, val, xml, &v))
-        return CG_ENOMEM;
     m->last = SIZE_MAX;
     if (v.n == 0)
         return CG_OK; /* an empty column */
-    if (nz_is_bare_label(v)) {
-        char key[NZ_KEY_MAX];
-        size_t klen = nz_unreserve(key, nz_snake(v.p, v.n - 1, key, sizeof(key)));
-        return klen ? nz_add(m, key, klen, cg_str_make(v.p, 0)) : CG_OK;
-    }
+    if (nz_is_bare_label(v))
+        return nz_emit_pair(m, v.p, v.n - 1, cg_str_make(v.p, 0));
     char key[32];
     int len = snprintf(key, sizeof(key), "unlabeled.%zu", m->unlabeled++);
     return nz_add(m, key, (size_t)len, v);
 }
 
-/* Members other than name/value/cont/attrs are fields named by the rule (e.g. the
- * unlabelled SEPM columns the rule reads after "Occurrences: N"). */
+/* ---- pair lists: "kv" / "kv_*" arrays built by a rule ---------------------------------- */
+
+/* Member of a pair-list element if it has the given type, else NULL. */
+static struct fjson_object *nz_member(struct fjson_object *el, const char *name,
+                                      enum fjson_type type)
+{
+    struct fjson_object *v = NULL;
+    if (!fjson_object_object_get_ex(el, name, &v) || !v || fjson_object_get_type(v) != type)
+        return NULL;
+    return v;
+}
+
+static struct cg_str nz_json_str(struct fjson_object *s)
+{
+    const char *p = fjson_object_get_string(s);
+    return p ? cg_str_make(p, (size_t)fjson_object_get_string_len(s)) : CG_STR_NULL;
+}
+
+static int nz_pair_value(struct nz_map *m, struct fjson_object *name, struct fjson_object *val,
+                         bool xml)
+{
+    struct cg_str label = nz_json_str(name);
+    size_t klen = label.p ? nz_pair_key(m, label.p, label.n) : 0;
+    struct cg_str v;
+    m->last = SIZE_MAX;
+    if (klen == SIZE_MAX)
+        return CG_ENOMEM;
+    if (!klen)
+        return CG_OK;
+    if (!nz_scalar(&m->ev->arena, val, xml, &v))
+        return CG_ENOMEM;
+    return nz_add_placed(m, klen, v);
+}
+
+/* {"name": "SoftwareInfo", "attrs": [{"name": "ProductName", "value": ...}]} ->
+ * software_info.product_name */
+static int nz_pair_attrs(struct nz_map *m, struct fjson_object *name, struct fjson_object *attrs,
+                         bool xml)
+{
+    char key[NZ_KEY_MAX];
+    struct cg_str tag = nz_json_str(name);
+    size_t klen = tag.p ? nz_snake(tag.p, tag.n, key, sizeof(key) - 1) : 0;
+    size_t n = (size_t)fjson_object_array_length(attrs);
+    int rc = CG_OK;
+    for (size_t i = 0; klen && i < n && rc == CG_OK; i++) {
+        struct fjson_object *el = fjson_object_array_get_idx(attrs, (int)i);
+        struct fjson_object *an = el ? nz_member(el, "name", fjson_type_string) : NULL;
+        struct fjson_object *av = el ? nz_member(el, "value", fjson_type_string) : NULL;
+        struct cg_str a = an ? nz_json_str(an) : CG_STR_NULL;
+        size_t alen = a.p ? nz_snake(a.p, a.n, key + klen + 1, sizeof(key) - klen - 1) : 0;
+        struct cg_str v;
+        if (!alen || !av)
+            continue;
+        key[klen] = '.';
+        if (!nz_scalar(&m->ev->arena, av, xml, &v))
+            return CG_ENOMEM;
+        rc = nz_add(m, key, klen + 1 + alen, v);
+    }
+    m->last = SIZE_MAX;
+    return rc;
+}
+
+/* Members other than name/value/cont/attrs are fields named by the rule. */
 static int nz_pair_named(struct nz_map *m, struct fjson_object *el, bool xml)
 {
     static const char *const reserved[] = {"name", "value", "cont", "attrs"};
@@ -873,13 +1390,18 @@ static int nz_pair(struct nz_map *m, struct fjson_object *el, bool xml)
     struct fjson_object *value = nz_member(el, "value", fjson_type_string);
     struct fjson_object *cont = nz_member(el, "cont", fjson_type_string);
     struct fjson_object *attrs = nz_member(el, "attrs", fjson_type_array);
+    struct cg_str v;
     int rc = CG_OK;
     if (cont) {
-        rc = nz_pair_cont(m, cont, xml); /* needs m->last */
+        if (!nz_scalar(&m->ev->arena, cont, xml, &v))
+            return CG_ENOMEM;
+        rc = nz_emit_cont(m, v); /* needs m->last */
     } else if (!name) {
         m->last = SIZE_MAX;
+        if (value && !nz_scalar(&m->ev->arena, value, xml, &v))
+            return CG_ENOMEM;
         if (value)
-            rc = nz_pair_unlabeled(m, value, xml);
+            rc = nz_emit_unlabeled(m, v);
     } else {
         m->last = SIZE_MAX; /* an opening tag alone: nothing to continue */
         if (value)
@@ -904,17 +1426,547 @@ static int nz_pairs(struct nz_map *m, struct fjson_object *arr, bool xml)
     return rc;
 }
 
-/* Stores a "<target>_from" / "<target>_fmt" directive; false if key is none. */
-static bool nz_directive(struct nz_map *m, const char *key, size_t klen, struct fjson_object *v)
+/* ---- splitting: helpers ---------------------------------------------------------------- */
+
+/* The splitters below take a whole value from liblognorm (a rule reads it with a cheap
+ * parser such as "rest") and split it in one pass: liblognorm 2.0.6 builds a JSON object
+ * per piece of a "repeat" and costs tens of microseconds per line. They read untrusted
+ * bytes + length, never recurse, and add fields only through nz_add (bounded by the
+ * event's field limit). They reproduce what the user-defined types the rulebases used
+ * before did, down to the liblognorm quirks noted where they matter. */
+
+/* Where the next byte c is at or after x (n if none), remembering the last answer: the
+ * splitters look again from nearby positions after a failed alternative, and a hostile
+ * line must not make that quadratic. The answer for x is the cached one while
+ * from <= x <= at, as there is no c in [from, at). */
+struct nz_scan {
+    size_t from, at;
+};
+
+static const struct nz_scan nz_scan_none = {SIZE_MAX, 0}; /* nothing remembered */
+
+static size_t nz_find(const char *s, size_t n, size_t x, char c, struct nz_scan *sc)
+{
+    if (sc->from <= x && x <= sc->at)
+        return sc->at;
+    const char *p = x < n ? memchr(s + x, c, n - x) : NULL;
+    sc->from = x;
+    sc->at = p ? (size_t)(p - s) : n;
+    return sc->at;
+}
+
+/* The same for a string (needle of nlen > 0 bytes, all of it before n). */
+static size_t nz_find_str(const char *s, size_t n, size_t x, const char *needle, size_t nlen,
+                          struct nz_scan *sc)
+{
+    if (sc->from <= x && x <= sc->at)
+        return sc->at;
+    const char *p = x < n ? memmem(s + x, n - x, needle, nlen) : NULL;
+    sc->from = x;
+    sc->at = p ? (size_t)(p - s) : n;
+    return sc->at;
+}
+
+/* Literal text lit at x. liblognorm 2.0.6 compares a literal with the input up to and
+ * including the literal's own terminating NUL, so a literal directly followed by a NUL
+ * byte of the input does not match there (it then reads past the literal; in practice
+ * those bytes differ). That is kept: lines with NUL bytes come out as they did. */
+static bool nz_lit(const char *s, size_t n, size_t x, const char *lit, size_t llen)
+{
+    return x <= n && n - x >= llen && memcmp(s + x, lit, llen) == 0 &&
+           (n - x == llen || s[x + llen] != '\0');
+}
+
+static size_t nz_max(size_t a, size_t b)
+{
+    return a > b ? a : b;
+}
+
+/* A split that does not fit its grammar means the rule did not match: its fields are
+ * taken back. nz_map then reports NZ_NOMATCH and the next rulebase file is tried. */
+#define NZ_NOMATCH 1
+
+struct nz_mark {
+    size_t n, dup, limit;
+};
+
+static struct nz_mark nz_mark_fields(const struct nz_map *m)
+{
+    const struct cg_fields *f = &m->ev->fields;
+    return (struct nz_mark){f->n, f->dup_dropped, f->limit_dropped};
+}
+
+static void nz_rollback(struct nz_map *m, const struct nz_mark *mk)
+{
+    struct cg_fields *f = &m->ev->fields;
+    f->n = mk->n;
+    f->dup_dropped = mk->dup;
+    f->limit_dropped = mk->limit;
+    m->last = SIZE_MAX;
+}
+
+/* ---- splitting: "<name>_kvlist", a SEPM risk line --------------------------------------- */
+
+/* SEPM writes "Label: value" pieces joined by ',' without escaping, and a few unlabelled
+ * columns. Rules tried on each piece, in this order (the @piece type sepm.rulebase had):
+ *   1. "Occurrences: N," then the file path and the description: the path runs up to
+ *      ",,Actual action: " when that string follows (so a path may hold commas; the
+ *      description is then empty), else to the next ','; the description to the next
+ *      ',' -> occurrences, file_path, description. Needs the ',' after the path;
+ *   2. "Detection Submissions X" (SONAR's unlabelled column) -> detection_submissions;
+ *   3. " text" (a leading space) -> continues the previous value (nz_emit_cont);
+ *   4. "Label: value" (": " at the first ':', before any ',') -> snake_case(Label);
+ *   5. anything else -> unlabelled (nz_emit_unlabeled).
+ * A value ends at the next ','. liblognorm measured a piece by the furthest any rule had
+ * read: when rule 1 read a path to the end of the line and then found no ',' (a line cut
+ * after "Occurrences: N,path"), rule 4 gave occurrences = N and the path was lost. The
+ * same is done here, so that the output does not depend on the engine. */
+struct nz_kvl {
+    const char *s;
+    size_t n;
+    struct nz_scan comma, actual;
+};
+
+static const char nz_occ[] = "Occurrences: ";
+static const char nz_actual[] = ",,Actual action: ";
+static const char nz_detsub[] = "Detection Submissions ";
+
+/* Rule 1 with p after "Occurrences: ": sp = {N, path, description} as [start, end) pairs
+ * and *end; false when it does not apply, with *far = how far it read. */
+static bool nz_kvl_occ(struct nz_kvl *k, size_t p, size_t sp[6], size_t *end, size_t *far)
+{
+    const char *s = k->s;
+    size_t n = k->n, d = p;
+    while (d < n && nz_isdigit((unsigned char)s[d]))
+        d++;
+    *far = d;
+    if (d == p || !nz_lit(s, n, d, ",", 1))
+        return false;
+    size_t path = d + 1; /* liblognorm's string-to wants at least one byte of path */
+    size_t a = nz_find_str(s, n, path + 1, nz_actual, sizeof(nz_actual) - 1, &k->actual);
+    size_t f = a, g = a + 1; /* the path ends at ",,Actual action: ", the description is "" */
+    if (a >= n) {
+        f = nz_find(s, n, path, ',', &k->comma);
+        *far = f;
+        if (!nz_lit(s, n, f, ",", 1))
+            return false;
+        g = nz_find(s, n, f + 1, ',', &k->comma);
+    }
+    size_t v[6] = {p, d, path, f, f + 1, g};
+    memcpy(sp, v, sizeof(v));
+    *end = g;
+    return true;
+}
+
+static int nz_kvl_named(struct nz_map *m, const char *key, const char *s, size_t from, size_t to)
+{
+    return nz_add(m, key, strlen(key), cg_str_make(s + from, to - from));
+}
+
+/* One piece at p; *end is where it ends (at a ',' or at n). */
+static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *end)
+{
+    const char *s = k->s;
+    size_t n = k->n, far = 0, sp[6];
+    char c0 = p < n ? s[p] : '\0'; /* most pieces start with neither literal */
+    if (c0 == 'O' && nz_lit(s, n, p, nz_occ, sizeof(nz_occ) - 1)) {
+        if (nz_kvl_occ(k, p + sizeof(nz_occ) - 1, sp, end, &far)) {
+            m->last = SIZE_MAX;
+            int rc = nz_kvl_named(m, "occurrences", s, sp[0], sp[1]);
+            if (rc == CG_OK)
+                rc = nz_kvl_named(m, "file_path", s, sp[2], sp[3]);
+            return rc == CG_OK ? nz_kvl_named(m, "description", s, sp[4], sp[5]) : rc;
+        }
+    } else if (c0 == 'D' && nz_lit(s, n, p, nz_detsub, sizeof(nz_detsub) - 1)) {
+        size_t v = p + sizeof(nz_detsub) - 1;
+        *end = nz_find(s, n, v, ',', &k->comma);
+        m->last = SIZE_MAX;
+        return nz_kvl_named(m, "detection_submissions", s, v, *end);
+    } else if (nz_lit(s, n, p, " ", 1)) {
+        *end = nz_find(s, n, p + 1, ',', &k->comma);
+        return nz_emit_cont(m, cg_str_make(s + p + 1, *end - p - 1));
+    }
+    size_t e = nz_find(s, n, p, ',', &k->comma);
+    const char *colon = e > p ? memchr(s + p, ':', e - p) : NULL;
+    *end = nz_max(e, far);
+    size_t c = colon ? (size_t)(colon - s) : 0;
+    if (colon && c > p && nz_lit(s, n, c, ": ", 2)) {
+        return nz_emit_pair(m, s + p, c - p, cg_str_make(s + c + 2, e - c - 2));
+    }
+    return nz_emit_unlabeled(m, cg_str_make(s + p, e - p));
+}
+
+/* The pieces of s[0..n), in order. */
+static int nz_kvlist(struct nz_map *m, const char *s, size_t n)
+{
+    struct nz_kvl k = {s, n, nz_scan_none, nz_scan_none};
+    size_t p = 0, end = 0;
+    m->last = SIZE_MAX;
+    for (;;) {
+        int rc = nz_kvl_piece(m, &k, p, &end);
+        if (rc != CG_OK)
+            return rc;
+        if (end >= n)
+            break;
+        if (!nz_lit(s, n, end, ",", 1))
+            return NZ_NOMATCH; /* the list does not reach the end of the value */
+        p = end + 1;
+    }
+    m->last = SIZE_MAX;
+    return CG_OK;
+}
+
+/* ---- splitting: "<name>_xmlflat", an XML document as ePO sends it --------------------- */
+
+/* The value is the document after its first '<', which the rule matches as literal text
+ * ("EPOEvents: <%doc_xmlflat:rest%": liblognorm then checks it as it did before). It is
+ * read as a flat sequence of tags, whatever the element order and nesting (the @xmlnode
+ * type and repeat epo.rulebase had):
+ *   - an optional XML declaration "?xml...>" directly followed by '<'; if the document
+ *     does not fit that way, it is read again with the declaration as a tag;
+ *   - then tags, each directly after the previous one's '<'; after the last one only
+ *     whitespace may follow. A tag that fits none of the forms below, or anything else
+ *     after the last tag, means the document does not split: the line is not matched.
+ * Tag forms, tried in this order at the byte after a '<':
+ *   1. "/...>"                       a closing tag: nothing;
+ *   2. "T>text</...>"                a leaf: field snake_case(T) = text;
+ *      "T>"                          (not followed by "</...>") an opening tag: nothing;
+ *      "T a=\"v\" b=\"w\">" + 2.      attributes: fields t.a, t.b (after the leaf's field);
+ *      "T/>", "T a=\"v\"/>"          an empty element: attributes only;
+ *      T runs to the first ' ', '/' or '>'; attributes are separated by one space and
+ *      double-quoted; an attribute name runs to the next '=' (wherever that is);
+ *   3. "...>"                        anything else up to '>' (declarations, comments,
+ *                                    processing instructions, DOCTYPE): nothing.
+ * Values are entity-decoded (nz_xml_decode). A DOCTYPE's internal subset "[...]" leaves a
+ * ']' after a tag, so such a document does not split. Text after an opening tag that is
+ * not a leaf's is skipped, and a document cut short inside a text still splits.
+ * liblognorm moved on after a tag by the furthest point any form had read, not by the end
+ * of the form that matched; that is kept (x->far), as is one leak of that position from
+ * the first reading of a document into the first tag of the second. */
+struct nz_xml {
+    const char *s;
+    size_t n;
+    struct nz_scan lt, gt, eq, quot, amp; /* '<' '>' '=' '"' '&' */
+};
+
+/* The text s[from, to) of the document, entities decoded; a copy in the arena only when it
+ * has a '&' (looked for once for the whole document). */
+static bool nz_xtext(struct cg_arena *a, struct nz_xml *x, size_t from, size_t to,
+                     struct cg_str *out)
+{
+    if (nz_find(x->s, x->n, from, '&', &x->amp) >= to) {
+        *out = cg_str_make(x->s + from, to - from);
+        return true;
+    }
+    return nz_xml_decode(a, x->s + from, to - from, out);
+}
+
+enum nz_xkind { NZ_X_NONE, NZ_X_OPEN, NZ_X_LEAF };
+
+struct nz_xtag {
+    enum nz_xkind kind;
+    size_t name, name_end; /* the tag name */
+    size_t val, val_end;   /* the text of a leaf */
+    size_t attrs;          /* where the attributes start; 0 when none */
+    size_t far0;           /* the position inherited when the tag was read (see above) */
+    size_t end;            /* the furthest point read: the next '<' is looked for here */
+};
+
+/* Attribute emission: with em NULL, nz_xattrs only measures. */
+struct nz_xemit {
+    struct nz_map *m;
+    struct nz_xml *x;
+    char *key; /* "tag." is written at key[0..klen] */
+    size_t klen;
+    int rc;
+};
+
+static int nz_xattr_emit(struct nz_xemit *em, const char *s, size_t a, size_t eq, size_t close)
+{
+    size_t cap = NZ_KEY_MAX - em->klen - 1;
+    size_t alen = nz_snake_c(em->m->snake, s + a, eq - a, em->key + em->klen + 1, cap, cap);
+    struct cg_str v;
+    if (!alen)
+        return CG_OK;
+    em->key[em->klen] = '.';
+    if (!nz_xtext(&em->m->ev->arena, em->x, eq + 2, close, &v))
+        return CG_ENOMEM;
+    return nz_add(em->m, em->key, em->klen + 1 + alen, v);
+}
+
+/* One attribute name="value" at a: returns its end (after the quote), 0 if it is none. */
+static size_t nz_xattr(struct nz_xml *x, size_t a, size_t *eq, size_t *close)
+{
+    size_t e = nz_find(x->s, x->n, a, '=', &x->eq);
+    if (e >= x->n || e == a || !nz_lit(x->s, x->n, e, "=\"", 2))
+        return 0;
+    size_t v = nz_find(x->s, x->n, e + 2, '"', &x->quot);
+    if (!nz_lit(x->s, x->n, v, "\"", 1))
+        return 0;
+    *eq = e;
+    *close = v;
+    return v + 1;
+}
+
+/* The attributes from a, separated by one space; returns their end, 0 if one is malformed.
+ * The first one ends at far0 if that is further (liblognorm's position leak). */
+static size_t nz_xattrs(struct nz_xml *x, size_t a, size_t far0, struct nz_xemit *em)
+{
+    size_t eq = 0, close = 0, pos = nz_xattr(x, a, &eq, &close);
+    if (!pos)
+        return 0;
+    if (em && em->rc == CG_OK)
+        em->rc = nz_xattr_emit(em, x->s, a, eq, close);
+    pos = nz_max(pos, far0);
+    while (nz_lit(x->s, x->n, pos, " ", 1)) {
+        size_t next = nz_xattr(x, pos + 1, &eq, &close);
+        if (!next)
+            return 0;
+        if (em && em->rc == CG_OK)
+            em->rc = nz_xattr_emit(em, x->s, pos + 1, eq, close);
+        pos = next;
+    }
+    return pos;
+}
+
+/* Whether a[0..n) == b[0..n): memcmp without a call for the short names of tags. */
+static bool nz_same(const char *a, const char *b, size_t n)
+{
+    if (n >= 8 && n <= 16)
+        return nz_load8(a) == nz_load8(b) && nz_load8(a + n - 8) == nz_load8(b + n - 8);
+    if (n > 16)
+        return memcmp(a, b, n) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+
+/* After the '>' of an opening tag, at v: "text</...>" makes it a leaf. */
+static void nz_xcontent(struct nz_xml *x, size_t v, struct nz_xtag *t)
+{
+    const char *s = x->s;
+    size_t n = x->n, nl = t->name_end - t->name;
+    /* shortcuts for what memchr would find: a container's first child right away, and
+     * the closing tag of a leaf, "</" + the name + ">" (a name holds no '>') */
+    size_t r = v < n && s[v] == '<' ? v : nz_find(s, n, v, '<', &x->lt);
+    t->end = nz_max(t->end, r);
+    t->kind = NZ_X_OPEN;
+    if (nz_lit(s, n, r, "</", 2)) {
+        t->end = nz_max(t->end, r + 2);
+        size_t c = n - (r + 2) > nl && nz_same(s + r + 2, s + t->name, nl) && s[r + 2 + nl] == '>'
+                       ? r + 2 + nl
+                       : nz_find(s, n, r + 2, '>', &x->gt);
+        if (c < x->n && c != r + 2)
+            t->end = nz_max(t->end, c);
+        if (c < x->n && c != r + 2 && nz_lit(x->s, x->n, c, ">", 1)) {
+            t->end = nz_max(t->end, c + 1);
+            t->kind = NZ_X_LEAF;
+            t->val = v;
+            t->val_end = r;
+        }
+    }
+}
+
+/* The end of an opening tag at q: ">" (then nz_xcontent) or "/>". */
+static bool nz_xclose(struct nz_xml *x, size_t q, struct nz_xtag *t)
+{
+    if (nz_lit(x->s, x->n, q, ">", 1)) {
+        t->end = nz_max(t->end, q + 1);
+        nz_xcontent(x, q + 1, t);
+        return true;
+    }
+    if (!nz_lit(x->s, x->n, q, "/>", 2))
+        return false;
+    t->end = nz_max(t->end, q + 2);
+    return true;
+}
+
+/* Form 2 at p. Updates t->end also when it fails (it counts for the furthest point). */
+static bool nz_xnamed(struct nz_xml *x, size_t p, struct nz_xtag *t)
+{
+    const char *s = x->s;
+    size_t n = x->n, q = p;
+    static const bool stop[256] = {[' '] = true, ['/'] = true, ['>'] = true};
+    while (q < n && !stop[(unsigned char)s[q]])
+        q++;
+    if (q == p || q == n)
+        return false;
+    t->end = nz_max(t->end, q);
+    t->name = p;
+    t->name_end = q;
+    t->kind = NZ_X_OPEN;
+    if (!nz_lit(s, n, q, " ", 1))
+        return nz_xclose(x, q, t);
+    t->end = nz_max(t->end, q + 1);
+    size_t e = nz_xattrs(x, q + 1, t->far0, NULL);
+    if (!e)
+        return false;
+    t->end = nz_max(t->end, e);
+    t->attrs = q + 1;
+    return nz_xclose(x, e, t);
+}
+
+/* Form 1 at p: "/...>". */
+static bool nz_xclosing(struct nz_xml *x, size_t p, struct nz_xtag *t)
+{
+    if (!nz_lit(x->s, x->n, p, "/", 1))
+        return false;
+    t->end = nz_max(t->end, p + 1);
+    size_t c = nz_find(x->s, x->n, p + 1, '>', &x->gt);
+    if (c >= x->n || c == p + 1)
+        return false;
+    t->end = nz_max(t->end, c);
+    if (!nz_lit(x->s, x->n, c, ">", 1))
+        return false;
+    t->end = nz_max(t->end, c + 1);
+    return true;
+}
+
+/* One tag at p (after its '<'), far0 the inherited position (0 but for the leak). */
+static bool nz_xtag(struct nz_xml *x, size_t p, size_t far0, struct nz_xtag *t)
+{
+    const char *s = x->s;
+    size_t n = x->n;
+    memset(t, 0, sizeof(*t));
+    t->far0 = far0;
+    t->end = far0;
+    if (p < n && s[p] == '/') { /* form 1; form 2 cannot start with '/' */
+        if (nz_xclosing(x, p, t))
+            return true;
+    } else if (nz_xnamed(x, p, t)) {
+        return true;
+    }
+    size_t c = nz_find(s, n, p, '>', &x->gt); /* form 3 */
+    t->kind = NZ_X_NONE;
+    t->attrs = 0;
+    if (c >= n || c == p)
+        return false;
+    t->end = nz_max(t->end, c);
+    if (!nz_lit(s, n, c, ">", 1))
+        return false;
+    t->end = nz_max(t->end, c + 1);
+    return true;
+}
+
+static int nz_xtag_emit(struct nz_map *m, struct nz_xml *x, const struct nz_xtag *t)
+{
+    const char *s = x->s;
+    int rc = CG_OK;
+    m->last = SIZE_MAX;
+    if (t->kind == NZ_X_NONE)
+        return CG_OK;
+    char key[NZ_KEY_MAX];
+    size_t klen = t->kind == NZ_X_LEAF ? nz_pair_key(m, s + t->name, t->name_end - t->name) : 0;
+    struct cg_str v;
+    if (klen == SIZE_MAX)
+        return CG_ENOMEM;
+    if (klen) {
+        if (!nz_xtext(&m->ev->arena, x, t->val, t->val_end, &v))
+            return CG_ENOMEM;
+        rc = nz_add_placed(m, klen, v);
+    }
+    klen = t->attrs ? nz_snake(s + t->name, t->name_end - t->name, key, sizeof(key) - 1) : 0;
+    if (rc == CG_OK && klen) {
+        struct nz_xemit em = {m, x, key, klen, CG_OK};
+        nz_xattrs(x, t->attrs, t->far0, &em);
+        rc = em.rc;
+    }
+    m->last = SIZE_MAX;
+    return rc;
+}
+
+/* Tags from p while each is followed by '<'; *end is where the last one stopped. */
+static int nz_xtags(struct nz_map *m, struct nz_xml *x, size_t p, size_t far0, size_t *end)
+{
+    for (;;) {
+        struct nz_xtag t;
+        if (!nz_xtag(x, p, far0, &t))
+            return NZ_NOMATCH;
+        int rc = nz_xtag_emit(m, x, &t);
+        if (rc != CG_OK)
+            return rc;
+        p = t.end;
+        far0 = 0;
+        if (!nz_lit(x->s, x->n, p, "<", 1))
+            break;
+        p++;
+    }
+    *end = p;
+    return CG_OK;
+}
+
+static bool nz_isspace(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r'); /* C locale isspace: \t \n \v \f \r */
+}
+
+/* The end of the document at e, or whitespace up to it; *far = how far it read. */
+static bool nz_xtail(const struct nz_xml *x, size_t e, size_t *far)
+{
+    if (e >= x->n)
+        return true;
+    if (!nz_isspace(x->s[e]))
+        return false;
+    while (e < x->n && nz_isspace(x->s[e]))
+        e++;
+    *far = e;
+    return e == x->n;
+}
+
+/* The first reading: "?xml...>" then '<' then the tags. *far = how far it got. */
+static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
+{
+    size_t c = nz_find(x->s, x->n, 4, '>', &x->gt), end = 0;
+    *far = 4;
+    if (c >= x->n || c == 4)
+        return NZ_NOMATCH;
+    *far = c;
+    if (!nz_lit(x->s, x->n, c, "><", 2))
+        return NZ_NOMATCH;
+    *far = c + 2;
+    int rc = nz_xtags(m, x, c + 2, 0, &end);
+    if (rc != CG_OK)
+        return rc;
+    *far = end;
+    return nz_xtail(x, end, far) ? CG_OK : NZ_NOMATCH;
+}
+
+static int nz_xmlflat(struct nz_map *m, const char *s, size_t n)
+{
+    size_t far = 0, end = 0;
+    struct nz_xml x = {s, n, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
+    struct nz_mark mk = nz_mark_fields(m);
+    int rc;
+    if (nz_lit(s, n, 0, "?xml", 4)) {
+        rc = nz_xdecl(m, &x, &far);
+        if (rc != NZ_NOMATCH)
+            return rc;
+        nz_rollback(m, &mk);
+    }
+    rc = nz_xtags(m, &x, 0, far, &end);
+    if (rc == CG_OK && !nz_xtail(&x, end, &far))
+        rc = NZ_NOMATCH;
+    if (rc == NZ_NOMATCH)
+        nz_rollback(m, &mk);
+    return rc;
+}
+
+/* ---- top-level keys --------------------------------------------------------------------- */
+
+/* Stores a "<target>_from" / "<target>_fmt" directive (v: its string, NULL if it has
+ * another type: ignored); false if key is none. */
+static bool nz_directive(struct nz_map *m, const char *key, size_t klen, const struct cg_str *v)
 {
     bool fmt = nz_has_suffix(key, klen, "_fmt");
     if (!fmt && !nz_has_suffix(key, klen, "_from"))
         return false;
-    if (fjson_object_get_type(v) == fjson_type_string && m->ndir < NZ_DIRECTIVES_MAX) {
+    if (v && m->ndir < NZ_DIRECTIVES_MAX) {
         struct nz_directive *d = &m->dir[m->ndir++];
         d->target = key;
         d->tlen = klen - (fmt ? 4 : 5);
-        d->val = v;
+        d->val = *v;
         d->fmt = fmt;
     }
     return true;
@@ -925,21 +1977,106 @@ static bool nz_is_pair_list(const char *key, size_t klen)
     return (klen == 2 && memcmp(key, "kv", 2) == 0) || (klen > 3 && memcmp(key, "kv_", 3) == 0);
 }
 
+static bool nz_is_dropped(const char *key)
+{
+    switch (key[0]) {
+    case 'e': return strcmp(key, "event.tags") == 0;
+    case 'o': return strcmp(key, "originalmsg") == 0;
+    case 'u': return strcmp(key, "unparsed-data") == 0;
+    default: return false;
+    }
+}
+
+/* "<name>_kvlist" / "<name>_xmlflat": the string is split into fields (the name itself is
+ * not used). The fields point into one copy of it in the arena. */
+static int nz_split(struct nz_map *m, struct cg_str s,
+                    int (*split)(struct nz_map *, const char *, size_t))
+{
+    char *copy = cg_arena_dup(&m->ev->arena, s.p ? s.p : "", s.n);
+    if (!copy && s.n)
+        return CG_ENOMEM;
+    return split(m, copy ? copy : "", s.n);
+}
+
+/* What a top-level key with a string value does, from its name. */
+static struct nz_role nz_key_role(const char *key, size_t klen)
+{
+    struct nz_role r = {NZ_ROLE_DROP, -1, 0};
+    if (nz_is_dropped(key))
+        return r;
+    if (nz_has_suffix(key, klen, "_fmt"))
+        return (struct nz_role){NZ_ROLE_FMT, -1, klen - 4};
+    if (nz_has_suffix(key, klen, "_from"))
+        return (struct nz_role){NZ_ROLE_FROM, -1, klen - 5};
+    if (nz_has_suffix(key, klen, "_kvlist"))
+        return (struct nz_role){NZ_ROLE_KVLIST, -1, 0};
+    if (nz_has_suffix(key, klen, "_xmlflat"))
+        return (struct nz_role){NZ_ROLE_XMLFLAT, -1, 0};
+    if ((r.hdr = nz_header_index(key, klen)) >= 0)
+        return (struct nz_role){NZ_ROLE_HEADER, r.hdr, 0};
+    if (nz_has_suffix(key, klen, "_xml"))
+        r = (struct nz_role){NZ_ROLE_XML, -1, klen - 4};
+    else
+        r = (struct nz_role){NZ_ROLE_FIELD, -1, klen};
+    if (r.len > NZ_KEY_MAX)
+        r.role = NZ_ROLE_DROP;
+    return r;
+}
+
+static int nz_dup_into(struct cg_arena *a, struct cg_str s, struct cg_str *out)
+{
+    char *d = cg_arena_dup(a, s.p ? s.p : "", s.n);
+    if (!d && s.n)
+        return CG_ENOMEM;
+    *out = cg_str_make(d ? d : "", s.n);
+    return CG_OK;
+}
+
+/* A top-level key with a string value (from the JSON, or an annotation), by its role. */
+static int nz_top_role(struct nz_map *m, const char *key, struct nz_role r, struct cg_str s)
+{
+    struct cg_str v;
+    switch (r.role) {
+    case NZ_ROLE_FMT:
+    case NZ_ROLE_FROM:
+        if (m->ndir < NZ_DIRECTIVES_MAX)
+            m->dir[m->ndir++] = (struct nz_directive){key, r.len, s, r.role == NZ_ROLE_FMT};
+        return CG_OK;
+    case NZ_ROLE_KVLIST: return nz_split(m, s, nz_kvlist);
+    case NZ_ROLE_XMLFLAT: return nz_split(m, s, nz_xmlflat);
+    case NZ_ROLE_HEADER: return nz_dup_into(&m->ev->arena, s, nz_header_at(m->ev, r.hdr));
+    case NZ_ROLE_XML:
+        if (s.n && memchr(s.p, '&', s.n))
+            return nz_xml_decode(&m->ev->arena, s.p, s.n, &v) ? nz_add(m, key, r.len, v)
+                                                              : CG_ENOMEM;
+        /* fall through */
+    case NZ_ROLE_FIELD:
+        return nz_dup_into(&m->ev->arena, s, &v) == CG_OK ? nz_add(m, key, r.len, v) : CG_ENOMEM;
+    default: return CG_OK;
+    }
+}
+
+static int nz_top_str(struct nz_map *m, const char *key, struct cg_str s)
+{
+    return nz_top_role(m, key, nz_key_role(key, strlen(key)), s);
+}
+
 static int nz_top(struct nz_map *m, const char *key, struct fjson_object *v)
 {
+    enum fjson_type t = fjson_object_get_type(v);
+    if (t == fjson_type_string)
+        return nz_top_str(m, key, nz_json_str(v));
     size_t klen = strlen(key);
-    if (strcmp(key, "event.tags") == 0 || strcmp(key, "originalmsg") == 0 ||
-        strcmp(key, "unparsed-data") == 0 || nz_directive(m, key, klen, v))
+    if (nz_is_dropped(key) || nz_directive(m, key, klen, NULL))
         return CG_OK;
     struct cg_str *hdr = nz_header_slot(m->ev, key, klen);
     if (hdr) {
-        enum fjson_type t = fjson_object_get_type(v);
         if (t == fjson_type_object || t == fjson_type_array || t == fjson_type_null)
             return CG_OK;
         return nz_scalar(&m->ev->arena, v, false, hdr) ? CG_OK : CG_ENOMEM;
     }
     bool xml = nz_has_suffix(key, klen, "_xml");
-    if (nz_is_pair_list(key, klen) && fjson_object_get_type(v) == fjson_type_array)
+    if (nz_is_pair_list(key, klen) && t == fjson_type_array)
         return nz_pairs(m, v, xml);
     if (xml)
         klen -= 4;
@@ -1038,8 +2175,8 @@ static int nz_apply_directives(struct nz_map *m)
             struct nz_directive *d = &m->dir[i];
             if (d->fmt != (pass == 0) || d->tlen == 0)
                 continue;
-            const char *s = fjson_object_get_string(d->val);
-            size_t n = (size_t)fjson_object_get_string_len(d->val);
+            const char *s = d->val.p;
+            size_t n = d->val.n;
             struct cg_str val;
             bool ok = false;
             if (d->fmt && nz_fmt(m, s, n, &val, &ok) != CG_OK)
@@ -1053,19 +2190,120 @@ static int nz_apply_directives(struct nz_map *m)
     return CG_OK;
 }
 
-/* Maps one liblognorm result into ev. On CG_ENOMEM the event is left as it was. */
-static int nz_map(struct cg_event *ev, struct fjson_object *json)
+/* ---- annotations ------------------------------------------------------------------------ */
+
+/* The member named key of the n members its, or NULL. */
+static struct fjson_object_iterator *nz_member_it(struct fjson_object_iterator *its, size_t n,
+                                                  const char *key)
 {
-    struct nz_map m = {.ev = ev, .ndir = 0, .last = SIZE_MAX, .unlabeled = 0};
+    for (size_t i = 0; i < n; i++) {
+        const char *k = fjson_object_iter_peek_name(&its[i]);
+        if (k[0] == key[0] && strcmp(k, key) == 0)
+            return &its[i];
+    }
+    return NULL;
+}
+
+static const struct nz_tagann *nz_tag_group(const struct nz_base *b, const char *tag)
+{
+    for (size_t i = 0; tag && i < b->ntags; i++) {
+        if (strcmp(b->tags[i].tag, tag) == 0)
+            return &b->tags[i];
+    }
+    return NULL;
+}
+
+/* The annotations of the event's tags, in the order they land (see struct nz_tagann):
+ * the tag's own list for one tag, a merge in the arena for several. */
+static int nz_annotate(const struct nz_base *b, struct fjson_object_iterator *its, size_t nits,
+                       struct cg_arena *a, const struct nz_av **out, size_t *nout)
+{
+    struct fjson_object_iterator *it = b->ann ? nz_member_it(its, nits, "event.tags") : NULL;
+    struct fjson_object *tags = it ? fjson_object_iter_peek_value(it) : NULL;
+    *out = NULL;
+    *nout = 0;
+    if (!tags || fjson_object_get_type(tags) != fjson_type_array)
+        return CG_OK;
+    int nt = fjson_object_array_length(tags);
+    const struct nz_tagann *g;
+    if (nt == 1) {
+        if ((g = nz_tag_group(b, fjson_object_get_string(fjson_object_array_get_idx(tags, 0)))))
+            *out = g->v, *nout = g->n;
+        return CG_OK;
+    }
+    struct nz_av *av = cg_arena_alloc(a, b->nann * sizeof(*av));
+    size_t n = 0;
+    if (!av)
+        return CG_ENOMEM;
+    for (int i = nt - 1; i >= 0; i--) { /* liblognorm: the last tag first */
+        g = nz_tag_group(b, fjson_object_get_string(fjson_object_array_get_idx(tags, i)));
+        for (size_t j = 0; g && j < g->n; j++) {
+            size_t k = 0;
+            while (k < n && strcmp(av[k].name, g->v[j].name) != 0)
+                k++;
+            if (k == n)
+                av[n++] = g->v[j];
+            av[k].value = g->v[j].value;
+        }
+    }
+    *out = av;
+    *nout = n;
+    return CG_OK;
+}
+
+/* The annotation named key, or NULL. */
+static const struct nz_av *nz_av_find(const struct nz_av *av, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (av[i].name[0] == key[0] && strcmp(av[i].name, key) == 0)
+            return &av[i];
+    }
+    return NULL;
+}
+
+/* The annotations, then the members of the object. */
+static int nz_map_members(struct nz_map *m, const struct nz_base *b, struct fjson_object *json)
+{
+    struct cg_arena *a = &m->ev->arena;
+    struct fjson_object_iterator *its = NULL;
+    const struct nz_av *av = NULL;
+    size_t n = 0, nav = 0;
+    int rc = nz_members(a, json, &its, &n);
+    if (rc == CG_OK && nz_member_it(its, n, "unparsed-data"))
+        return NZ_NOMATCH; /* liblognorm's way of saying no match */
+    if (rc == CG_OK)
+        rc = nz_annotate(b, its, n, a, &av, &nav);
+    /* Last landed first. One named like a parsed member took that member's place. */
+    for (size_t j = nav; j-- > 0 && rc == CG_OK;) {
+        if (!nz_member_it(its, n, av[j].name))
+            rc = nz_top_role(m, av[j].name, av[j].role, av[j].value);
+    }
+    for (size_t i = 0; i < n && rc == CG_OK; i++) {
+        const char *key = fjson_object_iter_peek_name(&its[i]);
+        const struct nz_av *o = nav ? nz_av_find(av, nav, key) : NULL;
+        rc = o ? nz_top_str(m, key, o->value)
+               : nz_top(m, key, fjson_object_iter_peek_value(&its[i]));
+    }
+    return rc;
+}
+
+/* Maps one liblognorm result into ev. On CG_ENOMEM, and on NZ_NOMATCH (a value did not
+ * split: the rule does not match after all), the event is left as it was. */
+static int nz_map(struct cg_event *ev, struct nz_snake_cache *snake, const struct nz_base *b,
+                  struct fjson_object *json)
+{
+    struct nz_map m; /* not zeroed as a whole: m.dir is large, and used up to m.ndir */
+    m.ev = ev;
+    m.snake = snake;
+    m.kroom = NULL;
+    m.kfree = 0;
+    m.ndir = 0;
+    m.last = SIZE_MAX;
+    m.unlabeled = 0;
     struct cg_str hdr[6] = {ev->vendor,   ev->product, ev->product_version,
                             ev->event_id, ev->name,    ev->severity};
     struct cg_fields saved = ev->fields;
-    struct fjson_object_iterator *its = NULL;
-    size_t n = 0;
-    int rc = nz_members(&ev->arena, json, &its, &n);
-    for (size_t i = 0; i < n && rc == CG_OK; i++)
-        rc =
-            nz_top(&m, fjson_object_iter_peek_name(&its[i]), fjson_object_iter_peek_value(&its[i]));
+    int rc = nz_map_members(&m, b, json);
     if (rc == CG_OK)
         rc = nz_apply_directives(&m);
     if (rc != CG_OK) {
@@ -1127,10 +2365,11 @@ static void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
             continue;
         struct fjson_object *json = NULL;
         int rc = ln_normalize(nz->v[i].ctx, text.p, text.n, &json);
-        bool matched = rc == 0 && json && fjson_object_get_type(json) == fjson_type_object &&
-                       !fjson_object_object_get_ex(json, "unparsed-data", NULL);
-        if (matched)
-            nz_map(ev, json); /* out of memory leaves the event raw */
+        bool matched = rc == 0 && json && fjson_object_get_type(json) == fjson_type_object;
+        if (matched && !nz->snake)
+            nz->snake = calloc(1, sizeof(*nz->snake)); /* NULL: no cache, still correct */
+        if (matched && nz_map(ev, nz->snake, &nz->v[i], json) == NZ_NOMATCH)
+            matched = false; /* try the next file; out of memory leaves the event raw */
         if (json)
             fjson_object_put(json);
         if (matched)

@@ -17,8 +17,10 @@
  * liblognorm's own "originalmsg"/"unparsed-data" are not fields. Pair lists
  * ("kv", "kv_*") and the "<key>_from" / "<key>_fmt" directives rules set with
  * annotate= are described in rules/lognorm/README.md.
- * Values a rule names "*_xml" or that come from the ePO rulebase are XML text:
- * see rules/lognorm/README.md for the entity policy.
+ * Directives by field-name suffix, done natively after liblognorm matched (see
+ * rules/lognorm/README.md): "*_xml" values get XML entities decoded, "*_kvlist"
+ * ("Label: value,..." as SEPM writes) and "*_xmlflat" (a flat XML document, ePO)
+ * are split into fields; a value that does not split makes the rule not match.
  *
  * The liblognorm context and its JSON objects never leave normalize.c.
  */

@@ -618,6 +618,15 @@ static void test_load_syntax_error(void **state)
     assert_int_equal(cg_normalizer_load(nz, path, &err), CG_EPARSE);
     assert_string_equal(cg_buf_cstr(&err), want);
     assert_int_equal(cg_normalizer_nrulebases(nz), 0);
+    /* The same with annotate= lines, which liblognorm then reads from a string. */
+    cg_buf_clear(&err);
+    path = write_file("bad3.rulebase", "version=2\n"
+                                       "annotate=a:+v=\"1\"\n"
+                                       "rule=a:ok %x:word% line\n"
+                                       "rule=b:foo %x:nosuchtype% bar\n");
+    snprintf(want, sizeof(want), "%s:4:1: invalid field type 'nosuchtype'\n", path);
+    assert_int_equal(cg_normalizer_load(nz, path, &err), CG_EPARSE);
+    assert_string_equal(cg_buf_cstr(&err), want);
     /* A rule liblognorm only drops (ln_loadSamples returns 0) still fails the load. */
     cg_buf_clear(&err);
     path = write_file("bad2.rulebase", "version=2\nrule=x:abc %{\"type\":\"string-to\"}% x\n");
@@ -752,6 +761,15 @@ static void test_prefilter(void **state)
         {"version=2\nrule=:a\\x3ab %x:word%\n", "a:b 1", true},
         {"version=2\nrule=:100%% %x:word%\n", "100% 1", true},
         {"version=2\nrule=t1,t2:x y %x:word%\n", "x y 1", true},
+        /* A rule that starts with a field: a literal between fields must be in the line. */
+        {"version=2\nrule=:%a:word% mid %b:word%\n", "1 mid 2", true},
+        {"version=2\nrule=:%a:word% mid %b:word%\n", "1 mud 2", false},
+        {"version=2\nrule=:%{\"type\":\"char-to\", \"extradata\":\"%\", \"name\":\"a\"}%%%"
+         " x %b:word%\n",
+         "1% x 2", true},
+        {"version=2\nrule=:%a:number%\\x3a %b:word%\n", "1: 2", true},
+        {"version=2\nrule=:%a:char-to{\"extradata\":\"]\"}%] [%b:word%\n", "a] [b", true},
+        {"version=2\nrule=:%a:word% mid %b:word%\nrule=:%c:word% z\n", "q z", true},
     };
     struct cg_event ev;
     cg_event_init(&ev, 0);
@@ -926,6 +944,311 @@ static void test_field_limit(void **state)
     cg_event_fini(&ev);
 }
 
+/* ---- split directives: "_kvlist" and "_xmlflat" ------------------------------------- */
+
+/* A whole-line event without a syslog header, from text of n bytes (NUL bytes allowed). */
+static void make_raw_n(struct cg_event *ev, const char *text, size_t n)
+{
+    cg_event_reset(ev);
+    ev->line = cg_str_make(text, n);
+    ev->sl.kind = CG_SYSLOG_NONE;
+    ev->sl.msg = ev->line;
+    ev->sl.tagged_msg = ev->line;
+    ev->format = CG_FMT_RAW;
+    ev->reason = CG_REJ_NO_DECODER;
+}
+
+struct split_case {
+    const char *text;          /* the whole line */
+    bool raw;                  /* the rule does not match after all */
+    size_t dup;                /* duplicate keys dropped */
+    const char *name;          /* header name; NULL: unset */
+    const char *fields[10][2]; /* every field, in order */
+};
+
+/* Every field of ev, in order, and nothing else. */
+static void expect_fields_exact(const char *what, struct cg_event *ev, const char *const f[][2],
+                                size_t max)
+{
+    size_t n = 0;
+    while (n < max && f[n][0])
+        n++;
+    if (ev->fields.n != n)
+        fail_msg("%s: %zu fields, want %zu", what, ev->fields.n, n);
+    for (size_t i = 0; i < n; i++) {
+        expect_str(what, ev->fields.v[i].key, f[i][0]);
+        expect_str(f[i][0], ev->fields.v[i].val, f[i][1]);
+    }
+}
+
+static void check_split_cases(const char *prefix, const struct split_case *c, size_t nc)
+{
+    struct cg_event ev;
+    char line[512];
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < nc; i++) {
+        int len = snprintf(line, sizeof(line), "%s%s", prefix, c[i].text);
+        assert_true(len > 0 && (size_t)len < sizeof(line));
+        make_raw_n(&ev, line, (size_t)len);
+        cg_normalize(g_nz, &ev);
+        if ((ev.format == CG_FMT_RAW) != c[i].raw)
+            fail_msg("[%s]: format %s", line, cg_format_name(ev.format));
+        assert_int_equal(ev.fields.dup_dropped, c[i].dup);
+        expect_str("name", ev.name, c[i].name);
+        expect_fields_exact(line, &ev, c[i].fields, CG_ARRAY_LEN(c[i].fields));
+    }
+    cg_event_fini(&ev);
+}
+
+/* SEPM's list through sepm.rulebase ("_kvlist"): each piece rule, commas in values,
+ * duplicates, and liblognorm's quirk kept (a path cut at the end of the line is lost). */
+static void test_kvlist(void **state)
+{
+    (void)state;
+    static const struct split_case cases[] = {
+        {"A: 1,B: 2", false, 0, NULL, {{"a", "1"}, {"b", "2"}}},
+        {"Company name: Adobe Systems, Incorporated,X: y",
+         false,
+         0,
+         NULL,
+         {{"company_name", "Adobe Systems, Incorporated"}, {"x", "y"}}},
+        {" lead,A: 1", false, 0, NULL, {{"unlabeled.0", "lead"}, {"a", "1"}}},
+        {"Occurrences: 1,C:\\a.exe,,Actual action: Left alone",
+         false,
+         0,
+         NULL,
+         {{"occurrences", "1"},
+          {"file_path", "C:\\a.exe"},
+          {"description", ""},
+          {"actual_action", "Left alone"}}},
+        {"Occurrences: 1,D:\\q1,q2\\e.com,,Actual action: Cleaned",
+         false,
+         0,
+         NULL,
+         {{"occurrences", "1"},
+          {"file_path", "D:\\q1,q2\\e.com"},
+          {"description", ""},
+          {"actual_action", "Cleaned"}}},
+        {"Occurrences: 2,C:\\x.dll,Found in memory,Actual action: Q",
+         false,
+         0,
+         NULL,
+         {{"occurrences", "2"},
+          {"file_path", "C:\\x.dll"},
+          {"description", "Found in memory"},
+          {"actual_action", "Q"}}},
+        {"Occurrences: 1,,,Actual action: z",
+         false,
+         0,
+         NULL,
+         {{"occurrences", "1"}, {"file_path", ""}, {"description", ""}, {"actual_action", "z"}}},
+        {"Occurrences: 5,C:\\cut", false, 0, NULL, {{"occurrences", "5"}}},
+        {"Occurrences: x,A: 1", false, 0, NULL, {{"occurrences", "x"}, {"a", "1"}}},
+        {"Occurrences: 3,p,d, more",
+         false,
+         0,
+         NULL,
+         {{"occurrences", "3"}, {"file_path", "p"}, {"description", "d, more"}}},
+        {"Detection Submissions No,Risk Level: High",
+         false,
+         0,
+         NULL,
+         {{"detection_submissions", "No"}, {"risk_level", "High"}}},
+        {"Source IP:", false, 0, NULL, {{"source_ip", ""}}},
+        {"A: 1,,,B: 2", false, 0, NULL, {{"a", "1"}, {"b", "2"}}},
+        {"Subject: s,subject: t,Computer name: PC",
+         false,
+         1,
+         NULL,
+         {{"subject_", "s"}, {"computer_name", "PC"}, {"subject", "PC"}}},
+        {"A: 1,A: 2, x", false, 1, NULL, {{"a", "1"}, {"unlabeled.0", "x"}}},
+        {"a:b,:x,Label: v",
+         false,
+         0,
+         NULL,
+         {{"unlabeled.0", "a:b"}, {"unlabeled.1", ":x"}, {"label", "v"}}},
+        {"Application version: 3,0,6,0",
+         false,
+         0,
+         NULL,
+         {{"application_version", "3"},
+          {"unlabeled.0", "0"},
+          {"unlabeled.1", "6"},
+          {"unlabeled.2", "0"}}},
+        {"Not on the permitted application list,Risk name: R",
+         false,
+         0,
+         "R",
+         {{"unlabeled.0", "Not on the permitted application list"}, {"risk_name", "R"}}},
+        {"URL Tracking Status: Off,,", false, 0, NULL, {{"url_tracking_status", "Off"}}},
+        {"", false, 0, NULL, {{NULL, NULL}}},
+    };
+    check_split_cases("SymantecServer: Virus found,", cases, CG_ARRAY_LEN(cases));
+}
+
+/* The ePO document through epo.rulebase ("_xmlflat"): tag forms, attributes, the
+ * declaration, what makes a document not split, and liblognorm's quirks kept. */
+static void test_xmlflat(void **state)
+{
+    (void)state;
+    static const struct split_case cases[] = {
+        {"<A>1</A>", false, 0, NULL, {{"a", "1"}}},
+        {"<?xml version=\"1.0\" encoding=\"UTF-8\"?><E><MachineName>m</MachineName>"
+         "<IPAddress>1.2.3.4</IPAddress></E>",
+         false,
+         0,
+         NULL,
+         {{"machine_name", "m"}, {"ip_address", "1.2.3.4"}, {"subject", "m"}}},
+        {"<E><SoftwareInfo ProductName=\"P\" ProductVersion=\"1\"><X>v</X></SoftwareInfo></E>",
+         false,
+         0,
+         NULL,
+         {{"software_info.product_name", "P"}, {"software_info.product_version", "1"}, {"x", "v"}}},
+        {"<E><A b=\"c\">v</A></E>", false, 0, NULL, {{"a", "v"}, {"a.b", "c"}}},
+        {"<E><A b=\"c\"/><B/></E>", false, 0, NULL, {{"a.b", "c"}}},
+        {"<E><A b=\"x&amp;y\"/></E>", false, 0, NULL, {{"a.b", "x&y"}}},
+        {"<E><A></A></E>", false, 0, NULL, {{"a", ""}}},
+        {"<E><A>1</A><A>2</A></E>", false, 1, NULL, {{"a", "1"}}},
+        {"<?xml version=\"1.0\"?><!DOCTYPE E><!-- c --><?pi x?><E><A>1</A></E>",
+         false,
+         0,
+         NULL,
+         {{"a", "1"}}},
+        {"<E> <A>1</A></E>", false, 0, NULL, {{"a", "1"}}},
+        {"<E><A>1</A></E> \t", false, 0, NULL, {{"a", "1"}}},
+        {"<E><A>1</A><B>tru", false, 0, NULL, {{"a", "1"}}}, /* cut in a text */
+        /* A DOCTYPE's internal subset leaves "]>" after a tag. */
+        {"<?xml version=\"1.0\"?><!DOCTYPE E [<!ENTITY e \"v\">]><E><A>&e;</A></E>",
+         true,
+         0,
+         NULL,
+         {{NULL, NULL}}},
+        {"<E><A>1</A></E>x", true, 0, NULL, {{NULL, NULL}}},
+        {"<E><A>1</A><B", true, 0, NULL, {{NULL, NULL}}},      /* cut in a tag */
+        {"<E><A>1</A><B>2</B", true, 0, NULL, {{NULL, NULL}}}, /* cut in a closing tag */
+        {"hello", true, 0, NULL, {{NULL, NULL}}},
+        /* liblognorm's furthest-point rule: "</>" ends the text of <E> after "</". */
+        {"<E></><A>1</A></E>", true, 0, NULL, {{NULL, NULL}}},
+        /* Its position leak from the first reading into the second (see normalize.c). */
+        {"<?xml version=\"1.0\"?> <E><A>1</A></E>",
+         false,
+         0,
+         NULL,
+         {{"xml.version", "1.0"}, {"a", "1"}}},
+        {"<?xml version=\"1.0\"?><A>1</A> <B>2</B>", false, 0, NULL, {{"b", "2"}}},
+    };
+    check_split_cases("EPOEvents: ", cases, CG_ARRAY_LEN(cases));
+}
+
+/* NUL bytes: a separator directly followed by one does not separate (liblognorm 2.0.6
+ * compares literals up to their terminating NUL); other NUL bytes are data. */
+static void test_split_nul(void **state)
+{
+    (void)state;
+#define NZT_BYTES(s) s, sizeof(s) - 1
+    static const struct {
+        const char *text;
+        size_t n;
+        bool raw;
+        const char *key;
+        const char *val;
+        size_t vn;
+    } cases[] = {
+        {NZT_BYTES("SymantecServer: Virus found,A: 1,\0B: 2"), true, NULL, NZT_BYTES("")},
+        {NZT_BYTES("SymantecServer: Virus found,A: \0b,C: d"), false, "unlabeled.0",
+         NZT_BYTES("A: \0b")},
+        {NZT_BYTES("SymantecServer: Virus found,A\0: b"), false, "a", NZT_BYTES("b")},
+        {NZT_BYTES("EPOEvents: <E><A>x\0y</A></E>"), false, "a", NZT_BYTES("x\0y")},
+        {NZT_BYTES("EPOEvents: <E><\0A>1</A></E>"), true, NULL, NZT_BYTES("")},
+    };
+#undef NZT_BYTES
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        make_raw_n(&ev, cases[i].text, cases[i].n);
+        cg_normalize(g_nz, &ev);
+        if ((ev.format == CG_FMT_RAW) != cases[i].raw)
+            fail_msg("NUL case %zu: format %s", i, cg_format_name(ev.format));
+        if (!cases[i].key)
+            continue;
+        const struct cg_str *v = cg_fields_getz(&ev.fields, cases[i].key);
+        if (!v)
+            fail_msg("NUL case %zu: no field %s", i, cases[i].key);
+        assert_int_equal(v->n, cases[i].vn);
+        assert_memory_equal(v->p, cases[i].val, cases[i].vn);
+    }
+    cg_event_fini(&ev);
+}
+
+/* The directives are generic: any rule may use them, and the name before the suffix is
+ * not a field. */
+static void test_split_generic(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz =
+        load_string("split.rulebase", "version=2\n"
+                                      "rule=k:K %x:word% %list_kvlist:rest%\n"
+                                      "rule=d:D <%doc_xmlflat:rest%\n");
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "K 7 IP Address: 1.2.3.4,Name: n, m");
+    cg_normalize(nz, &ev);
+    static const char *const kv[][2] = {{"x", "7"}, {"ip_address", "1.2.3.4"}, {"name", "n, m"}};
+    expect_fields_exact("kvlist", &ev, kv, CG_ARRAY_LEN(kv));
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "D <R><TargetHostName>h</TargetHostName></R>");
+    cg_normalize(nz, &ev);
+    static const char *const xf[][2] = {{"target_host_name", "h"}};
+    expect_fields_exact("xmlflat", &ev, xf, CG_ARRAY_LEN(xf));
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "D <R><A>1</A></R> trailing");
+    cg_normalize(nz, &ev);
+    assert_int_equal(ev.format, CG_FMT_RAW); /* did not split: not matched, left raw */
+    assert_int_equal(ev.fields.n, 0);
+    cg_event_fini(&ev);
+    cg_normalizer_free(nz);
+}
+
+/* ---- annotations ---------------------------------------------------------------------- */
+
+/* annotate= lines are applied by normalize.c when they all have the simple form; the result
+ * must be what liblognorm gives: tags last first, lines last first, a name that comes again
+ * keeps its first place, one named like a parsed field takes that field's place. The same
+ * file with one line liblognorm must apply itself gives the same events. */
+static void test_annotations(void **state)
+{
+    (void)state;
+    static const char rb[] = "version=2\n"
+                             "rule=t,u:A %vendor:word% %b:word% %c:word%\n"
+                             "annotate=t:+b=\"ann\"\n"
+                             "annotate=u:+z=\"1\"\n"
+                             "annotate=t:+y=\"2\"\n"
+                             "annotate=u:+b=\"fromu\"\n"
+                             "annotate=t:+y=\"3\"\n"
+                             "annotate=u:+product=\"P\"\n"
+                             "annotate=t:+product=\"Q\"\n"
+                             "annotate=t:+note_xml=\"a&amp;b\"\n";
+    char fallback[sizeof(rb) + 64];
+    snprintf(fallback, sizeof(fallback), "%sannotate=zz:+q=\"1\" +r=\"2\"\n", rb);
+    struct cg_normalizer *nz[2] = {load_string("ann.rulebase", rb),
+                                   load_string("ann2.rulebase", fallback)};
+    /* Land order: u's product, z (b takes the parsed b's place), then t's note_xml, y;
+     * visited last landed first, then the parsed fields. */
+    static const char *const want[][2] = {
+        {"y", "2"}, {"note", "a&b"}, {"z", "1"}, {"b", "ann"}, {"c", "cc"}};
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < 2; i++) {
+        make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "A v bb cc");
+        cg_normalize(nz[i], &ev);
+        assert_int_equal(ev.format, CG_FMT_LOGNORM);
+        expect_str("vendor", ev.vendor, "v");
+        expect_str("product", ev.product, "Q");
+        expect_fields_exact(i ? "liblognorm's annotations" : "native annotations", &ev, want,
+                            CG_ARRAY_LEN(want));
+        cg_normalizer_free(nz[i]);
+    }
+    cg_event_fini(&ev);
+}
+
 /* ---- subject ------------------------------------------------------------------------ */
 
 static void make_decoded(struct cg_event *ev, enum cg_format fmt, const char *product,
@@ -1012,13 +1335,25 @@ static void test_subject_lazy_cef(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_shipped),      cmocka_unit_test(test_load_missing_file),
-        cmocka_unit_test(test_load_syntax_error), cmocka_unit_test(test_load_not_v2),
-        cmocka_unit_test(test_load_dir_order),    cmocka_unit_test(test_vendor_cases),
-        cmocka_unit_test(test_input_text),        cmocka_unit_test(test_prefilter),
-        cmocka_unit_test(test_mapping_generic),   cmocka_unit_test(test_xml_entities),
-        cmocka_unit_test(test_pair_list_keys),    cmocka_unit_test(test_field_limit),
-        cmocka_unit_test(test_subject),           cmocka_unit_test(test_subject_lazy_cef),
+        cmocka_unit_test(test_load_shipped),
+        cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_load_syntax_error),
+        cmocka_unit_test(test_load_not_v2),
+        cmocka_unit_test(test_load_dir_order),
+        cmocka_unit_test(test_vendor_cases),
+        cmocka_unit_test(test_input_text),
+        cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_mapping_generic),
+        cmocka_unit_test(test_xml_entities),
+        cmocka_unit_test(test_pair_list_keys),
+        cmocka_unit_test(test_field_limit),
+        cmocka_unit_test(test_subject),
+        cmocka_unit_test(test_subject_lazy_cef),
+        cmocka_unit_test(test_kvlist),
+        cmocka_unit_test(test_xmlflat),
+        cmocka_unit_test(test_split_nul),
+        cmocka_unit_test(test_split_generic),
+        cmocka_unit_test(test_annotations),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
