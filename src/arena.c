@@ -16,6 +16,12 @@ void cg_arena_init(struct cg_arena *a)
     a->head = NULL;
     a->used = 0;
     a->cap = 0;
+    a->hint = 0;
+}
+
+void cg_arena_hint(struct cg_arena *a, size_t n)
+{
+    a->hint = (n + 63) & ~(size_t)63;
 }
 
 void cg_arena_reset(struct cg_arena *a)
@@ -54,7 +60,7 @@ void *cg_arena_alloc(struct cg_arena *a, size_t n)
         a->used += need;
         return p;
     }
-    size_t cap = a->cap ? a->cap * 2 : CG_ARENA_MIN_BLOCK;
+    size_t cap = a->cap ? a->cap * 2 : (a->hint ? a->hint : CG_ARENA_MIN_BLOCK);
     while (cap < need) {
         if (cap > SIZE_MAX / 2)
             return NULL;

@@ -486,11 +486,9 @@ static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *e
     }
     if (ks->last_ev && t < ks->last_seen)
         return CG_OK;
-    struct cg_event *c = cg_event_clone(ev);
-    if (!c)
+    ks->last_ev = cg_event_reclone(ks->last_ev, ev);
+    if (!ks->last_ev)
         return CG_ENOMEM;
-    cg_event_free(ks->last_ev);
-    ks->last_ev = c;
     ks->last_seen = t;
     bool armed = ks->silence_deadline != 0;
     ks->silence_deadline = t + r->window_us;

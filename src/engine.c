@@ -54,7 +54,19 @@ static int map_bucket_add(struct cg_hmap *m, struct cg_str k, const struct cg_ru
     return bucket_add(b, r, role);
 }
 
-/* Files the (rule, role) entry under the most selective header value it requires. */
+static int range_add(struct cg_engine *e, double lo, double hi, const struct cg_rule *r,
+                     enum role role)
+{
+    struct range_entry *v = realloc(e->ranges, (e->nranges + 1) * sizeof(*v));
+    if (!v)
+        return CG_ENOMEM;
+    e->ranges = v;
+    e->ranges[e->nranges++] = (struct range_entry){lo, hi, {r, role}};
+    return CG_OK;
+}
+
+/* Files the (rule, role) entry under the most selective header value it requires:
+ * an event_id value, an event_id range, a product, a vendor, or else nothing. */
 static int index_match(struct cg_engine *e, const struct cg_match *m, const struct cg_rule *r,
                        enum role role)
 {
@@ -63,6 +75,10 @@ static int index_match(struct cg_engine *e, const struct cg_match *m, const stru
     for (size_t k = 0; k < CG_ARRAY_LEN(kinds); k++) {
         const struct cg_str *vals;
         size_t n;
+        double lo, hi;
+        /* After exact event_ids, a numeric event_id range is the next most selective. */
+        if (k == 1 && cg_match_required_range(m, CG_P_EVENT_ID, &lo, &hi))
+            return range_add(e, lo, hi, r, role);
         if (!cg_match_required_values(m, kinds[k], &vals, &n))
             continue;
         for (size_t i = 0; i < n; i++)
@@ -96,11 +112,43 @@ static void free_buckets(struct cg_hmap *m)
     cg_hmap_fini(m);
 }
 
-/* Up to four candidate lists, each in rule order. */
-static size_t lookup(const struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
+/* A plain decimal event_id as a number; false for anything else (numeric conditions
+ * never match those, so no range entry can). */
+static bool event_id_number(struct cg_str id, double *out)
+{
+    if (id.n == 0 || id.n > 15)
+        return false;
+    double v = 0;
+    for (size_t i = 0; i < id.n; i++) {
+        if (id.p[i] < '0' || id.p[i] > '9')
+            return false;
+        v = v * 10 + (id.p[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* The range entries containing the event's id, into the scratch bucket. */
+static struct bucket *range_lookup(struct cg_engine *e, struct cg_str id)
+{
+    double x;
+    e->range_hits.n = 0;
+    if (!e->nranges || !event_id_number(id, &x))
+        return NULL;
+    for (size_t i = 0; i < e->nranges; i++)
+        if (x >= e->ranges[i].lo && x <= e->ranges[i].hi &&
+            bucket_add(&e->range_hits, e->ranges[i].e.rule, e->ranges[i].e.role) != CG_OK)
+            break;
+    return e->range_hits.n ? &e->range_hits : NULL;
+}
+
+/* Up to five candidate lists, each in rule order. */
+static size_t lookup(struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
 {
     size_t n = 0;
     struct bucket *b;
+    if (ev->event_id.p && (b = range_lookup(e, ev->event_id)))
+        out[n++] = b;
     if (ev->event_id.p && (b = cg_hmap_get(&e->by_event_id, ev->event_id.p, ev->event_id.n)))
         out[n++] = b;
     if (ev->product.p && (b = cg_hmap_get(&e->by_product, ev->product.p, ev->product.n)))
@@ -112,9 +160,9 @@ static size_t lookup(const struct cg_engine *e, const struct cg_event *ev, struc
     return n;
 }
 
-bool cg_engine_wants(const struct cg_engine *e, const struct cg_event *ev)
+bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
 {
-    struct bucket *b[4];
+    struct bucket *b[5];
     return lookup(e, ev, b) > 0;
 }
 
@@ -170,6 +218,8 @@ void cg_engine_free(struct cg_engine *e)
     free_buckets(&e->by_product);
     free_buckets(&e->by_vendor);
     free(e->any.v);
+    free(e->ranges);
+    free(e->range_hits.v);
     cg_buf_fini(&e->scratch);
     cg_buf_fini(&e->summary);
     free(e);
@@ -261,6 +311,19 @@ static int fire_due(struct cg_engine *e, int64_t due, bool flush)
 
 /* Key encoding is injective for any bytes: each value is "<len>:" + bytes, a missing
  * value is "-". */
+/* "<len>:" without printf: this runs for every matching event. */
+static int put_len(struct cg_buf *b, size_t n)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+    tmp[--i] = ':';
+    do {
+        tmp[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    return cg_buf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
 bool cg_engine_key(struct cg_engine *e, const struct cg_keyspec *ks, struct cg_event *ev)
 {
     cg_buf_clear(&e->scratch);
@@ -272,8 +335,7 @@ bool cg_engine_key(struct cg_engine *e, const struct cg_keyspec *ks, struct cg_e
                 return false;
             continue;
         }
-        if (cg_buf_printf(&e->scratch, "%zu:", v.n) != CG_OK ||
-            cg_buf_put(&e->scratch, v.p, v.n) != CG_OK)
+        if (put_len(&e->scratch, v.n) != CG_OK || cg_buf_put(&e->scratch, v.p, v.n) != CG_OK)
             return false;
     }
     return true;
@@ -294,8 +356,8 @@ static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arri
 
 static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
 {
-    struct bucket *b[4];
-    size_t nb = lookup(e, ev, b), pos[4] = {0};
+    struct bucket *b[5];
+    size_t nb = lookup(e, ev, b), pos[5] = {0};
     /* k-way merge of the candidate lists in (rule index, role) order. */
     for (;;) {
         size_t best = nb;

@@ -23,6 +23,13 @@ struct bucket {
     size_t n, cap;
 };
 
+/* An entry whose match requires a numeric event_id within [lo, hi]
+ * (event_id: {ge: 4000000, le: 4999999}). */
+struct range_entry {
+    double lo, hi;
+    struct entry e;
+};
+
 /* A held event: pending (join / holddown) or buffered (join's related events). */
 struct item {
     struct cg_event *ev;
@@ -100,13 +107,15 @@ struct cg_engine {
     struct cg_engine_opts o;
     cg_alert_fn fn;
     void *fn_ctx;
-    struct rstate *rstates;        /* one per rule */
-    struct cg_hmap by_event_id;    /* event_id -> bucket */
-    struct cg_hmap by_product;     /* product -> bucket (entries with no event_id) */
-    struct cg_hmap by_vendor;      /* vendor -> bucket (no event_id, no product) */
-    struct bucket any;             /* entries with none of the three */
-    struct bucket *all_buckets[4]; /* scratch for lookups */
-    int64_t clock;                 /* newest event time, us */
+    struct rstate *rstates;     /* one per rule */
+    struct cg_hmap by_event_id; /* event_id -> bucket */
+    struct cg_hmap by_product;  /* product -> bucket (entries with no event_id) */
+    struct cg_hmap by_vendor;   /* vendor -> bucket (no event_id, no product) */
+    struct range_entry *ranges; /* entries with an event_id range, in rule order */
+    size_t nranges;
+    struct bucket range_hits; /* scratch: the ranges the current event_id falls in */
+    struct bucket any;        /* entries with none of the three */
+    int64_t clock;            /* newest event time, us */
     bool has_clock;
     uint64_t seq; /* timer / item sequence */
     struct timer *heap;

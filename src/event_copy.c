@@ -18,14 +18,29 @@
 #define SER_VERSION 1
 
 /* The string views of an event, in serialization order. */
+static const size_t str_offsets[] = {
+    offsetof(struct cg_event, line),
+    offsetof(struct cg_event, fmt_version),
+    offsetof(struct cg_event, vendor),
+    offsetof(struct cg_event, product),
+    offsetof(struct cg_event, product_version),
+    offsetof(struct cg_event, event_id),
+    offsetof(struct cg_event, name),
+    offsetof(struct cg_event, severity),
+    offsetof(struct cg_event, subject),
+    offsetof(struct cg_event, subject_key),
+    offsetof(struct cg_event, sl.host),
+    offsetof(struct cg_event, sl.app),
+    offsetof(struct cg_event, sl.procid),
+    offsetof(struct cg_event, sl.msgid),
+    offsetof(struct cg_event, sl.msg),
+};
+
 static struct cg_str *str_slot(struct cg_event *ev, int i)
 {
-    struct cg_str *slots[] = {
-        &ev->line,     &ev->fmt_version, &ev->vendor,    &ev->product,  &ev->product_version,
-        &ev->event_id, &ev->name,        &ev->severity,  &ev->subject,  &ev->subject_key,
-        &ev->sl.host,  &ev->sl.app,      &ev->sl.procid, &ev->sl.msgid, &ev->sl.msg,
-    };
-    return i < (int)CG_ARRAY_LEN(slots) ? slots[i] : NULL;
+    if (i >= (int)CG_ARRAY_LEN(str_offsets))
+        return NULL;
+    return (struct cg_str *)(void *)((char *)ev + str_offsets[i]);
 }
 
 static int dup_str(struct cg_arena *a, struct cg_str *s)
@@ -51,15 +66,60 @@ static int copy_view(struct cg_arena *a, struct cg_str *s, struct cg_str old_lin
     return dup_str(a, s);
 }
 
-struct cg_event *cg_event_clone(struct cg_event *src)
+/* Copies the decoded fields: views into the line are re-pointed, the rest copied; the
+ * source list is already duplicate-free and bounded, so entries are taken as they are. */
+static int copy_fields(struct cg_event *ev, const struct cg_event *src)
 {
-    if (cg_event_fields(src) != CG_OK)
-        return NULL;
-    cg_event_subject(src);
-    struct cg_event *ev = malloc(sizeof(*ev));
-    if (!ev)
-        return NULL;
-    cg_event_init(ev, src->fields.max);
+    if (!src->fields.n)
+        return CG_OK;
+    if (ev->fields.cap < src->fields.n) {
+        struct cg_field *v = realloc(ev->fields.v, src->fields.n * sizeof(*v));
+        if (!v)
+            return CG_ENOMEM;
+        ev->fields.v = v;
+        ev->fields.cap = src->fields.n;
+    }
+    int rc = CG_OK;
+    for (size_t i = 0; rc == CG_OK && i < src->fields.n; i++) {
+        struct cg_field f = src->fields.v[i];
+        rc = copy_view(&ev->arena, &f.key, src->line, ev->line);
+        if (rc == CG_OK)
+            rc = copy_view(&ev->arena, &f.val, src->line, ev->line);
+        ev->fields.v[ev->fields.n++] = f;
+    }
+    ev->fields.dup_dropped = src->fields.dup_dropped;
+    ev->fields.limit_dropped = src->fields.limit_dropped;
+    return rc;
+}
+
+static int copy_sd(struct cg_event *ev, const struct cg_event *src)
+{
+    if (!src->sl.nsd)
+        return CG_OK;
+    struct cg_arena *a = &ev->arena;
+    ev->sl.sd = cg_arena_alloc(a, src->sl.nsd * sizeof(*ev->sl.sd));
+    if (!ev->sl.sd)
+        return CG_ENOMEM;
+    int rc = CG_OK;
+    for (size_t i = 0; i < src->sl.nsd; i++) {
+        ev->sl.sd[i] = src->sl.sd[i];
+        rc |= copy_view(a, &ev->sl.sd[i].id, src->line, ev->line) |
+              copy_view(a, &ev->sl.sd[i].name, src->line, ev->line) |
+              copy_view(a, &ev->sl.sd[i].value, src->line, ev->line);
+    }
+    ev->sl.nsd = src->sl.nsd;
+    return rc;
+}
+
+/* Fills ev (freshly initialised or reset) with a copy of src. A CEF/LEEF event whose
+ * extension was never decoded is copied as it is: the extension stays undecoded in
+ * the copied line and decodes if the copy is ever read (most held events - the last
+ * heartbeat of a silence rule - never are). */
+static int clone_fill(struct cg_event *ev, struct cg_event *src)
+{
+    bool lazy = !src->fields_done && (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF);
+    if (!lazy && cg_event_fields(src) != CG_OK)
+        return CG_ENOMEM;
     struct cg_arena *a = &ev->arena;
     ev->format = src->format;
     ev->reason = src->reason;
@@ -70,38 +130,51 @@ struct cg_event *cg_event_clone(struct cg_event *src)
     ev->sl.nsd = 0;
     ev->sl.tagged_msg = CG_STR_NULL; /* not kept: only the normalizer reads it */
     ev->leef_delim = src->leef_delim;
-    ev->fields_done = true;
-    ev->subject_done = true;
+    ev->fields_done = !lazy;
+    ev->subject_done = src->subject_done;
     ev->line = src->line;
     int rc = dup_str(a, &ev->line);
     for (int i = 1; rc == CG_OK && str_slot(ev, i); i++) {
         *str_slot(ev, i) = *str_slot(src, i);
         rc = copy_view(a, str_slot(ev, i), src->line, ev->line);
     }
-    if (src->sl.nsd) {
-        ev->sl.sd = cg_arena_alloc(a, src->sl.nsd * sizeof(*ev->sl.sd));
-        if (!ev->sl.sd)
-            rc = CG_ENOMEM;
-        for (size_t i = 0; ev->sl.sd && i < src->sl.nsd; i++) {
-            ev->sl.sd[i] = src->sl.sd[i];
-            rc |= dup_str(a, &ev->sl.sd[i].id) | dup_str(a, &ev->sl.sd[i].name) |
-                  dup_str(a, &ev->sl.sd[i].value);
-        }
-        ev->sl.nsd = ev->sl.sd ? src->sl.nsd : 0;
-    }
-    for (size_t i = 0; rc == CG_OK && i < src->fields.n; i++) {
-        struct cg_field f = src->fields.v[i];
-        rc |= dup_str(a, &f.key) | dup_str(a, &f.val);
-        rc |= cg_fields_add(&ev->fields, f.key, f.val);
-    }
-    ev->fields.dup_dropped = src->fields.dup_dropped;
-    ev->fields.limit_dropped = src->fields.limit_dropped;
-    ev->body = CG_STR_NULL;
-    if (rc != CG_OK) {
+    ev->body = src->body;
+    if (rc == CG_OK && lazy)
+        rc = copy_view(a, &ev->body, src->line, ev->line);
+    else
+        ev->body = CG_STR_NULL;
+    if (rc == CG_OK)
+        rc = copy_sd(ev, src);
+    if (rc == CG_OK && !lazy)
+        rc = copy_fields(ev, src);
+    return rc;
+}
+
+struct cg_event *cg_event_clone(struct cg_event *src)
+{
+    struct cg_event *ev = malloc(sizeof(*ev));
+    if (!ev)
+        return NULL;
+    cg_event_init(ev, src->fields.max);
+    /* One right-sized block: the line, plus room for the few values that live outside it. */
+    cg_arena_hint(&ev->arena, src->line.n + 512);
+    if (clone_fill(ev, src) != CG_OK) {
         cg_event_free(ev);
         return NULL;
     }
     return ev;
+}
+
+struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src)
+{
+    if (!old)
+        return cg_event_clone(src);
+    cg_event_reset(old);
+    if (clone_fill(old, src) != CG_OK) {
+        cg_event_free(old);
+        return NULL;
+    }
+    return old;
 }
 
 void cg_event_free(struct cg_event *ev)

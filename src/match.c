@@ -893,6 +893,33 @@ static void find_required(const struct node *nd, enum cg_path_kind k, const stru
     }
 }
 
+/* Tightest numeric bounds that top-level conditions on kind k put on every match. */
+static void find_bounds(const struct node *nd, enum cg_path_kind k, double *lo, double *hi)
+{
+    if (nd->kind == N_ALL) {
+        for (size_t i = 0; i < nd->n; i++)
+            find_bounds(&nd->kids[i], k, lo, hi);
+    } else if (nd->kind == N_COND && nd->cond->path.kind == k) {
+        for (size_t i = 0; i < nd->cond->nops; i++) {
+            const struct op *op = &nd->cond->ops[i];
+            if ((op->kind == OP_GE || op->kind == OP_GT) && op->num > *lo)
+                *lo = op->num;
+            if ((op->kind == OP_LE || op->kind == OP_LT) && op->num < *hi)
+                *hi = op->num;
+        }
+    }
+}
+
+bool cg_match_required_range(const struct cg_match *m, enum cg_path_kind k, double *lo, double *hi)
+{
+    if (k == CG_P_FIELD || k == CG_P_SYSLOG_SD)
+        return false;
+    *lo = -HUGE_VAL;
+    *hi = HUGE_VAL;
+    find_bounds(&m->root, k, lo, hi);
+    return *lo != -HUGE_VAL && *hi != HUGE_VAL;
+}
+
 bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
                               const struct cg_str **vals, size_t *n)
 {

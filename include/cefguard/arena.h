@@ -18,12 +18,18 @@ struct cg_arena {
     struct cg_arena_block *head; /* current block; older blocks follow ->next */
     size_t used;                 /* bytes used in head */
     size_t cap;                  /* capacity of head */
+    size_t hint;                 /* size of the first block, when set (cg_arena_hint) */
 };
 
 void cg_arena_init(struct cg_arena *a);
 /* Keeps the first (largest retained) block, drops the rest. */
 void cg_arena_reset(struct cg_arena *a);
 void cg_arena_fini(struct cg_arena *a);
+
+/* The first block will hold about n bytes instead of the 4 KiB default: for
+ * long-lived copies whose size is known (event clones), so they do not each pin
+ * a block sized for the per-event working arena. Call before the first alloc. */
+void cg_arena_hint(struct cg_arena *a, size_t n);
 
 /* Returns n bytes aligned to 8, or NULL when out of memory. n == 0 is valid. */
 void *cg_arena_alloc(struct cg_arena *a, size_t n);

@@ -105,7 +105,7 @@ int cg_engine_flush(struct cg_engine *e);
 
 const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e);
 /* Would any rule want this event? (index lookup only: no field is decoded) */
-bool cg_engine_wants(const struct cg_engine *e, const struct cg_event *ev);
+bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev);
 
 /* Appends the engine state to out. */
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);

@@ -92,6 +92,10 @@ const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
  * fields), so it outlives the source's line buffer: correlation keeps these.
  * Decodes the source's fields first. NULL when out of memory. */
 struct cg_event *cg_event_clone(struct cg_event *ev);
+/* Like cg_event_clone, reusing old's memory when old is not NULL (a rule that keeps
+ * only the latest event replaces its copy for every event). On failure old is
+ * freed and NULL returned. */
+struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src);
 /* Frees a clone (or a deserialized event). NULL is a no-op. */
 void cg_event_free(struct cg_event *ev);
 

@@ -63,4 +63,10 @@ bool cg_match_eval(const struct cg_match *m, struct cg_event *ev);
 bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
                               const struct cg_str **vals, size_t *n);
 
+/* Index support for numeric ranges: true when every event m can match must have
+ * path kind k be a number within [*lo, *hi] (top-level ge/gt and le/lt, both
+ * bounds present; the bounds are inclusive even for gt/lt: a superset, the
+ * match itself decides). */
+bool cg_match_required_range(const struct cg_match *m, enum cg_path_kind k, double *lo, double *hi);
+
 #endif

@@ -56,6 +56,24 @@ static unsigned rnd(unsigned n)
 
 #define PICK(a) ((a)[rnd((unsigned)(sizeof(a) / sizeof((a)[0])))])
 
+/* Index drawn with the given weights (they need not add up to anything). A real feed is
+ * mostly routine: failures, errors and risks that remain are the rare lines, as they
+ * are on a working site, so the benchmark measures the pipeline and not an alert storm. */
+static unsigned wpick(const unsigned *w, unsigned n)
+{
+    unsigned total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += w[i];
+    unsigned r = rnd(total);
+    for (unsigned i = 0; i < n; i++) {
+        if (r < w[i])
+            return i;
+        r -= w[i];
+    }
+    return n - 1;
+}
+#define WPICK(w) wpick((w), (unsigned)(sizeof(w) / sizeof((w)[0])))
+
 /* ---- line buffer ---------------------------------------------------------- */
 
 struct line {
@@ -338,7 +356,9 @@ static void ev_antimalware(struct line *l, const struct gen *g, const struct age
     static const char *const scans[] = {"Realtime", "Realtime", "Scheduled", "Manual"};
     static const unsigned sigs[] = {4000000, 4000001, 4000002, 4000003, 4000010,
                                     4000011, 4000012, 4000013, 4000020, 4000030};
-    unsigned sig = PICK(sigs), k = rnd((unsigned)(sizeof(acts) / sizeof(acts[0])));
+    /* per mille: the product removes nearly everything it finds */
+    static const unsigned act_w[] = {400, 300, 200, 40, 30, 30};
+    unsigned sig = PICK(sigs), k = WPICK(act_w);
     const char *name = PICK(names);
     int bm = sig == 4000030; /* behaviour monitoring */
     agent_start(l, g, a, sig, bm ? "HEU_AEGIS_CRYPT" : name, 6);
@@ -478,7 +498,9 @@ static void system_detail(struct line *l, const struct sysev *e, const char *man
 
 static void line_system(struct line *l, const struct gen *g)
 {
-    const struct sysev *e = &sysevs[rnd((unsigned)(sizeof(sysevs) / sizeof(sysevs[0])))];
+    /* per mille, in sysevs order: update failures (2205) and agent errors (740) are rare */
+    static const unsigned sys_w[] = {10, 150, 300, 10, 120, 30, 30, 150, 100, 100};
+    const struct sysev *e = &sysevs[WPICK(sys_w)];
     unsigned m = rnd(3);
     header(l, g, managers[m], pri_for(e->sev), "CEF", "0");
     ap(l, "Trend Micro|Deep Security Manager|20.0.877|%u|%s|%d|src=%s suser=", e->id, e->name,
@@ -534,8 +556,9 @@ static void line_sepm(struct line *l, const struct gen *g)
        " sepm01 SymantecServer: Virus found,IP Address: 10.30.%u.%u,Computer name: WS-%04u,"
        "Source: %s,Risk name: %s,Occurrences: 1,C:\\Users\\user%u\\Downloads\\file%u.exe,,",
        a, b, pc, source, risk, user, file);
+    static const unsigned action_w[] = {50, 40, 5, 5}; /* percent */
     ap(l, "Actual action: %s,Requested action: Quarantined,Secondary action: Deleted,",
-       PICK(actions));
+       actions[WPICK(action_w)]);
     ap(l,
        "Event time: %s,Inserted: %s,End: %s,Last update time: %s,Domain: Default,"
        "Group: My Company\\Workstations,Server: sepm01,User: user%u,Source computer: ,"
@@ -552,7 +575,8 @@ static void line_epo(struct line *l, const struct gen *g)
                {1026, "IDS_ALERT_ACT_TAK_DEN"},
                {1025, "IDS_ALERT_ACT_TAK_CLE"},
                {1024, "IDS_ALERT_ACT_TAK_NON"}};
-    unsigned k = rnd(4), c = rnd(NCOMPUTERS), a = rnd(16), b = 1 + rnd(250), f = rnd(1000);
+    static const unsigned ev_w[] = {45, 5, 45, 5}; /* percent: deleted, denied, cleaned, none */
+    unsigned k = WPICK(ev_w), c = rnd(NCOMPUTERS), a = rnd(16), b = 1 + rnd(250), f = rnd(1000);
     const char *threat = rnd(2) ? "EICAR test file" : "Generic.dx!abc";
     ap(l, "<29>1 ");
     stamp3339(l, g, 3);

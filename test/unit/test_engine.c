@@ -495,15 +495,24 @@ static void test_index(void **state)
                       100000 + i);
     cg_buf_puts(&y, "  - id: by-product\n    match: {product: Deep Security Manager, "
                     "fields.x: {exists: true}}\n");
+    cg_buf_puts(&y, "  - id: by-range\n    match: {product: Deep Security Manager, "
+                    "event_id: {ge: 4000000, le: 4999999}}\n");
     struct cg_ruleset *rs = load_rules(cg_buf_cstr(&y));
     cg_buf_fini(&y);
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "105000", "x=1");
     feed(e, 1, "99", "");
-    assert_int_equal(cg_engine_stats(e)->candidates, 3); /* r5000 + by-product twice */
+    /* r5000 and by-product for the first, by-product for the second: the range rule is
+     * not even a candidate outside its range */
+    assert_int_equal(cg_engine_stats(e)->candidates, 3);
+    feed(e, 2, "4000005", "");  /* inside the range: a candidate, and it matches */
+    feed(e, 3, "5000000", "");  /* outside: not a candidate */
+    feed(e, 4, "4000005x", ""); /* not a number: not a candidate */
+    assert_int_equal(cg_engine_stats(e)->candidates, 3 + 2 + 1 + 1);
     EXPECT(&g, "alert r5000 key= count=1 supp=0 joined=- t=+0",
-           "alert by-product key= count=1 supp=0 joined=- t=+0");
+           "alert by-product key= count=1 supp=0 joined=- t=+0",
+           "alert by-range key= count=1 supp=0 joined=- t=+2");
     cg_engine_free(e);
     free_rules(rs);
 }
