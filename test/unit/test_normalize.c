@@ -9,6 +9,7 @@
 
 #include "cefguard/normalize.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -124,13 +125,20 @@ static int group_setup(void **state)
     return rc == CG_OK ? 0 : -1;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
 static int group_teardown(void **state)
 {
     (void)state;
     cg_normalizer_free(g_nz);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    /* Depth-first removal of the scratch directory, without a shell. */
+    return nftw(g_tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
 
 /* ---- the shipped vendor rulebases: one table ---------------------------------------- */
