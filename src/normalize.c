@@ -45,6 +45,7 @@
  * snake_case cache is the normalizer's.
  */
 #include "cefguard/normalize.h"
+#include "cefguard/textutil.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -802,17 +803,6 @@ static size_t nz_utf8(char *o, uint32_t cp)
     return 4;
 }
 
-static int nz_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes "&#NN;" / "&#xNN;" at s (s[0] == '&', s[1] == '#'). Returns the length of the
  * reference and sets *cp, or 0 when it is not a reference to a legal XML character. */
 static size_t nz_xml_charref(const char *s, size_t n, uint32_t *cp)
@@ -826,7 +816,7 @@ static size_t nz_xml_charref(const char *s, size_t n, uint32_t *cp)
     uint32_t v = 0;
     size_t start = i;
     for (; i < n && i - start < 8; i++) {
-        int d = base == 16 ? nz_hexval(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
+        int d = base == 16 ? cg_hex_digit(s[i]) : (s[i] >= '0' && s[i] <= '9' ? s[i] - '0' : -1);
         if (d < 0)
             break;
         v = v * (uint32_t)base + (uint32_t)d;
