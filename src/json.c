@@ -2,6 +2,7 @@
 #include "cefguard/json.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* 0: copy as is; 1: needs a two-char escape or \u00XX; 2: byte >= 0x80 (UTF-8 check). */
 static const unsigned char json_class[256] = {
@@ -152,19 +153,66 @@ static int put_time(struct cg_buf *b, const struct cg_time *t)
     return CG_OK;
 }
 
-static int put_fields(struct cg_buf *b, const struct cg_fields *f, size_t *bad)
+/* Slow path of put_fields, for objects with a key that is not valid UTF-8: keys are
+ * unique as bytes, but two that differ only in invalid bytes render alike (U+FFFD),
+ * and a JSON object must not repeat a key. The first rendered key wins; later ones
+ * are dropped and counted with the duplicate keys. */
+static int put_fields_dedup(struct cg_buf *b, const struct cg_fields *f, size_t *bad, size_t *dup)
 {
-    int rc = cg_buf_putc(b, '{');
+    size_t *offs = malloc((f->n + 1) * sizeof(*offs)); /* rendered key i: offs[i]..lens[i] */
+    size_t *lens = malloc((f->n + 1) * sizeof(*lens));
+    size_t nk = 0;
+    int rc = offs && lens ? cg_buf_putc(b, '{') : CG_ENOMEM;
     for (size_t i = 0; rc == CG_OK && i < f->n; i++) {
-        if (i)
+        size_t mark = b->n;
+        if (nk)
             rc = cg_buf_putc(b, ',');
+        size_t kstart = b->n, kbad = 0;
         if (rc == CG_OK)
-            rc = cg_json_put_str(b, f->v[i].key.p, f->v[i].key.n, bad);
+            rc = cg_json_put_str(b, f->v[i].key.p, f->v[i].key.n, &kbad);
+        size_t klen = b->n - kstart;
+        bool seen = false;
+        for (size_t j = 0; rc == CG_OK && !seen && j < nk; j++)
+            seen = lens[j] == klen && memcmp(b->p + offs[j], b->p + kstart, klen) == 0;
+        if (seen) {
+            b->n = mark;
+            (*dup)++;
+            continue;
+        }
+        offs[nk] = kstart;
+        lens[nk++] = klen;
+        if (bad)
+            *bad += kbad;
         if (rc == CG_OK)
             rc = cg_buf_putc(b, ':');
         if (rc == CG_OK)
             rc = cg_json_put_str(b, f->v[i].val.p, f->v[i].val.n, bad);
     }
+    free(offs);
+    free(lens);
+    return rc == CG_OK ? cg_buf_putc(b, '}') : rc;
+}
+
+static int put_fields(struct cg_buf *b, const struct cg_fields *f, size_t *bad, size_t *dup)
+{
+    size_t start = b->n, kbad = 0, vbad = 0;
+    int rc = cg_buf_putc(b, '{');
+    for (size_t i = 0; rc == CG_OK && i < f->n; i++) {
+        if (i)
+            rc = cg_buf_putc(b, ',');
+        if (rc == CG_OK)
+            rc = cg_json_put_str(b, f->v[i].key.p, f->v[i].key.n, &kbad);
+        if (rc == CG_OK)
+            rc = cg_buf_putc(b, ':');
+        if (rc == CG_OK)
+            rc = cg_json_put_str(b, f->v[i].val.p, f->v[i].val.n, &vbad);
+    }
+    if (rc == CG_OK && kbad) { /* rare: start over on the slow path */
+        b->n = start;
+        return put_fields_dedup(b, f, bad, dup);
+    }
+    if (bad)
+        *bad += kbad + vbad;
     return rc == CG_OK ? cg_buf_putc(b, '}') : rc;
 }
 
@@ -296,7 +344,7 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad)
     rc = rc ? rc : put_key(b, "subject_key", false);
     rc = rc ? rc : cg_json_put_strv(b, ev->subject_key, bad);
     rc = rc ? rc : put_key(b, "fields", false);
-    rc = rc ? rc : put_fields(b, &ev->fields, bad);
+    rc = rc ? rc : put_fields(b, &ev->fields, bad, &ev->fields.dup_dropped);
     if (ev->format == CG_FMT_RAW) {
         rc = rc ? rc : put_key(b, "message", false);
         rc = rc ? rc : cg_json_put_strv(b, ev->sl.msg.p ? ev->sl.msg : ev->line, bad);

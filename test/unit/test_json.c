@@ -114,6 +114,35 @@ static void test_json_large(void **state)
     free(in);
 }
 
+/* Keys that differ only in invalid UTF-8 render alike (U+FFFD): the object must still
+ * have unique keys. The first wins; the rest count as duplicate keys. Regression test
+ * for a fuzz_line finding. */
+static void test_json_keys_unique_after_repair(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    ev.format = CG_FMT_LOGNORM;
+    ev.fields_done = true;
+    ev.subject_done = true;
+    cg_fields_add(&ev.fields, cg_str_make("k\xff", 2), CG_STR_LIT("1"));
+    cg_fields_add(&ev.fields, CG_STR_LIT("ok"), CG_STR_LIT("2"));
+    cg_fields_add(&ev.fields, cg_str_make("k\xfe", 2), CG_STR_LIT("3"));
+    cg_fields_add(&ev.fields, CG_STR_LIT("k\xef\xbf\xbd"), CG_STR_LIT("4")); /* a real U+FFFD */
+    assert_int_equal(ev.fields.n, 4);
+    struct cg_buf b;
+    cg_buf_init(&b);
+    size_t bad = 0;
+    assert_int_equal(cg_event_to_json(&ev, &b, &bad), CG_OK);
+    const char *want = "\"fields\":{\"k\xef\xbf\xbd\":\"1\",\"ok\":\"2\"}";
+    if (!strstr(cg_buf_cstr(&b), want))
+        fail_msg("got %s", cg_buf_cstr(&b));
+    assert_int_equal(ev.fields.dup_dropped, 2);
+    assert_int_equal(bad, 1); /* only the written key's byte */
+    cg_buf_fini(&b);
+    cg_event_fini(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -121,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_json_null),
         cmocka_unit_test(test_json_all_bytes),
         cmocka_unit_test(test_json_large),
+        cmocka_unit_test(test_json_keys_unique_after_repair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
