@@ -428,9 +428,21 @@ static void keyspec_at(struct loader *l, const struct cg_ynode *n, const char *w
         l->oom = true;
         return;
     }
-    for (size_t i = 0; i < cnt; i++)
-        if (path_at(l, n->type == CG_Y_SEQ ? n->kv[i] : n, "key", where, &ks->paths[ks->n]))
-            ks->n++;
+    for (size_t i = 0; i < cnt; i++) {
+        const struct cg_ynode *at = n->type == CG_Y_SEQ ? n->kv[i] : n;
+        if (!path_at(l, at, "key", where, &ks->paths[ks->n]))
+            continue;
+        /* A repeated path adds nothing to the key and would repeat a key in the alert. */
+        bool dup = false;
+        for (size_t j = 0; j < ks->n && !dup; j++)
+            dup = strcmp(ks->paths[j].text, ks->paths[ks->n].text) == 0;
+        if (dup) {
+            lerr(l, at, "'key' names '%s' twice in %s", ks->paths[ks->n].text, where);
+            cg_path_fini(&ks->paths[ks->n]);
+            continue;
+        }
+        ks->n++;
+    }
 }
 
 static void keyspec_copy(struct loader *l, const struct cg_keyspec *src, struct cg_keyspec *dst)

@@ -524,6 +524,8 @@ static const struct err_case err_cases[] = {
        "host, host, host, host]\n",
      "t.yml:4:10: 'key' has 17 paths in rule 'r': at most 16\n"},
     {R "    key: [[host]]\n", "t.yml:4:11: 'key' must be a path in rule 'r'\n"},
+    {R "    key: [host, fields.target, host]\n",
+     "t.yml:4:32: 'key' names 'host' twice in rule 'r'\n"},
     {R "    response: quarantine\n", "t.yml:4:15: 'response' must be a mapping in rule 'r'\n"},
     {R "    response: {target: host}\n",
      "t.yml:4:15: missing required key 'action' in 'response' of rule 'r'\n"},
