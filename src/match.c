@@ -447,12 +447,10 @@ static void cerr(struct compiler *c, const struct cg_ynode *at, const char *fmt,
 
 static void cerr(struct compiler *c, const struct cg_ynode *at, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cg_yaml_verror(c->err, c->doc, at, fmt, ap);
     va_end(ap);
-    cg_yaml_error(c->err, c->doc, at, "%s", msg);
     c->nerr++;
 }
 

@@ -141,12 +141,10 @@ static void lerr(struct loader *l, const struct cg_ynode *at, const char *fmt, .
 
 static void lerr(struct loader *l, const struct cg_ynode *at, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cg_yaml_verror(l->err, l->doc, at, fmt, ap);
     va_end(ap);
-    cg_yaml_error(l->err, l->doc, at, "%s", msg);
     l->nerr++;
 }
 

@@ -28,11 +28,17 @@ struct loader {
 void cg_yaml_error(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,
                    const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    cg_yaml_verror(err, doc, node, fmt, ap);
     va_end(ap);
+}
+
+void cg_yaml_verror(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,
+                    const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     const char *name = doc && doc->name ? doc->name : "<input>";
     if (node)
         cg_buf_printf(err, "%s:%u:%u: %s\n", name, node->line, node->col, msg);

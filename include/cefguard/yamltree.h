@@ -16,6 +16,8 @@
 #include "cefguard/buf.h"
 #include "cefguard/common.h"
 
+#include <stdarg.h>
+
 #define CG_YAML_MAX_DEPTH 64
 #define CG_YAML_MAX_NODES 1000000
 #define CG_YAML_MAX_BYTES (64u * 1024 * 1024)
@@ -55,5 +57,9 @@ const struct cg_ynode *cg_ymap_get(const struct cg_ynode *map, const char *key);
 /* Appends "name:line:column: message\n" for node (or name: message without node). */
 void cg_yaml_error(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,
                    const char *fmt, ...) CG_PRINTF(4, 5);
+
+/* cg_yaml_error with a va_list, for modules that wrap it with their own counting. */
+void cg_yaml_verror(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,
+                    const char *fmt, va_list ap);
 
 #endif

@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -978,21 +980,6 @@ static const struct cef_case reject_cases[] = {
 };
 
 /* ---- runner ----------------------------------------------------------------------- */
-
-/* Exactly-sized heap copy: one byte past the end is an ASan error. */
-static char *copy_exact(const char *p, size_t n)
-{
-    char *c = malloc(n ? n : 1);
-    assert_non_null(c);
-    if (n)
-        memcpy(c, p, n);
-    return c;
-}
-
-static bool inside(struct cg_str s, const char *base, size_t n)
-{
-    return s.p >= base && s.p <= base + n && s.n <= (size_t)(base + n - s.p);
-}
 
 static void expect_str(const struct cef_case *c, const char *what, struct cg_str got,
                        struct bytes want)

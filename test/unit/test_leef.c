@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -326,20 +328,6 @@ static const struct leef_case cases[] = {
      .line = B("LEEF:2.0|V|P|1|E|0x|a=1"),
      .rej = CG_REJ_LEEF_BAD_DELIM},
 };
-
-static char *copy_exact(const char *p, size_t n)
-{
-    char *c = malloc(n ? n : 1);
-    assert_non_null(c);
-    if (n)
-        memcpy(c, p, n);
-    return c;
-}
-
-static bool inside(struct cg_str s, const char *base, size_t n)
-{
-    return s.p >= base && s.p <= base + n && s.n <= (size_t)(base + n - s.p);
-}
 
 static void expect_str(const struct leef_case *c, const char *what, struct cg_str got,
                        struct bytes want)
