@@ -41,6 +41,8 @@ static void on_alert(void *ctx, const struct cg_alert *a)
     struct replay_run *rr = ctx;
     if (cg_alert_to_json(a, &rr->out) != CG_OK || cg_buf_putc(&rr->out, '\n') != CG_OK)
         rr->err = CG_ENOMEM;
+    else if (rr->out.n >= OUT_FLUSH_AT && cg_write_all(STDOUT_FILENO, &rr->out) != CG_OK)
+        rr->err = CG_EIO;
 }
 
 static int on_event(void *ctx, struct cg_event *ev)
@@ -50,7 +52,7 @@ static int on_event(void *ctx, struct cg_event *ev)
     if (cg_event_to_json(ev, &rr->out, &bad) != CG_OK || cg_buf_putc(&rr->out, '\n') != CG_OK)
         return CG_ENOMEM;
     rr->pl.stats.invalid_utf8 += bad;
-    return CG_OK;
+    return rr->out.n >= OUT_FLUSH_AT ? cg_write_all(STDOUT_FILENO, &rr->out) : CG_OK;
 }
 
 static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)

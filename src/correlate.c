@@ -19,10 +19,9 @@ static void items_clear(struct item_list *l)
     memset(l, 0, sizeof(*l));
 }
 
+/* Frees what a key state owns besides itself (key and vals share its allocation). */
 static void kstate_free_data(struct kstate *ks)
 {
-    free(ks->key);
-    free(ks->vals);
     free(ks->times);
     for (size_t i = 0; i < ks->ndv; i++)
         free(ks->dv[i].s);
@@ -125,42 +124,52 @@ static void expire_some(struct cg_engine *e, struct rstate *r)
     }
 }
 
+/* A new key state; the state, its value views and its key bytes are one allocation. */
+static struct kstate *kstate_new(struct rstate *r, const char *key, size_t keylen, int64_t t)
+{
+    size_t nv = r->rule->key.n ? r->rule->key.n : 1;
+    if (keylen > SIZE_MAX / 2)
+        return NULL;
+    struct kstate *ks = calloc(1, sizeof(*ks) + nv * sizeof(struct cg_str) + keylen + 1);
+    if (!ks)
+        return NULL;
+    ks->vals = (struct cg_str *)(ks + 1);
+    ks->key = (char *)(ks->vals + nv);
+    if (keylen) /* a rule without key: has the empty key, and key may be NULL */
+        memcpy(ks->key, key, keylen);
+    ks->keylen = keylen;
+    key_decode(ks->key, keylen, ks->vals, r->rule->key.n);
+    ks->rs = r;
+    ks->refs = 1;
+    ks->touched = t;
+    return ks;
+}
+
 struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key, size_t keylen,
                              int64_t t, bool create)
 {
-    expire_some(e, r);
     struct kstate *ks = cg_hmap_get(&r->keys, key, keylen);
     if (ks) {
-        lru_unlink(r, ks);
-        lru_append(r, ks);
+        if (r->lru_tail != ks) {
+            lru_unlink(r, ks);
+            lru_append(r, ks);
+        }
         if (t > ks->touched)
             ks->touched = t;
         return ks;
     }
     if (!create)
         return NULL;
+    /* Expiry runs only when a key is added: the table cannot grow without it, and an
+     * idle key that stays until then changes no outcome (its windows are over). */
+    expire_some(e, r);
     if (r->nkeys >= r->rule->max_keys) {
         kstate_drop(r, r->lru_head);
         e->st.evictions++;
     }
-    ks = calloc(1, sizeof(*ks));
-    size_t nv = r->rule->key.n;
-    if (!ks || !(ks->key = malloc(keylen ? keylen : 1)) ||
-        !(ks->vals = calloc(nv ? nv : 1, sizeof(*ks->vals)))) {
-        if (ks)
-            free(ks->key);
-        free(ks);
+    if (!(ks = kstate_new(r, key, keylen, t)))
         return NULL;
-    }
-    if (keylen) /* a rule without key: has the empty key, and key may be NULL */
-        memcpy(ks->key, key, keylen);
-    ks->keylen = keylen;
-    key_decode(ks->key, keylen, ks->vals, nv);
-    ks->rs = r;
-    ks->refs = 1;
-    ks->touched = t;
     if (cg_hmap_put(&r->keys, ks->key, keylen, ks) != CG_OK) {
-        kstate_free_data(ks);
         free(ks);
         return NULL;
     }

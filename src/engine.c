@@ -143,7 +143,7 @@ static struct bucket *range_lookup(struct cg_engine *e, struct cg_str id)
 }
 
 /* Up to five candidate lists, each in rule order. */
-static size_t lookup(struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
+static size_t lookup_lists(struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
 {
     size_t n = 0;
     struct bucket *b;
@@ -160,10 +160,107 @@ static size_t lookup(struct cg_engine *e, const struct cg_event *ev, struct buck
     return n;
 }
 
+/* The candidate lists merged into one, in (rule index, role) order: the order in which
+ * a rule set without index would try them. */
+static int merge_lists(struct bucket **b, size_t nb, struct bucket *out)
+{
+    size_t pos[5] = {0};
+    out->n = 0;
+    for (;;) {
+        size_t best = nb;
+        for (size_t i = 0; i < nb; i++) {
+            if (pos[i] >= b[i]->n)
+                continue;
+            const struct entry *c = &b[i]->v[pos[i]], *x;
+            if (best == nb || c->rule->index < (x = &b[best]->v[pos[best]])->rule->index ||
+                (c->rule->index == x->rule->index && c->role < x->role))
+                best = i;
+        }
+        if (best == nb)
+            return CG_OK;
+        const struct entry *c = &b[best]->v[pos[best]++];
+        if (bucket_add(out, c->rule, c->role) != CG_OK)
+            return CG_ENOMEM;
+    }
+}
+
+/* Word-at-a-time hash step over n bytes (n < 2^32), with the length mixed in. */
+static uint64_t hash_step(uint64_t h, const char *p, size_t n)
+{
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    h ^= (uint64_t)n * k;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 32;
+    }
+    uint64_t w = 0;
+    if (n)
+        memcpy(&w, p, n);
+    h = (h ^ w) * k;
+    return h ^ (h >> 29);
+}
+
+/* The header triple an event is indexed by; an absent part (NULL) differs from an empty one. */
+static uint64_t cand_hash(const struct cg_str *parts)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < 3; i++)
+        h = parts[i].p ? hash_step(h, parts[i].p, parts[i].n) : hash_step(h ^ 1, "", 0);
+    return h;
+}
+
+static bool cand_eq(const struct cand_slot *s, const struct cg_str *parts)
+{
+    for (size_t i = 0; i < 3; i++)
+        if ((s->parts[i].p == NULL) != (parts[i].p == NULL) || !cg_str_eq(s->parts[i], parts[i]))
+            return false;
+    return true;
+}
+
+/* Fills slot s for parts: copies of the three strings, in one allocation. */
+static int cand_fill(struct cand_slot *s, const struct cg_str *parts, uint64_t h)
+{
+    size_t total = parts[0].n + parts[1].n + parts[2].n;
+    char *mem = malloc(total ? total : 1);
+    if (!mem)
+        return CG_ENOMEM;
+    free(s->mem);
+    s->mem = mem;
+    s->hash = h;
+    for (size_t i = 0; i < 3; i++) {
+        s->parts[i] = parts[i].p ? cg_str_make(mem, parts[i].n) : CG_STR_NULL;
+        if (parts[i].n)
+            memcpy(mem, parts[i].p, parts[i].n);
+        mem += parts[i].n;
+    }
+    return CG_OK;
+}
+
+/* The merged candidates of an event. Events of one source repeat a few header triples,
+ * so the merged lists are cached (direct-mapped, bounded: a flood of distinct event_ids
+ * only costs misses). NULL when nothing can match. */
+static const struct bucket *candidates(struct cg_engine *e, const struct cg_event *ev)
+{
+    const struct cg_str parts[3] = {ev->event_id, ev->product, ev->vendor};
+    uint64_t h = cand_hash(parts);
+    struct cand_slot *s = &e->cand[h & (CG_CAND_SLOTS - 1)];
+    if (s->mem && s->hash == h && cand_eq(s, parts))
+        return s->list.n ? &s->list : NULL;
+    struct bucket *b[5];
+    size_t nb = lookup_lists(e, ev, b);
+    if (cand_fill(s, parts, h) != CG_OK || merge_lists(b, nb, &s->list) != CG_OK) {
+        free(s->mem);
+        s->mem = NULL; /* the slot stays empty; the list is built apart */
+        return merge_lists(b, nb, &e->cand_tmp) == CG_OK && e->cand_tmp.n ? &e->cand_tmp : NULL;
+    }
+    return s->list.n ? &s->list : NULL;
+}
+
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
 {
-    struct bucket *b[5];
-    return lookup(e, ev, b) > 0;
+    return candidates(e, ev) != NULL;
 }
 
 /* ---- lifecycle --------------------------------------------------------------------------- */
@@ -220,6 +317,11 @@ void cg_engine_free(struct cg_engine *e)
     free(e->any.v);
     free(e->ranges);
     free(e->range_hits.v);
+    for (size_t i = 0; i < CG_CAND_SLOTS; i++) {
+        free(e->cand[i].mem);
+        free(e->cand[i].list.v);
+    }
+    free(e->cand_tmp.v);
     cg_buf_fini(&e->scratch);
     cg_buf_fini(&e->summary);
     free(e);
@@ -356,36 +458,22 @@ static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arri
 
 static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
 {
-    struct bucket *b[5];
-    size_t nb = lookup(e, ev, b), pos[5] = {0};
-    /* k-way merge of the candidate lists in (rule index, role) order. */
-    for (;;) {
-        size_t best = nb;
-        for (size_t i = 0; i < nb; i++) {
-            if (pos[i] >= b[i]->n)
-                continue;
-            const struct entry *c = &b[i]->v[pos[i]];
-            if (best == nb)
-                best = i;
-            else {
-                const struct entry *x = &b[best]->v[pos[best]];
-                if (c->rule->index < x->rule->index ||
-                    (c->rule->index == x->rule->index && c->role < x->role))
-                    best = i;
-            }
-        }
-        if (best == nb)
-            return CG_OK;
-        const struct entry *c = &b[best]->v[pos[best]++];
+    const struct bucket *cands = candidates(e, ev);
+    if (!cands)
+        return CG_OK;
+    /* cands may be a cache slot: nothing below dispatches (internal events are queued
+     * and dispatched after this returns), so the slot stays as it is meanwhile. */
+    int rc = CG_OK;
+    for (size_t i = 0; rc == CG_OK && i < cands->n; i++) {
+        const struct entry *c = &cands->v[i];
         e->st.candidates++;
         const struct cg_match *m = c->role == ROLE_MAIN ? c->rule->match : c->rule->other;
         if (!cg_match_eval(m, ev))
             continue;
         e->st.matches++;
-        int rc = cg_corr_event(e, &e->rstates[c->rule->index], c->role, ev, t);
-        if (rc != CG_OK)
-            return rc;
+        rc = cg_corr_event(e, &e->rstates[c->rule->index], c->role, ev, t);
     }
+    return rc;
 }
 
 static int process_one(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)

@@ -55,9 +55,9 @@ struct kstate {
     struct rstate *rs;
     unsigned refs; /* 1 while in the table + 1 per timer */
     bool dead;     /* evicted or expired: timers skip it */
-    char *key;     /* joined key values (separator 0x1f), owned */
+    char *key;     /* encoded key (cg_engine_key), in the state's own allocation */
     size_t keylen;
-    struct cg_str *vals; /* the key values, views into key */
+    struct cg_str *vals; /* the key values, views into key; also in that allocation */
     int64_t touched;     /* event time of the last activity */
     /* suppression */
     int64_t supp_until; /* alerts up to this time are held back */
@@ -97,6 +97,15 @@ struct timer {
     struct kstate *ks;
 };
 
+/* A cached candidate list (engine.c, candidates()). */
+#define CG_CAND_SLOTS 1024
+struct cand_slot {
+    char *mem;              /* the bytes of parts; NULL: the slot is empty */
+    struct cg_str parts[3]; /* event_id, product, vendor (NULL view: absent) */
+    uint64_t hash;
+    struct bucket list;
+};
+
 struct queued {
     struct cg_event *ev;
     unsigned depth;
@@ -115,7 +124,9 @@ struct cg_engine {
     size_t nranges;
     struct bucket range_hits; /* scratch: the ranges the current event_id falls in */
     struct bucket any;        /* entries with none of the three */
-    int64_t clock;            /* newest event time, us */
+    struct cand_slot cand[CG_CAND_SLOTS];
+    struct bucket cand_tmp; /* candidates when a cache slot cannot be filled */
+    int64_t clock;          /* newest event time, us */
     bool has_clock;
     uint64_t seq; /* timer / item sequence */
     struct timer *heap;

@@ -111,13 +111,15 @@ static int copy_sd(struct cg_event *ev, const struct cg_event *src)
     return rc;
 }
 
-/* Fills ev (freshly initialised or reset) with a copy of src. A CEF/LEEF event whose
- * extension was never decoded is copied as it is: the extension stays undecoded in
- * the copied line and decodes if the copy is ever read (most held events - the last
- * heartbeat of a silence rule - never are). */
+/* Fills ev (freshly initialised or reset) with a copy of src. A CEF/LEEF event is
+ * copied undecoded, even when src's fields are decoded: its fields are exactly the
+ * decoded extension (nothing else adds to them), so the copy decodes them again from
+ * its own line if it is ever read. Most held events - removals waiting for a join that
+ * never comes, the last heartbeat of a silence rule - never are. */
 static int clone_fill(struct cg_event *ev, struct cg_event *src)
 {
-    bool lazy = !src->fields_done && (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF);
+    bool lazy = (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF) &&
+                (!src->fields_done || src->body.p); /* (built by hand, not decoded: copy) */
     if (!lazy && cg_event_fields(src) != CG_OK)
         return CG_ENOMEM;
     struct cg_arena *a = &ev->arena;

@@ -88,9 +88,10 @@ void cg_event_subject(struct cg_event *ev);
 /* Value of field key (decoding the body if needed), or NULL. */
 const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
 
-/* Deep copy that owns all its bytes (line, header, syslog header and SD, decoded
- * fields), so it outlives the source's line buffer: correlation keeps these.
- * Decodes the source's fields first. NULL when out of memory. */
+/* Deep copy that owns all its bytes (line, header, syslog header and SD, fields),
+ * so it outlives the source's line buffer: correlation keeps these. The fields of a
+ * CEF/LEEF event are not copied: the copy decodes them from its own line on first
+ * use, with the same result. NULL when out of memory. */
 struct cg_event *cg_event_clone(struct cg_event *ev);
 /* Like cg_event_clone, reusing old's memory when old is not NULL (a rule that keeps
  * only the latest event replaces its copy for every event). On failure old is
