@@ -286,7 +286,8 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
     cg_buf_init(&e->scratch);
     cg_buf_init(&e->summary);
     e->rstates = calloc(rs->n ? rs->n : 1, sizeof(*e->rstates));
-    if (!e->rstates || index_build(e) != CG_OK) {
+    if (!e->rstates || index_build(e) != CG_OK ||
+        cg_match_memo_init(&e->memo, rs->nshared) != CG_OK) {
         cg_engine_free(e);
         return NULL;
     }
@@ -322,6 +323,7 @@ void cg_engine_free(struct cg_engine *e)
         free(e->cand[i].list.v);
     }
     free(e->cand_tmp.v);
+    cg_match_memo_fini(&e->memo);
     cg_buf_fini(&e->scratch);
     cg_buf_fini(&e->summary);
     free(e);
@@ -464,11 +466,12 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
     /* cands may be a cache slot: nothing below dispatches (internal events are queued
      * and dispatched after this returns), so the slot stays as it is meanwhile. */
     int rc = CG_OK;
+    cg_match_memo_next(&e->memo);
     for (size_t i = 0; rc == CG_OK && i < cands->n; i++) {
         const struct entry *c = &cands->v[i];
         e->st.candidates++;
         const struct cg_match *m = c->role == ROLE_MAIN ? c->rule->match : c->rule->other;
-        if (!cg_match_eval(m, ev))
+        if (!cg_match_eval_memo(m, ev, &e->memo))
             continue;
         e->st.matches++;
         rc = cg_corr_event(e, &e->rstates[c->rule->index], c->role, ev, t);

@@ -125,8 +125,9 @@ struct cg_engine {
     struct bucket range_hits; /* scratch: the ranges the current event_id falls in */
     struct bucket any;        /* entries with none of the three */
     struct cand_slot cand[CG_CAND_SLOTS];
-    struct bucket cand_tmp; /* candidates when a cache slot cannot be filled */
-    int64_t clock;          /* newest event time, us */
+    struct bucket cand_tmp;    /* candidates when a cache slot cannot be filled */
+    struct cg_match_memo memo; /* shared conditions, evaluated once per event */
+    int64_t clock;             /* newest event time, us */
     bool has_clock;
     uint64_t seq; /* timer / item sequence */
     struct timer *heap;

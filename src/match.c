@@ -1,6 +1,8 @@
 /* match.c - the `match:` language: YAML -> compact tree -> evaluation (see match.h). */
 #include "cefguard/match.h"
 
+#include "cefguard/hmap.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <arpa/inet.h>
 #include <math.h>
@@ -37,6 +39,8 @@ enum op_kind {
 };
 
 struct rx {
+    char *src; /* the pattern, for finding shared conditions */
+    size_t srclen;
     pcre2_code *code;
     pcre2_match_data *md; /* shared by every evaluation: not thread-safe */
     pcre2_match_context *mctx;
@@ -71,6 +75,7 @@ struct cond {
 struct node {
     enum node_kind kind;
     unsigned cost;     /* evaluation order key, see node_cost() */
+    uint32_t memo;     /* > 0: slot of a subexpression other nodes share (cg_match_share) */
     size_t n;          /* children (NOT: 1) */
     struct node *kids; /* one array per level */
     struct cond *cond;
@@ -367,28 +372,78 @@ static bool cond_eval(const struct cond *c, struct cg_event *ev)
     return true;
 }
 
-static bool node_eval(const struct node *nd, struct cg_event *ev)
+static bool node_eval(const struct node *nd, struct cg_event *ev, struct cg_match_memo *mm);
+
+static bool node_eval_raw(const struct node *nd, struct cg_event *ev, struct cg_match_memo *mm)
 {
     switch (nd->kind) {
     case N_ALL:
         for (size_t i = 0; i < nd->n; i++)
-            if (!node_eval(&nd->kids[i], ev))
+            if (!node_eval(&nd->kids[i], ev, mm))
                 return false;
         return true;
     case N_ANY:
         for (size_t i = 0; i < nd->n; i++)
-            if (node_eval(&nd->kids[i], ev))
+            if (node_eval(&nd->kids[i], ev, mm))
                 return true;
         return false;
-    case N_NOT: return !node_eval(&nd->kids[0], ev);
+    case N_NOT: return !node_eval(&nd->kids[0], ev, mm);
     case N_COND: return cond_eval(nd->cond, ev);
     }
     return false;
 }
 
+/* A shared subexpression is evaluated once per event (per memo epoch). */
+static bool node_eval(const struct node *nd, struct cg_event *ev, struct cg_match_memo *mm)
+{
+    if (!nd->memo || !mm || nd->memo >= mm->n)
+        return node_eval_raw(nd, ev, mm);
+    if (mm->stamp[nd->memo] == mm->epoch)
+        return mm->val[nd->memo];
+    bool r = node_eval_raw(nd, ev, mm);
+    mm->stamp[nd->memo] = mm->epoch;
+    mm->val[nd->memo] = r;
+    return r;
+}
+
 bool cg_match_eval(const struct cg_match *m, struct cg_event *ev)
 {
-    return node_eval(&m->root, ev);
+    return node_eval(&m->root, ev, NULL);
+}
+
+bool cg_match_eval_memo(const struct cg_match *m, struct cg_event *ev, struct cg_match_memo *mm)
+{
+    return node_eval(&m->root, ev, mm);
+}
+
+int cg_match_memo_init(struct cg_match_memo *mm, size_t nslots)
+{
+    memset(mm, 0, sizeof(*mm));
+    mm->n = nslots + 1; /* slot 0 is "not shared" */
+    mm->epoch = 1;
+    mm->stamp = calloc(mm->n, sizeof(*mm->stamp));
+    mm->val = calloc(mm->n, sizeof(*mm->val));
+    if (!mm->stamp || !mm->val) {
+        cg_match_memo_fini(mm);
+        return CG_ENOMEM;
+    }
+    return CG_OK;
+}
+
+void cg_match_memo_fini(struct cg_match_memo *mm)
+{
+    free(mm->stamp);
+    free(mm->val);
+    memset(mm, 0, sizeof(*mm));
+}
+
+void cg_match_memo_next(struct cg_match_memo *mm)
+{
+    if (++mm->epoch == 0) { /* wrapped: forget every stamp */
+        if (mm->stamp)
+            memset(mm->stamp, 0, mm->n * sizeof(*mm->stamp));
+        mm->epoch = 1;
+    }
 }
 
 /* ---- freeing --------------------------------------------------------------- */
@@ -399,6 +454,7 @@ static void op_fini(struct op *op)
         for (size_t i = 0; i < op->n; i++) {
             pcre2_match_data_free(op->rx[i].md);
             pcre2_code_free(op->rx[i].code);
+            free(op->rx[i].src);
         }
     }
     free(op->rx);
@@ -542,6 +598,10 @@ static void compile_regexes(struct compiler *c, const struct cg_ynode *val, stru
         struct rx *r = &op->rx[i];
         int code;
         PCRE2_SIZE off;
+        if (!(r->src = cmalloc(c, 1, it->len + 1)))
+            return;
+        memcpy(r->src, it->str, it->len);
+        r->srclen = it->len;
         r->code = pcre2_compile((PCRE2_SPTR)it->str, it->len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
                                 &code, &off, NULL);
         if (!r->code) {
@@ -931,4 +991,118 @@ bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
     *vals = best->vals;
     *n = best->n;
     return true;
+}
+
+/* ---- shared subexpressions ------------------------------------------------- */
+
+/* A node's structure as bytes: equal bytes, equal result on every event. Each part is
+ * length-prefixed, so the encoding is unambiguous. */
+static int sig_bytes(struct cg_buf *b, const void *p, size_t n)
+{
+    uint64_t len = n;
+    return cg_buf_put(b, &len, sizeof(len)) | (n ? cg_buf_put(b, p, n) : CG_OK);
+}
+
+static int sig_op(struct cg_buf *b, const struct op *op)
+{
+    unsigned char hdr[3] = {(unsigned char)op->kind, op->sorted, op->flag};
+    int rc = cg_buf_put(b, hdr, sizeof(hdr)) | sig_bytes(b, &op->num, sizeof(op->num)) |
+             sig_bytes(b, &op->n, sizeof(op->n));
+    for (size_t i = 0; i < op->n; i++) {
+        if (op->vals)
+            rc |= sig_bytes(b, op->vals[i].p, op->vals[i].n);
+        else if (op->rx)
+            rc |= sig_bytes(b, op->rx[i].src, op->rx[i].srclen);
+        else if (op->nets)
+            rc |= sig_bytes(b, &op->nets[i], sizeof(op->nets[i]));
+    }
+    return rc;
+}
+
+static int sig_node(struct cg_buf *b, const struct node *nd)
+{
+    unsigned char k = (unsigned char)nd->kind;
+    int rc = cg_buf_put(b, &k, 1) | sig_bytes(b, &nd->n, sizeof(nd->n));
+    for (size_t i = 0; i < nd->n; i++)
+        rc |= sig_node(b, &nd->kids[i]);
+    if (nd->kind == N_COND && nd->cond) {
+        const struct cond *cd = nd->cond;
+        unsigned char fl[2] = {cd->nocase, cd->if_missing};
+        const char *path = cd->path.text ? cd->path.text : "";
+        rc |= sig_bytes(b, path, strlen(path)) | cg_buf_put(b, fl, 2) |
+              sig_bytes(b, &cd->nops, sizeof(cd->nops));
+        for (size_t i = 0; i < cd->nops; i++)
+            rc |= sig_op(b, &cd->ops[i]);
+    }
+    return rc ? CG_ENOMEM : CG_OK;
+}
+
+struct sharer {
+    struct cg_hmap count; /* signature -> occurrences, as a pointer-sized integer */
+    struct cg_hmap slot;  /* signature -> slot, for those seen more than once */
+    struct cg_buf sig;
+    bool assign;
+    uint32_t nslots;
+};
+
+/* Pass 1 counts every subtree's signature; pass 2 gives each signature seen more than
+ * once a slot, and every node with that signature the slot. */
+static int share_walk(struct sharer *sh, struct node *nd)
+{
+    for (size_t i = 0; i < nd->n; i++)
+        if (share_walk(sh, &nd->kids[i]) != CG_OK)
+            return CG_ENOMEM;
+    nd->memo = 0;
+    if (nd->kind == N_ALL && nd->n == 1)
+        return CG_OK; /* its child has the same result, and a slot if shared */
+    cg_buf_clear(&sh->sig);
+    if (sig_node(&sh->sig, nd) != CG_OK)
+        return CG_ENOMEM;
+    const char *k = sh->sig.p ? sh->sig.p : "";
+    uintptr_t count = (uintptr_t)cg_hmap_get(&sh->count, k, sh->sig.n);
+    if (!sh->assign)
+        return cg_hmap_put(&sh->count, k, sh->sig.n, (void *)(count + 1));
+    if (count < 2)
+        return CG_OK; /* only here: nothing to share */
+    uintptr_t slot = (uintptr_t)cg_hmap_get(&sh->slot, k, sh->sig.n);
+    if (!slot) {
+        if (sh->nslots == UINT32_MAX)
+            return CG_OK; /* out of slots: evaluated each time, still right */
+        slot = ++sh->nslots;
+        if (cg_hmap_put(&sh->slot, k, sh->sig.n, (void *)slot) != CG_OK)
+            return CG_ENOMEM;
+    }
+    nd->memo = (uint32_t)slot;
+    return CG_OK;
+}
+
+static void share_clear(struct node *nd)
+{
+    nd->memo = 0;
+    for (size_t i = 0; i < nd->n; i++)
+        share_clear(&nd->kids[i]);
+}
+
+int cg_match_share(struct cg_match **ms, size_t n, size_t *nslots)
+{
+    struct sharer sh = {.nslots = 0};
+    cg_hmap_init(&sh.count, 0);
+    cg_hmap_init(&sh.slot, 0);
+    cg_buf_init(&sh.sig);
+    int rc = CG_OK;
+    for (int pass = 0; pass < 2 && rc == CG_OK; pass++) {
+        sh.assign = pass == 1;
+        for (size_t i = 0; i < n && rc == CG_OK; i++)
+            if (ms[i])
+                rc = share_walk(&sh, &ms[i]->root);
+    }
+    cg_hmap_fini(&sh.count);
+    cg_hmap_fini(&sh.slot);
+    cg_buf_fini(&sh.sig);
+    *nslots = rc == CG_OK ? sh.nslots : 0;
+    if (rc != CG_OK) /* no sharing at all rather than half of it */
+        for (size_t i = 0; i < n; i++)
+            if (ms[i])
+                share_clear(&ms[i]->root);
+    return rc;
 }

@@ -1213,6 +1213,22 @@ static void ids_fini(struct loader *l)
     cg_hmap_fini(&l->ids);
 }
 
+/* Finds the conditions the rules loaded so far share (every rule's match and other),
+ * so the engine evaluates each once per event. */
+static int share(struct cg_ruleset *rs)
+{
+    struct cg_match **ms = malloc((2 * rs->n + 1) * sizeof(*ms));
+    if (!ms)
+        return CG_ENOMEM;
+    for (size_t i = 0; i < rs->n; i++) {
+        ms[2 * i] = rs->rules[i]->match;
+        ms[2 * i + 1] = rs->rules[i]->other;
+    }
+    int rc = cg_match_share(ms, 2 * rs->n, &rs->nshared);
+    free(ms);
+    return rc;
+}
+
 int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err)
 {
     struct loader l = {.rs = rs, .err = err};
@@ -1234,5 +1250,5 @@ int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err)
         return CG_ENOMEM;
     if (rc == CG_OK && l.nerr)
         rc = CG_EPARSE;
-    return rc;
+    return rc == CG_OK ? share(rs) : rc;
 }

@@ -56,6 +56,28 @@ void cg_match_free(struct cg_match *m);
  * the extension). Not thread-safe for regex matches (shared match data). */
 bool cg_match_eval(const struct cg_match *m, struct cg_event *ev);
 
+/* Shared subexpressions. Rules of one product repeat conditions (vendor, product,
+ * the same `any:` list in a rule and its companion): cg_match_share() finds the
+ * subtrees that occur more than once among ms (by structure: same paths, operators,
+ * operands and nesting) and gives each a memo slot (1..*nslots). An evaluation with a
+ * memo then computes each shared subtree once per event. The matches are modified
+ * (their slots), so share once after loading, before evaluating concurrently. */
+int cg_match_share(struct cg_match **ms, size_t n, size_t *nslots);
+
+struct cg_match_memo {
+    uint32_t epoch; /* the current event */
+    size_t n;       /* slots + 1 */
+    uint32_t *stamp;
+    bool *val;
+};
+
+int cg_match_memo_init(struct cg_match_memo *mm, size_t nslots);
+void cg_match_memo_fini(struct cg_match_memo *mm);
+/* Forgets every memoized result: call before the evaluations of each new event. */
+void cg_match_memo_next(struct cg_match_memo *mm);
+/* cg_match_eval, reusing and recording shared results in mm. */
+bool cg_match_eval_memo(const struct cg_match *m, struct cg_event *ev, struct cg_match_memo *mm);
+
 /* Index support: when every event m can match must have path kind k equal to
  * one of a fixed set of values (a top-level eq/in/scalar/list on vendor,
  * product or event_id, not under not/any), returns true and sets *vals and *n to

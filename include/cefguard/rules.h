@@ -121,6 +121,7 @@ struct cg_ruleset {
     struct cg_rule_test **tests;
     size_t ntests;
     size_t nfiles;
+    size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
 };
 
 void cg_ruleset_init(struct cg_ruleset *rs);

@@ -299,6 +299,84 @@ static void test_eval(void **state)
     cg_event_fini(&evs[1]);
 }
 
+/* Every case of the table compiled into one set and shared: each evaluation with
+ * a memo (one epoch per event, all cases in a row, twice) gives the table's answer. */
+static void test_shared_table(void **state)
+{
+    (void)state;
+    size_t n = CG_ARRAY_LEN(eval_cases), nslots = 0;
+    struct cg_match **ms = calloc(n, sizeof(*ms));
+    assert_non_null(ms);
+    for (size_t i = 0; i < n; i++)
+        ms[i] = compile_ok(eval_cases[i].yaml);
+    assert_int_equal(cg_match_share(ms, n, &nslots), CG_OK);
+    assert_true(nslots > 10); /* the table repeats vendor, event_id, ... */
+    struct cg_event evs[2];
+    cef_event(&evs[0]);
+    raw_event(&evs[1]);
+    struct cg_match_memo mm;
+    assert_int_equal(cg_match_memo_init(&mm, nslots), CG_OK);
+    for (int round = 0; round < 4; round++) {
+        int which = round % 2;
+        cg_match_memo_next(&mm);
+        for (size_t i = 0; i < n; i++) {
+            if (eval_cases[i].ev != which)
+                continue;
+            bool got = cg_match_eval_memo(ms[i], &evs[which], &mm);
+            if (got != eval_cases[i].want)
+                fail_msg("shared case %zu '%s': want %d got %d", i, eval_cases[i].yaml,
+                         eval_cases[i].want, got);
+        }
+    }
+    cg_match_memo_fini(&mm);
+    for (size_t i = 0; i < n; i++)
+        cg_match_free(ms[i]);
+    free(ms);
+    cg_event_fini(&evs[0]);
+    cg_event_fini(&evs[1]);
+}
+
+/* What is shared: equal structure only (paths, operators, operands, nocase). */
+struct share_case {
+    const char *a, *b;
+    size_t want_slots; /* when a and b are shared as a set */
+};
+
+static const struct share_case share_cases[] = {
+    {"vendor: Trend Micro", "vendor: Trend Micro", 1}, /* the cond (its 1-item all-of: no) */
+    {"vendor: Trend Micro", "vendor: trend micro", 0},
+    {"vendor: {eq: Trend Micro, nocase: true}", "vendor: {eq: trend micro, nocase: true}", 1},
+    {"vendor: {eq: Trend Micro, nocase: true}", "vendor: trend micro", 0},
+    {"{vendor: Trend Micro, event_id: 1}", "{vendor: Trend Micro, event_id: 2}", 1},
+    {"{vendor: A, event_id: 1}", "{event_id: 1, vendor: A}", 2}, /* same cost: kept order */
+    {"name: {regex: 'a.c'}", "name: {regex: 'a.c'}", 1},
+    {"name: {regex: 'a.c'}", "name: {regex: 'a.d'}", 0},
+    {"fields.src: {cidr: 10.0.0.0/8}", "fields.dst: {cidr: 10.0.0.0/8}", 0},
+    {"fields.src: {cidr: 10.0.0.0/8}", "fields.src: {cidr: 10.0.0.0/16}", 0},
+    {"fields.n: {gt: 5}", "fields.n: {gt: 5.0}", 1},
+    {"fields.n: {gt: 5}", "fields.n: {ge: 5}", 0},
+    {"any: [{name: a}, {name: b}]", "{any: [{name: a}, {name: b}], vendor: V}", 3},
+    {"not: {name: a}", "name: {ne: a}", 0},
+};
+
+static void test_shared_what(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(share_cases); i++) {
+        const struct share_case *tc = &share_cases[i];
+        struct cg_match *ms[3] = {NULL, NULL, NULL};
+        ms[0] = compile_ok(tc->a);
+        ms[1] = compile_ok(tc->b);
+        size_t nslots = 99;
+        assert_int_equal(cg_match_share(ms, 3, &nslots), CG_OK); /* a NULL entry is skipped */
+        if (nslots != tc->want_slots)
+            fail_msg("case %zu '%s' / '%s': want %zu slots, got %zu", i, tc->a, tc->b,
+                     tc->want_slots, nslots);
+        cg_match_free(ms[0]);
+        cg_match_free(ms[1]);
+    }
+}
+
 /* Lists above the sort threshold are binary-searched: same answers. */
 static void test_long_lists(void **state)
 {
@@ -577,7 +655,8 @@ int main(void)
         cmocka_unit_test(test_eval),        cmocka_unit_test(test_long_lists),
         cmocka_unit_test(test_lazy_fields), cmocka_unit_test(test_regex_bounded),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_null_node),
-        cmocka_unit_test(test_required),
+        cmocka_unit_test(test_required),    cmocka_unit_test(test_shared_table),
+        cmocka_unit_test(test_shared_what),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
