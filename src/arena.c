@@ -17,6 +17,31 @@ void cg_arena_init(struct cg_arena *a)
     a->used = 0;
     a->cap = 0;
     a->hint = 0;
+    a->external = NULL;
+}
+
+size_t cg_arena_block_size(size_t n)
+{
+    return sizeof(struct cg_arena_block) + ((n + 7) & ~(size_t)7);
+}
+
+void cg_arena_init_with(struct cg_arena *a, void *mem, size_t n)
+{
+    cg_arena_init(a);
+    if (!mem || n < sizeof(struct cg_arena_block) + 8)
+        return;
+    struct cg_arena_block *b = mem;
+    b->next = NULL;
+    b->cap = (n - sizeof(*b)) & ~(size_t)7;
+    a->head = b;
+    a->cap = b->cap;
+    a->external = b;
+}
+
+static void block_free(struct cg_arena *a, struct cg_arena_block *b)
+{
+    if (b != a->external)
+        free(b);
 }
 
 void cg_arena_hint(struct cg_arena *a, size_t n)
@@ -32,7 +57,7 @@ void cg_arena_reset(struct cg_arena *a)
     struct cg_arena_block *b = a->head->next;
     while (b) {
         struct cg_arena_block *next = b->next;
-        free(b);
+        block_free(a, b);
         b = next;
     }
     a->head->next = NULL;
@@ -44,7 +69,7 @@ void cg_arena_fini(struct cg_arena *a)
     struct cg_arena_block *b = a->head;
     while (b) {
         struct cg_arena_block *next = b->next;
-        free(b);
+        block_free(a, b);
         b = next;
     }
     cg_arena_init(a);

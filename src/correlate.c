@@ -386,7 +386,7 @@ static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event 
         return rc;
     items_prune_before(&ks->first, from);
     if (ks->first.n < e->o.max_events) {
-        struct cg_event *c = cg_event_clone(ev);
+        struct cg_event *c = cg_engine_copy(e, ev);
         if (!c || items_push(&ks->first, (struct item){c, t, 0, 0}, &e->st.held_dropped) != CG_OK) {
             cg_event_free(c);
             return CG_ENOMEM;
@@ -407,7 +407,7 @@ static int join_emit(struct cg_engine *e, struct kstate *ks, struct cg_event *pr
 
 static int hold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
 {
-    struct cg_event *c = cg_event_clone(ev);
+    struct cg_event *c = cg_engine_copy(e, ev);
     uint64_t seq = cg_engine_next_seq(e);
     int64_t deadline = t + ks->rs->rule->window_us;
     if (!c || items_push(&ks->pending, (struct item){c, t, deadline, seq}, &e->st.held_dropped) !=
@@ -436,7 +436,7 @@ static int on_join_main(struct cg_engine *e, struct kstate *ks, struct cg_event 
 static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
-    struct cg_event *c = cg_event_clone(ev);
+    struct cg_event *c = cg_engine_copy(e, ev);
     if (!c)
         return CG_ENOMEM;
     int rc = CG_OK;
@@ -495,7 +495,7 @@ static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *e
     }
     if (ks->last_ev && t < ks->last_seen)
         return CG_OK;
-    ks->last_ev = cg_event_reclone(ks->last_ev, ev);
+    ks->last_ev = cg_engine_recopy(e, ks->last_ev, ev);
     if (!ks->last_ev)
         return CG_ENOMEM;
     ks->last_seen = t;

@@ -294,7 +294,8 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
     for (size_t i = 0; i < rs->n; i++) {
         e->rstates[i].rule = rs->rules[i];
         /* Keys come from log lines: seed the tables so chosen keys cannot collide by plan. */
-        cg_hmap_init(&e->rstates[i].keys, (uint64_t)(uintptr_t)e ^ (i * 0x9e3779b97f4a7c15ull));
+        cg_hmap_init_borrowed(&e->rstates[i].keys,
+                              (uint64_t)(uintptr_t)e ^ (i * 0x9e3779b97f4a7c15ull));
     }
     return e;
 }
@@ -324,6 +325,7 @@ void cg_engine_free(struct cg_engine *e)
     }
     free(e->cand_tmp.v);
     cg_match_memo_fini(&e->memo);
+    cg_event_free(e->copy);
     cg_buf_fini(&e->scratch);
     cg_buf_fini(&e->summary);
     free(e);
@@ -467,6 +469,7 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
      * and dispatched after this returns), so the slot stays as it is meanwhile. */
     int rc = CG_OK;
     cg_match_memo_next(&e->memo);
+    e->copy_of = ev;
     for (size_t i = 0; rc == CG_OK && i < cands->n; i++) {
         const struct entry *c = &cands->v[i];
         e->st.candidates++;
@@ -476,7 +479,34 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
         e->st.matches++;
         rc = cg_corr_event(e, &e->rstates[c->rule->index], c->role, ev, t);
     }
+    cg_event_free(e->copy);
+    e->copy = NULL;
+    e->copy_of = NULL;
     return rc;
+}
+
+/* The rules that keep the event being dispatched share one copy of it. */
+struct cg_event *cg_engine_copy(struct cg_engine *e, struct cg_event *ev)
+{
+    if (ev->refs || ev != e->copy_of)
+        return cg_event_clone(ev);
+    if (!e->copy && !(e->copy = cg_event_clone(ev)))
+        return NULL;
+    return cg_event_clone(e->copy);
+}
+
+struct cg_event *cg_engine_recopy(struct cg_engine *e, struct cg_event *old, struct cg_event *ev)
+{
+    if (ev->refs || ev != e->copy_of)
+        return cg_event_reclone(old, ev);
+    if (e->copy) {
+        cg_event_free(old);
+        return cg_event_clone(e->copy);
+    }
+    struct cg_event *c = cg_event_reclone(old, ev); /* reuses old's memory when it can */
+    if (c)
+        e->copy = cg_event_clone(c);
+    return c;
 }
 
 static int process_one(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
@@ -542,7 +572,7 @@ static int hold_back(struct cg_engine *e, struct kstate *ks, struct cg_alert *a)
     ks->supp_count++;
     e->st.suppressed++;
     if (a->nevents) {
-        struct cg_event *c = cg_event_clone(a->events[a->nevents - 1]);
+        struct cg_event *c = cg_engine_copy(e, a->events[a->nevents - 1]);
         if (!c)
             return CG_ENOMEM;
         cg_event_free(ks->supp_last);
@@ -621,6 +651,7 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     if (!ev)
         return NULL;
     cg_event_init(ev, 0);
+    ev->refs = 1; /* immutable once queued: holders share it */
     const struct cg_rule *r = a->rule;
     ev->format = CG_FMT_INTERNAL;
     ev->fields_done = true;

@@ -127,6 +127,8 @@ struct cg_engine {
     struct cand_slot cand[CG_CAND_SLOTS];
     struct bucket cand_tmp;    /* candidates when a cache slot cannot be filled */
     struct cg_match_memo memo; /* shared conditions, evaluated once per event */
+    struct cg_event *copy_of;  /* the event being dispatched (not a copy itself) */
+    struct cg_event *copy;     /* its copy, once a rule kept it (cg_engine_copy) */
     int64_t clock;             /* newest event time, us */
     bool has_clock;
     uint64_t seq; /* timer / item sequence */
@@ -155,6 +157,10 @@ int cg_engine_timer_add(struct cg_engine *e, int64_t deadline, uint64_t seq, enu
 uint64_t cg_engine_next_seq(struct cg_engine *e);
 /* Emits an alert (applying the rule's suppression) and queues its internal event. */
 int cg_engine_emit(struct cg_engine *e, struct kstate *ks, struct cg_alert *a);
+/* A copy of ev to keep (cg_event_clone), shared by every rule that keeps the event
+ * being dispatched; and the same replacing old (cg_event_reclone). */
+struct cg_event *cg_engine_copy(struct cg_engine *e, struct cg_event *ev);
+struct cg_event *cg_engine_recopy(struct cg_engine *e, struct cg_event *old, struct cg_event *ev);
 /* Key of ev under paths, in e->scratch. false when a key value is missing. */
 bool cg_engine_key(struct cg_engine *e, const struct cg_keyspec *ks, struct cg_event *ev);
 

@@ -152,14 +152,33 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     return rc;
 }
 
+/* A copy's event and the first block of its arena are one allocation, sized for the
+ * line plus the few values that live outside it. */
+static struct cg_event *copy_alloc(const struct cg_event *src)
+{
+    size_t head = (sizeof(struct cg_event) + 15) & ~(size_t)15;
+    if (src->line.n > SIZE_MAX / 2)
+        return NULL;
+    size_t block = cg_arena_block_size(src->line.n + 512);
+    char *mem = malloc(head + block);
+    if (!mem)
+        return NULL;
+    struct cg_event *ev = (struct cg_event *)(void *)mem;
+    cg_event_init(ev, src->fields.max);
+    cg_arena_init_with(&ev->arena, mem + head, block);
+    ev->refs = 1;
+    return ev;
+}
+
 struct cg_event *cg_event_clone(struct cg_event *src)
 {
-    struct cg_event *ev = malloc(sizeof(*ev));
+    if (src->refs) { /* already a copy: share it */
+        src->refs++;
+        return src;
+    }
+    struct cg_event *ev = copy_alloc(src);
     if (!ev)
         return NULL;
-    cg_event_init(ev, src->fields.max);
-    /* One right-sized block: the line, plus room for the few values that live outside it. */
-    cg_arena_hint(&ev->arena, src->line.n + 512);
     if (clone_fill(ev, src) != CG_OK) {
         cg_event_free(ev);
         return NULL;
@@ -169,8 +188,12 @@ struct cg_event *cg_event_clone(struct cg_event *src)
 
 struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src)
 {
-    if (!old)
+    if (old == src)
+        return old;
+    if (!old || old->refs > 1 || src->refs) {
+        cg_event_free(old);
         return cg_event_clone(src);
+    }
     cg_event_reset(old);
     if (clone_fill(old, src) != CG_OK) {
         cg_event_free(old);
@@ -183,6 +206,10 @@ void cg_event_free(struct cg_event *ev)
 {
     if (!ev)
         return;
+    if (ev->refs > 1) {
+        ev->refs--;
+        return;
+    }
     cg_event_fini(ev);
     free(ev);
 }
@@ -224,6 +251,7 @@ struct cg_event *cg_event_deserialize(const char **p, const char *end)
     if (!ev)
         return NULL;
     cg_event_init(ev, 0);
+    ev->refs = 1;
     ev->format = (enum cg_format)(unsigned char)r.p[1];
     ev->reason = (enum cg_reject)(unsigned char)r.p[2];
     ev->sl.kind = (enum cg_syslog_kind)(unsigned char)r.p[3];

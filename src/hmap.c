@@ -25,13 +25,21 @@ void cg_hmap_init(struct cg_hmap *m, uint64_t seed)
     m->seed = seed;
 }
 
+void cg_hmap_init_borrowed(struct cg_hmap *m, uint64_t seed)
+{
+    cg_hmap_init(m, seed);
+    m->borrow = true;
+}
+
 void cg_hmap_fini(struct cg_hmap *m)
 {
-    for (size_t i = 0; i < m->cap; i++)
+    for (size_t i = 0; !m->borrow && i < m->cap; i++)
         if (m->slots[i].key && m->slots[i].key != TOMB)
             free(m->slots[i].key);
     free(m->slots);
+    bool borrow = m->borrow;
     cg_hmap_init(m, m->seed);
+    m->borrow = borrow;
 }
 
 static struct cg_hmap_slot *find(const struct cg_hmap *m, const char *k, size_t kn, uint64_t h)
@@ -89,10 +97,12 @@ int cg_hmap_put(struct cg_hmap *m, const char *k, size_t kn, void *val)
     }
     if ((m->used + 1) * 4 > m->cap * 3 && grow(m) != CG_OK)
         return CG_ENOMEM;
-    char *copy = malloc(kn ? kn : 1);
+    /* A borrowed empty key may be NULL: the slot needs a non-NULL marker. */
+    static char empty;
+    char *copy = m->borrow ? (kn ? (char *)k : &empty) : malloc(kn ? kn : 1);
     if (!copy)
         return CG_ENOMEM;
-    if (kn)
+    if (kn && !m->borrow)
         memcpy(copy, k, kn);
     size_t mask = m->cap - 1;
     size_t i = h & mask;
@@ -111,7 +121,8 @@ void *cg_hmap_del(struct cg_hmap *m, const char *k, size_t kn)
     if (!s)
         return NULL;
     void *val = s->val;
-    free(s->key);
+    if (!m->borrow)
+        free(s->key);
     s->key = TOMB;
     s->val = NULL;
     m->n--;

@@ -19,9 +19,15 @@ struct cg_arena {
     size_t used;                 /* bytes used in head */
     size_t cap;                  /* capacity of head */
     size_t hint;                 /* size of the first block, when set (cg_arena_hint) */
+    void *external;              /* a block the caller owns (cg_arena_init_with): never freed */
 };
 
 void cg_arena_init(struct cg_arena *a);
+/* Like cg_arena_init, with mem (n bytes, aligned for any type, owned by the caller and
+ * outliving the arena) as the first block: an object and its arena in one allocation. */
+void cg_arena_init_with(struct cg_arena *a, void *mem, size_t n);
+/* Bytes of mem that cg_arena_init_with needs to give the arena n usable bytes. */
+size_t cg_arena_block_size(size_t n);
 /* Keeps the first (largest retained) block, drops the rest. */
 void cg_arena_reset(struct cg_arena *a);
 void cg_arena_fini(struct cg_arena *a);

@@ -70,6 +70,7 @@ struct cg_event {
     bool fields_done; /* fields holds the decoded body */
     struct cg_fields fields;
     unsigned flags; /* CG_EV_* */
+    unsigned refs;  /* 0: owned by its maker (the pipeline's event); >= 1: a shared copy */
     struct cg_arena arena;
 };
 
@@ -91,13 +92,16 @@ const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
 /* Deep copy that owns all its bytes (line, header, syslog header and SD, fields),
  * so it outlives the source's line buffer: correlation keeps these. The fields of a
  * CEF/LEEF event are not copied: the copy decodes them from its own line on first
- * use, with the same result. NULL when out of memory. */
+ * use, with the same result. Copies are immutable (lazy decoding aside), so a copy of
+ * a copy (refs >= 1) is the same object with one more reference. NULL when out of
+ * memory. */
 struct cg_event *cg_event_clone(struct cg_event *ev);
-/* Like cg_event_clone, reusing old's memory when old is not NULL (a rule that keeps
- * only the latest event replaces its copy for every event). On failure old is
- * freed and NULL returned. */
+/* Like cg_event_clone, reusing old's memory when old is not NULL and not shared (a rule
+ * that keeps only the latest event replaces its copy for every event). On failure old
+ * is released and NULL returned. */
 struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src);
-/* Frees a clone (or a deserialized event). NULL is a no-op. */
+/* Releases a reference to a copy (or a deserialized or internal event, refs 1), freeing
+ * it with the last one. NULL is a no-op. */
 void cg_event_free(struct cg_event *ev);
 
 /* Appends a self-contained binary form of a decoded event (for state snapshots). */

@@ -27,9 +27,14 @@ struct cg_hmap {
     size_t n;    /* live entries */
     size_t used; /* live + tombstones */
     uint64_t seed;
+    bool borrow; /* keys are the caller's bytes, not copied (cg_hmap_init_borrowed) */
 };
 
 void cg_hmap_init(struct cg_hmap *m, uint64_t seed);
+/* A map that keeps the caller's key pointers instead of copies: each key's bytes must
+ * stay unchanged until the entry is deleted or the map finished (a key stored in its
+ * value, say). */
+void cg_hmap_init_borrowed(struct cg_hmap *m, uint64_t seed);
 /* Frees the map's key copies (not the values). */
 void cg_hmap_fini(struct cg_hmap *m);
 
