@@ -184,21 +184,36 @@ static int merge_lists(struct bucket **b, size_t nb, struct bucket *out)
     }
 }
 
-/* Word-at-a-time hash step over n bytes (n < 2^32), with the length mixed in. */
+/* The last n % 8 bytes of p[0..n) as a number, without a variable-length copy: for a
+ * given n every byte counts (overlapping loads), so equal numbers mean equal bytes. */
+static uint64_t tail_word(const char *p, size_t n)
+{
+    uint32_t lo, hi;
+    const char *t = p + (n & ~(size_t)7);
+    size_t r = n & 7;
+    if (r >= 4) {
+        memcpy(&lo, t, 4);
+        memcpy(&hi, t + r - 4, 4);
+        return (uint64_t)hi << 32 | lo;
+    }
+    if (!r)
+        return 0;
+    return (uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[r / 2] << 8 |
+           (uint64_t)(unsigned char)t[r - 1] << 16;
+}
+
+/* Word-at-a-time hash step over n bytes, with the length mixed in. */
 static uint64_t hash_step(uint64_t h, const char *p, size_t n)
 {
     const uint64_t k = 0x9e3779b97f4a7c15ull;
     h ^= (uint64_t)n * k;
-    for (; n >= 8; p += 8, n -= 8) {
+    for (size_t i = 0; i + 8 <= n; i += 8) {
         uint64_t w;
-        memcpy(&w, p, 8);
+        memcpy(&w, p + i, 8);
         h = (h ^ w) * k;
         h ^= h >> 32;
     }
-    uint64_t w = 0;
-    if (n)
-        memcpy(&w, p, n);
-    h = (h ^ w) * k;
+    h = (h ^ tail_word(p, n)) * k;
     return h ^ (h >> 29);
 }
 
@@ -211,10 +226,24 @@ static uint64_t cand_hash(const struct cg_str *parts)
     return h;
 }
 
+/* Equal bytes (n each), compared a word at a time: header values are short, a call to
+ * memcmp per value costs more than the comparison. */
+static bool words_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t diff = 0, x, y;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    return (diff | (tail_word(a, n) ^ tail_word(b, n))) == 0;
+}
+
 static bool cand_eq(const struct cand_slot *s, const struct cg_str *parts)
 {
     for (size_t i = 0; i < 3; i++)
-        if ((s->parts[i].p == NULL) != (parts[i].p == NULL) || !cg_str_eq(s->parts[i], parts[i]))
+        if ((s->parts[i].p == NULL) != (parts[i].p == NULL) || s->parts[i].n != parts[i].n ||
+            !words_eq(s->parts[i].p, parts[i].p, parts[i].n))
             return false;
     return true;
 }
@@ -239,15 +268,26 @@ static int cand_fill(struct cand_slot *s, const struct cg_str *parts, uint64_t h
 }
 
 /* The merged candidates of an event. Events of one source repeat a few header triples,
- * so the merged lists are cached (direct-mapped, bounded: a flood of distinct event_ids
- * only costs misses). NULL when nothing can match. */
+ * so the merged lists are cached: two-way set-associative (two triples that share a
+ * set both stay), bounded (a flood of distinct event_ids only costs misses). NULL when
+ * nothing can match. */
 static const struct bucket *candidates(struct cg_engine *e, const struct cg_event *ev)
 {
     const struct cg_str parts[3] = {ev->event_id, ev->product, ev->vendor};
     uint64_t h = cand_hash(parts);
-    struct cand_slot *s = &e->cand[h & (CG_CAND_SLOTS - 1)];
-    if (s->mem && s->hash == h && cand_eq(s, parts))
-        return s->list.n ? &s->list : NULL;
+    struct cand_slot *set = &e->cand[h & (CG_CAND_SLOTS - 2)];
+    for (int w = 0; w < 2; w++) {
+        struct cand_slot *s = &set[w];
+        if (s->mem && s->hash == h && cand_eq(s, parts)) {
+            set[0].recent = w == 0;
+            set[1].recent = w == 1;
+            return s->list.n ? &s->list : NULL;
+        }
+    }
+    /* Miss: replace an empty way, else the one used less recently. */
+    struct cand_slot *s = !set[0].mem ? &set[0] : !set[1].mem ? &set[1] : &set[set[0].recent];
+    set[0].recent = s == &set[0];
+    set[1].recent = s == &set[1];
     struct bucket *b[5];
     size_t nb = lookup_lists(e, ev, b);
     if (cand_fill(s, parts, h) != CG_OK || merge_lists(b, nb, &s->list) != CG_OK) {

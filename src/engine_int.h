@@ -98,11 +98,12 @@ struct timer {
 };
 
 /* A cached candidate list (engine.c, candidates()). */
-#define CG_CAND_SLOTS 1024
+#define CG_CAND_SLOTS 1024 /* in sets of two */
 struct cand_slot {
     char *mem;              /* the bytes of parts; NULL: the slot is empty */
     struct cg_str parts[3]; /* event_id, product, vendor (NULL view: absent) */
     uint64_t hash;
+    bool recent; /* the way of its set used last */
     struct bucket list;
 };
 
