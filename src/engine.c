@@ -184,66 +184,20 @@ static int merge_lists(struct bucket **b, size_t nb, struct bucket *out)
     }
 }
 
-/* The last n % 8 bytes of p[0..n) as a number, without a variable-length copy: for a
- * given n every byte counts (overlapping loads), so equal numbers mean equal bytes. */
-static uint64_t tail_word(const char *p, size_t n)
-{
-    uint32_t lo, hi;
-    const char *t = p + (n & ~(size_t)7);
-    size_t r = n & 7;
-    if (r >= 4) {
-        memcpy(&lo, t, 4);
-        memcpy(&hi, t + r - 4, 4);
-        return (uint64_t)hi << 32 | lo;
-    }
-    if (!r)
-        return 0;
-    return (uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[r / 2] << 8 |
-           (uint64_t)(unsigned char)t[r - 1] << 16;
-}
-
-/* Word-at-a-time hash step over n bytes, with the length mixed in. */
-static uint64_t hash_step(uint64_t h, const char *p, size_t n)
-{
-    const uint64_t k = 0x9e3779b97f4a7c15ull;
-    h ^= (uint64_t)n * k;
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        uint64_t w;
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * k;
-        h ^= h >> 32;
-    }
-    h = (h ^ tail_word(p, n)) * k;
-    return h ^ (h >> 29);
-}
-
 /* The header triple an event is indexed by; an absent part (NULL) differs from an empty one. */
 static uint64_t cand_hash(const struct cg_str *parts)
 {
     uint64_t h = 0;
     for (size_t i = 0; i < 3; i++)
-        h = parts[i].p ? hash_step(h, parts[i].p, parts[i].n) : hash_step(h ^ 1, "", 0);
+        h = parts[i].p ? cg_hash_bytes(h, parts[i].p, parts[i].n) : cg_hash_bytes(h ^ 1, "", 0);
     return h;
-}
-
-/* Equal bytes (n each), compared a word at a time: header values are short, a call to
- * memcmp per value costs more than the comparison. */
-static bool words_eq(const char *a, const char *b, size_t n)
-{
-    uint64_t diff = 0, x, y;
-    for (size_t i = 0; i + 8 <= n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        diff |= x ^ y;
-    }
-    return (diff | (tail_word(a, n) ^ tail_word(b, n))) == 0;
 }
 
 static bool cand_eq(const struct cand_slot *s, const struct cg_str *parts)
 {
     for (size_t i = 0; i < 3; i++)
         if ((s->parts[i].p == NULL) != (parts[i].p == NULL) || s->parts[i].n != parts[i].n ||
-            !words_eq(s->parts[i].p, parts[i].p, parts[i].n))
+            !cg_bytes_eq(s->parts[i].p, parts[i].p, parts[i].n))
             return false;
     return true;
 }

@@ -55,11 +55,14 @@ static int dup_str(struct cg_arena *a, struct cg_str *s)
 }
 
 /* Views that lie inside the source line are re-pointed into the copied line
- * (one copy of the bytes); anything else is copied into the arena. */
-static int copy_view(struct cg_arena *a, struct cg_str *s, struct cg_str old_line,
-                     struct cg_str new_line)
+ * (one copy of the bytes); anything else is copied into the arena. Inline: a copy
+ * re-points some twenty views. */
+static inline int copy_view(struct cg_arena *a, struct cg_str *s, struct cg_str old_line,
+                            struct cg_str new_line)
 {
-    if (s->p && old_line.p && s->p >= old_line.p && s->p + s->n <= old_line.p + old_line.n) {
+    if (!s->p)
+        return CG_OK;
+    if (old_line.p && s->p >= old_line.p && s->p + s->n <= old_line.p + old_line.n) {
         s->p = new_line.p + (s->p - old_line.p);
         return CG_OK;
     }
@@ -136,9 +139,10 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     ev->subject_done = src->subject_done;
     ev->line = src->line;
     int rc = dup_str(a, &ev->line);
-    for (int i = 1; rc == CG_OK && str_slot(ev, i); i++) {
-        *str_slot(ev, i) = *str_slot(src, i);
-        rc = copy_view(a, str_slot(ev, i), src->line, ev->line);
+    for (size_t i = 1; i < CG_ARRAY_LEN(str_offsets); i++) {
+        struct cg_str *d = (struct cg_str *)(void *)((char *)ev + str_offsets[i]);
+        *d = *(const struct cg_str *)(const void *)((const char *)src + str_offsets[i]);
+        rc |= copy_view(a, d, src->line, ev->line);
     }
     ev->body = src->body;
     if (rc == CG_OK && lazy)

@@ -6,17 +6,53 @@
 static char tomb_marker;
 #define TOMB (&tomb_marker)
 
-static uint64_t hash_bytes(uint64_t seed, const char *k, size_t n)
+/* The last n % 8 bytes of p[0..n) as a number, without a variable-length copy: for a
+ * given n every byte counts (overlapping loads), so equal numbers mean equal bytes. */
+static inline uint64_t tail_word(const char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)k[i];
-        h *= 0x100000001b3ull;
+    uint32_t lo, hi;
+    const char *t = p + (n & ~(size_t)7);
+    size_t r = n & 7;
+    if (r >= 4) {
+        memcpy(&lo, t, 4);
+        memcpy(&hi, t + r - 4, 4);
+        return (uint64_t)hi << 32 | lo;
     }
-    h ^= h >> 29; /* FNV's low bits are weak: mix before masking */
-    h *= 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 32;
-    return h;
+    if (!r)
+        return 0;
+    return (uint64_t)(unsigned char)t[0] | (uint64_t)(unsigned char)t[r / 2] << 8 |
+           (uint64_t)(unsigned char)t[r - 1] << 16;
+}
+
+uint64_t cg_hash_bytes(uint64_t seed, const char *p, size_t n)
+{
+    const uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xbf58476d1ce4e5b9ull;
+    uint64_t h = seed ^ (n * k1);
+    if (!n)
+        return h ^ (h >> 31);
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * k1;
+        h ^= h >> 32;
+    }
+    h = (h ^ tail_word(p, n)) * k2;
+    h ^= h >> 29;
+    h *= k1;
+    return h ^ (h >> 32);
+}
+
+bool cg_bytes_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t diff = 0, x, y;
+    if (!n)
+        return true;
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        diff |= x ^ y;
+    }
+    return (diff | (tail_word(a, n) ^ tail_word(b, n))) == 0;
 }
 
 void cg_hmap_init(struct cg_hmap *m, uint64_t seed)
@@ -51,15 +87,14 @@ static struct cg_hmap_slot *find(const struct cg_hmap *m, const char *k, size_t 
         struct cg_hmap_slot *s = &m->slots[i];
         if (!s->key)
             return NULL;
-        if (s->key != TOMB && s->hash == h && s->klen == kn &&
-            (kn == 0 || memcmp(s->key, k, kn) == 0))
+        if (s->key != TOMB && s->hash == h && s->klen == kn && cg_bytes_eq(s->key, k, kn))
             return s;
     }
 }
 
 void *cg_hmap_get(const struct cg_hmap *m, const char *k, size_t kn)
 {
-    struct cg_hmap_slot *s = find(m, k, kn, hash_bytes(m->seed, k, kn));
+    struct cg_hmap_slot *s = find(m, k, kn, cg_hash_bytes(m->seed, k, kn));
     return s ? s->val : NULL;
 }
 
@@ -89,7 +124,7 @@ static int grow(struct cg_hmap *m)
 
 int cg_hmap_put(struct cg_hmap *m, const char *k, size_t kn, void *val)
 {
-    uint64_t h = hash_bytes(m->seed, k, kn);
+    uint64_t h = cg_hash_bytes(m->seed, k, kn);
     struct cg_hmap_slot *s = find(m, k, kn, h);
     if (s) {
         s->val = val;
@@ -117,7 +152,7 @@ int cg_hmap_put(struct cg_hmap *m, const char *k, size_t kn, void *val)
 
 void *cg_hmap_del(struct cg_hmap *m, const char *k, size_t kn)
 {
-    struct cg_hmap_slot *s = find(m, k, kn, hash_bytes(m->seed, k, kn));
+    struct cg_hmap_slot *s = find(m, k, kn, cg_hash_bytes(m->seed, k, kn));
     if (!s)
         return NULL;
     void *val = s->val;

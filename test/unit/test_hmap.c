@@ -99,6 +99,39 @@ static void test_borrowed(void **state)
     free(keys);
 }
 
+/* cg_bytes_eq agrees with memcmp for every length up to 40 and every position of a
+ * difference (the tail loads overlap: each byte must still count); cg_hash_bytes
+ * depends on every byte and on the length. */
+static void test_bytes(void **state)
+{
+    (void)state;
+    char a[48], b[48];
+    for (size_t i = 0; i < sizeof(a); i++)
+        a[i] = (char)('a' + i % 26);
+    for (size_t n = 0; n <= 40; n++) {
+        memcpy(b, a, sizeof(a));
+        assert_true(cg_bytes_eq(a, b, n));
+        uint64_t h = cg_hash_bytes(1, a, n);
+        assert_int_equal(h, cg_hash_bytes(1, b, n));
+        assert_int_not_equal(h, cg_hash_bytes(2, a, n)); /* the seed counts */
+        if (n < 40)
+            assert_int_not_equal(h, cg_hash_bytes(1, a, n + 1)); /* so does the length */
+        for (size_t pos = 0; pos < n; pos++) {
+            memcpy(b, a, sizeof(a));
+            b[pos] ^= 0x20;
+            if (cg_bytes_eq(a, b, n))
+                fail_msg("n %zu: a difference at %zu not seen", n, pos);
+            if (cg_hash_bytes(1, a, n) == cg_hash_bytes(1, b, n))
+                fail_msg("n %zu: hash ignores byte %zu", n, pos);
+        }
+        /* bytes past n do not count */
+        memcpy(b, a, sizeof(a));
+        b[n] ^= 1;
+        assert_true(cg_bytes_eq(a, b, n));
+        assert_int_equal(cg_hash_bytes(1, a, n), cg_hash_bytes(1, b, n));
+    }
+}
+
 /* An arena whose first block the caller owns: used first, never freed, growth goes on
  * in blocks of its own (ASan checks the frees). */
 static void test_arena_with(void **state)
@@ -131,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_copied),
         cmocka_unit_test(test_borrowed),
+        cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_arena_with),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
