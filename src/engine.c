@@ -143,17 +143,20 @@ static struct bucket *range_lookup(struct cg_engine *e, struct cg_str id)
 }
 
 /* Up to five candidate lists, each in rule order. */
-static size_t lookup_lists(struct cg_engine *e, const struct cg_event *ev, struct bucket **out)
+enum { PART_EVENT_ID, PART_PRODUCT, PART_VENDOR };
+
+static size_t lookup_lists(struct cg_engine *e, const struct cg_str *parts, struct bucket **out)
 {
     size_t n = 0;
     struct bucket *b;
-    if (ev->event_id.p && (b = range_lookup(e, ev->event_id)))
+    struct cg_str id = parts[PART_EVENT_ID], prod = parts[PART_PRODUCT], vend = parts[PART_VENDOR];
+    if (id.p && (b = range_lookup(e, id)))
         out[n++] = b;
-    if (ev->event_id.p && (b = cg_hmap_get(&e->by_event_id, ev->event_id.p, ev->event_id.n)))
+    if (id.p && (b = cg_hmap_get(&e->by_event_id, id.p, id.n)))
         out[n++] = b;
-    if (ev->product.p && (b = cg_hmap_get(&e->by_product, ev->product.p, ev->product.n)))
+    if (prod.p && (b = cg_hmap_get(&e->by_product, prod.p, prod.n)))
         out[n++] = b;
-    if (ev->vendor.p && (b = cg_hmap_get(&e->by_vendor, ev->vendor.p, ev->vendor.n)))
+    if (vend.p && (b = cg_hmap_get(&e->by_vendor, vend.p, vend.n)))
         out[n++] = b;
     if (e->any.n)
         out[n++] = (struct bucket *)&e->any;
@@ -225,9 +228,8 @@ static int cand_fill(struct cand_slot *s, const struct cg_str *parts, uint64_t h
  * so the merged lists are cached: two-way set-associative (two triples that share a
  * set both stay), bounded (a flood of distinct event_ids only costs misses). NULL when
  * nothing can match. */
-static const struct bucket *candidates(struct cg_engine *e, const struct cg_event *ev)
+static const struct bucket *candidates_for(struct cg_engine *e, const struct cg_str *parts)
 {
-    const struct cg_str parts[3] = {ev->event_id, ev->product, ev->vendor};
     uint64_t h = cand_hash(parts);
     struct cand_slot *set = &e->cand[h & (CG_CAND_SLOTS - 2)];
     for (int w = 0; w < 2; w++) {
@@ -243,13 +245,19 @@ static const struct bucket *candidates(struct cg_engine *e, const struct cg_even
     set[0].recent = s == &set[0];
     set[1].recent = s == &set[1];
     struct bucket *b[5];
-    size_t nb = lookup_lists(e, ev, b);
+    size_t nb = lookup_lists(e, parts, b);
     if (cand_fill(s, parts, h) != CG_OK || merge_lists(b, nb, &s->list) != CG_OK) {
         free(s->mem);
         s->mem = NULL; /* the slot stays empty; the list is built apart */
         return merge_lists(b, nb, &e->cand_tmp) == CG_OK && e->cand_tmp.n ? &e->cand_tmp : NULL;
     }
     return s->list.n ? &s->list : NULL;
+}
+
+static const struct bucket *candidates(struct cg_engine *e, const struct cg_event *ev)
+{
+    const struct cg_str parts[3] = {ev->event_id, ev->product, ev->vendor};
+    return candidates_for(e, parts);
 }
 
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
@@ -615,20 +623,36 @@ static int render_summary(struct cg_engine *e, struct cg_alert *a)
     return rc;
 }
 
-static int put_field(struct cg_event *ev, const char *k, struct cg_str v)
+/* A field of an internal event: the key is a constant or already in the event's arena. */
+static int put_field(struct cg_event *ev, struct cg_str k, struct cg_str v)
 {
-    char *kc = cg_arena_dup(&ev->arena, k, strlen(k));
     char *vc = cg_arena_dup(&ev->arena, v.p ? v.p : "", v.n);
-    if (!kc || !vc)
+    if (!vc)
         return CG_ENOMEM;
-    return cg_fields_add(&ev->fields, cg_str_make(kc, strlen(k)), cg_str_make(vc, v.n));
+    return cg_fields_add(&ev->fields, k, cg_str_make(vc, v.n));
 }
 
-static int put_field_u64(struct cg_event *ev, const char *k, uint64_t v)
+static int put_field_u64(struct cg_event *ev, struct cg_str k, uint64_t v)
 {
     char num[24];
-    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
-    return put_field(ev, k, cg_str_make(num, (size_t)n));
+    size_t i = sizeof(num);
+    do {
+        num[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return put_field(ev, k, cg_str_make(num + i, sizeof(num) - i));
+}
+
+/* "key.<path>" in the event's arena. */
+static struct cg_str key_field(struct cg_event *ev, const char *path)
+{
+    size_t n = strlen(path);
+    char *k = cg_arena_alloc(&ev->arena, n + 4);
+    if (!k)
+        return CG_STR_NULL;
+    memcpy(k, "key.", 4);
+    memcpy(k + 4, path, n);
+    return cg_str_make(k, n + 4);
 }
 
 static struct cg_str arena_str(struct cg_event *ev, const char *z)
@@ -658,22 +682,24 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     ev->event_id = arena_str(ev, cg_alert_kind_name(a->kind));
     ev->name = arena_str(ev, r->id);
     ev->severity = arena_str(ev, r->severity);
-    int rc = put_field(ev, "rule", cg_str_make(r->id, strlen(r->id)));
-    rc |= put_field(ev, "summary", a->summary);
-    rc |= put_field_u64(ev, "count", a->count);
-    rc |= put_field_u64(ev, "suppressed", a->suppressed);
+    int rc = put_field(ev, CG_STR_LIT("rule"), cg_str_make(r->id, strlen(r->id)));
+    rc |= put_field(ev, CG_STR_LIT("summary"), a->summary);
+    rc |= put_field_u64(ev, CG_STR_LIT("count"), a->count);
+    rc |= put_field_u64(ev, CG_STR_LIT("suppressed"), a->suppressed);
     for (size_t i = 0; i < a->nkey; i++) {
-        char k[256];
-        snprintf(k, sizeof(k), "key.%s", a->key_paths[i].text);
-        if (a->key[i].p)
+        struct cg_str k = key_field(ev, a->key_paths[i].text);
+        if (!k.p)
+            rc = CG_ENOMEM;
+        else if (a->key[i].p)
             rc |= put_field(ev, k, a->key[i]);
     }
     /* Like the alert JSON: suppressed and cleared alerts request nothing. */
     bool requests = a->kind == CG_ALERT_FIRE || a->kind == CG_ALERT_SILENCE;
     if (r->response.action && requests) {
-        rc |= put_field(ev, "action", cg_str_make(r->response.action, strlen(r->response.action)));
+        rc |= put_field(ev, CG_STR_LIT("action"),
+                        cg_str_make(r->response.action, strlen(r->response.action)));
         if (a->target.p)
-            rc |= put_field(ev, "target", a->target);
+            rc |= put_field(ev, CG_STR_LIT("target"), a->target);
     }
     /* The subject: the response target, else the first key value, else the trigger's. */
     const struct cg_str *sub = cg_fields_getz(&ev->fields, "target");
@@ -696,6 +722,12 @@ static struct cg_event *internal_event(const struct cg_alert *a)
 
 static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
 {
+    /* Only alerts some rule can match become events (vendor and product "cefguard"). */
+    const char *kind = cg_alert_kind_name(a->kind);
+    const struct cg_str parts[3] = {cg_str_make(kind, strlen(kind)), CG_STR_LIT("cefguard"),
+                                    CG_STR_LIT("cefguard")};
+    if (!candidates_for(e, parts))
+        return CG_OK;
     if (e->depth + 1 > e->o.max_chain) {
         e->st.chain_dropped++;
         return CG_OK;

@@ -76,7 +76,7 @@ struct cg_engine_opts {
 
 struct cg_engine_stats {
     uint64_t events;          /* events processed (external) */
-    uint64_t internal_events; /* alerts fed back */
+    uint64_t internal_events; /* alerts fed back (those a rule can match: the rest are not made) */
     uint64_t candidates;      /* (rule, role) pairs evaluated */
     uint64_t matches;
     uint64_t alerts;
