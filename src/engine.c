@@ -65,8 +65,42 @@ static int range_add(struct cg_engine *e, double lo, double hi, const struct cg_
     return CG_OK;
 }
 
+/* Names are indexed up to this length (nocase ones lower-cased): a match with a longer
+ * name value is filed by product, vendor or nothing instead. */
+#define NAME_FOLD_MAX 256
+#define MAX_ALTS 8
+
+static bool alts_fit(const struct cg_match_alt *alts, size_t n)
+{
+    for (size_t a = 0; a < n; a++)
+        for (size_t i = 0; alts[a].kind == CG_P_NAME && i < alts[a].n; i++)
+            if (alts[a].vals[i].n > NAME_FOLD_MAX)
+                return false;
+    return true;
+}
+
+/* Files the entry under every value of each alternative (an event_id or a name set). */
+static int index_alts(struct cg_engine *e, const struct cg_match_alt *alts, size_t n,
+                      const struct cg_rule *r, enum role role)
+{
+    for (size_t a = 0; a < n; a++) {
+        struct cg_hmap *m = alts[a].kind == CG_P_EVENT_ID ? &e->by_event_id
+                            : alts[a].nocase              ? &e->by_name_fold
+                                                          : &e->by_name;
+        for (size_t i = 0; i < alts[a].n; i++) {
+            size_t len = alts[a].vals[i].n;
+            if (map_bucket_add(m, alts[a].vals[i], r, role) != CG_OK)
+                return CG_ENOMEM;
+            if (m != &e->by_event_id)
+                e->name_lens[len / 64] |= 1ull << (len % 64);
+        }
+    }
+    return CG_OK;
+}
+
 /* Files the (rule, role) entry under the most selective header value it requires:
- * an event_id value, an event_id range, a product, a vendor, or else nothing. */
+ * an event_id value, an event_id range, event_id or name alternatives (any: of them,
+ * or a name), a product, a vendor, or else nothing. */
 static int index_match(struct cg_engine *e, const struct cg_match *m, const struct cg_rule *r,
                        enum role role)
 {
@@ -76,9 +110,13 @@ static int index_match(struct cg_engine *e, const struct cg_match *m, const stru
         const struct cg_str *vals;
         size_t n;
         double lo, hi;
-        /* After exact event_ids, a numeric event_id range is the next most selective. */
+        struct cg_match_alt alts[MAX_ALTS];
+        /* After exact event_ids, a numeric event_id range is the next most selective,
+         * then alternatives of event_ids or names. */
         if (k == 1 && cg_match_required_range(m, CG_P_EVENT_ID, &lo, &hi))
             return range_add(e, lo, hi, r, role);
+        if (k == 1 && (n = cg_match_required_any(m, alts, MAX_ALTS)) > 0 && alts_fit(alts, n))
+            return index_alts(e, alts, n, r, role);
         if (!cg_match_required_values(m, kinds[k], &vals, &n))
             continue;
         for (size_t i = 0; i < n; i++)
@@ -182,6 +220,9 @@ static int merge_lists(struct bucket **b, size_t nb, struct bucket *out)
         if (best == nb)
             return CG_OK;
         const struct entry *c = &b[best]->v[pos[best]++];
+        /* An entry filed under several alternatives may come from two lists. */
+        if (out->n && out->v[out->n - 1].rule == c->rule && out->v[out->n - 1].role == c->role)
+            continue;
         if (bucket_add(out, c->rule, c->role) != CG_OK)
             return CG_ENOMEM;
     }
@@ -254,10 +295,50 @@ static const struct bucket *candidates_for(struct cg_engine *e, const struct cg_
     return s->list.n ? &s->list : NULL;
 }
 
+/* The name buckets of an event: exact, and lower-cased for nocase entries. */
+static size_t name_lists(struct cg_engine *e, struct cg_str name, struct bucket **out)
+{
+    size_t n = 0;
+    struct bucket *b;
+    /* Most names have a length no indexed name has: no hashing, no folding. */
+    if (!name.p || name.n > NAME_FOLD_MAX || !(e->name_lens[name.n / 64] >> (name.n % 64) & 1))
+        return 0;
+    if (e->by_name.n && (b = cg_hmap_get(&e->by_name, name.p, name.n)))
+        out[n++] = b;
+    if (e->by_name_fold.n) {
+        char low[NAME_FOLD_MAX];
+        for (size_t i = 0; i < name.n; i++) {
+            unsigned char c = (unsigned char)name.p[i];
+            low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        if ((b = cg_hmap_get(&e->by_name_fold, low, name.n)))
+            out[n++] = b;
+    }
+    return n;
+}
+
+/* The candidates of a header (event_id, product, vendor) and name: the cached list of
+ * the triple, with the entries filed under the name merged in. */
+static const struct bucket *candidates_named(struct cg_engine *e, const struct cg_str *parts,
+                                             struct cg_str name)
+{
+    const struct bucket *base = candidates_for(e, parts);
+    struct bucket *b[3];
+    size_t nb = name_lists(e, name, b + 1);
+    if (!nb)
+        return base;
+    if (base)
+        b[0] = (struct bucket *)base;
+    struct bucket **lists = base ? b : b + 1;
+    if (merge_lists(lists, nb + (base != NULL), &e->cand_name) != CG_OK)
+        return NULL; /* out of memory: counted as no candidates */
+    return e->cand_name.n ? &e->cand_name : NULL;
+}
+
 static const struct bucket *candidates(struct cg_engine *e, const struct cg_event *ev)
 {
     const struct cg_str parts[3] = {ev->event_id, ev->product, ev->vendor};
-    return candidates_for(e, parts);
+    return candidates_named(e, parts, ev->name);
 }
 
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
@@ -285,6 +366,8 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
     cg_hmap_init(&e->by_event_id, 0);
     cg_hmap_init(&e->by_product, 0);
     cg_hmap_init(&e->by_vendor, 0);
+    cg_hmap_init(&e->by_name, 0);
+    cg_hmap_init(&e->by_name_fold, 0);
     cg_buf_init(&e->scratch);
     cg_buf_init(&e->summary);
     e->rstates = calloc(rs->n ? rs->n : 1, sizeof(*e->rstates));
@@ -318,6 +401,9 @@ void cg_engine_free(struct cg_engine *e)
     free_buckets(&e->by_event_id);
     free_buckets(&e->by_product);
     free_buckets(&e->by_vendor);
+    free_buckets(&e->by_name);
+    free_buckets(&e->by_name_fold);
+    free(e->cand_name.v);
     free(e->any.v);
     free(e->ranges);
     free(e->range_hits.v);
@@ -726,7 +812,7 @@ static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
     const char *kind = cg_alert_kind_name(a->kind);
     const struct cg_str parts[3] = {cg_str_make(kind, strlen(kind)), CG_STR_LIT("cefguard"),
                                     CG_STR_LIT("cefguard")};
-    if (!candidates_for(e, parts))
+    if (!candidates_named(e, parts, cg_str_make(a->rule->id, strlen(a->rule->id))))
         return CG_OK;
     if (e->depth + 1 > e->o.max_chain) {
         e->st.chain_dropped++;

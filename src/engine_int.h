@@ -117,16 +117,20 @@ struct cg_engine {
     struct cg_engine_opts o;
     cg_alert_fn fn;
     void *fn_ctx;
-    struct rstate *rstates;     /* one per rule */
-    struct cg_hmap by_event_id; /* event_id -> bucket */
-    struct cg_hmap by_product;  /* product -> bucket (entries with no event_id) */
-    struct cg_hmap by_vendor;   /* vendor -> bucket (no event_id, no product) */
-    struct range_entry *ranges; /* entries with an event_id range, in rule order */
+    struct rstate *rstates;      /* one per rule */
+    struct cg_hmap by_event_id;  /* event_id -> bucket */
+    struct cg_hmap by_product;   /* product -> bucket (entries with no event_id) */
+    struct cg_hmap by_vendor;    /* vendor -> bucket (no event_id, no product) */
+    struct cg_hmap by_name;      /* name -> bucket (entries filed under names) */
+    struct cg_hmap by_name_fold; /* lower-cased name -> bucket (nocase names) */
+    uint64_t name_lens[5];       /* bit n: a name of length n is indexed (n <= 256) */
+    struct range_entry *ranges;  /* entries with an event_id range, in rule order */
     size_t nranges;
     struct bucket range_hits; /* scratch: the ranges the current event_id falls in */
     struct bucket any;        /* entries with none of the three */
     struct cand_slot cand[CG_CAND_SLOTS];
     struct bucket cand_tmp;    /* candidates when a cache slot cannot be filled */
+    struct bucket cand_name;   /* candidates with those filed under the event's name */
     struct cg_match_memo memo; /* shared conditions, evaluated once per event */
     struct cg_event *copy_of;  /* the event being dispatched (not a copy itself) */
     struct cg_event *copy;     /* its copy, once a rule kept it (cg_engine_copy) */

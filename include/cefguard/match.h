@@ -85,6 +85,21 @@ bool cg_match_eval_memo(const struct cg_match *m, struct cg_event *ev, struct cg
 bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
                               const struct cg_str **vals, size_t *n);
 
+/* Index support for names and alternatives: an event_id or name value set, exact or
+ * (name only) nocase, in which case vals are lower-case. */
+struct cg_match_alt {
+    enum cg_path_kind kind; /* CG_P_EVENT_ID or CG_P_NAME */
+    bool nocase;
+    const struct cg_str *vals; /* owned by the match */
+    size_t n;
+};
+/* When every event m can match has a name from a set (top-level eq/in, nocase too),
+ * returns 1 with that set in alts[0]. Otherwise, when m has a top-level any: each of
+ * whose (at most max) branches requires an event_id or a name from a set, fills one
+ * alternative per branch and returns their number: every event m matches has one of
+ * those values. 0 when neither holds. */
+size_t cg_match_required_any(const struct cg_match *m, struct cg_match_alt *alts, size_t max);
+
 /* Index support for numeric ranges: true when every event m can match must have
  * path kind k be a number within [*lo, *hi] (top-level ge/gt and le/lt, both
  * bounds present; the bounds are inclusive even for gt/lt: a superset, the

@@ -649,6 +649,64 @@ static void test_required(void **state)
     }
 }
 
+/* Alternatives: each rendered "kind:values" with kind e (event_id), n (name) or N (name,
+ * nocase, values lower-cased), separated by ';'. NULL: none. */
+struct alt_case {
+    const char *yaml;
+    const char *want;
+};
+
+static const struct alt_case alt_cases[] = {
+    {"name: Offline", "n:Offline"},
+    {"name: {in: [Offline, Agent Offline], nocase: true}", "N:offline,agent offline"},
+    {"{product: P, any: [{event_id: 730}, {name: {eq: Offline, nocase: true}}]}",
+     "e:730;N:offline"},
+    {"any: [{event_id: [1, 2]}, {all: [{vendor: V}, {name: x}]}]", "e:1,2;n:x"},
+    {"any: [{event_id: 1}, {vendor: V}]", NULL},         /* a branch without either */
+    {"any: [{event_id: 1}, {event_id: {ne: 2}}]", NULL}, /* ne is not a set */
+    {"any: [{event_id: {eq: 1, nocase: true}}, {name: a}]", NULL},
+    {"any: [{event_id: 1}, {not: {name: a}}]", NULL},
+    {"any: [{any: [{event_id: 1}]}, {name: a}]", NULL}, /* nested any: not indexed */
+    {"{any: [{vendor: V}, {product: P}], all: [{any: [{event_id: 3}, {name: b}]}]}", NULL},
+    {"event_id: 5", NULL}, /* a plain event_id set is cg_match_required_values' */
+    {"{}", NULL},
+};
+
+static void render_alts(const struct cg_match_alt *alts, size_t n, struct cg_buf *b)
+{
+    for (size_t i = 0; i < n; i++) {
+        cg_buf_printf(b, "%s%s:", i ? ";" : "",
+                      alts[i].kind == CG_P_EVENT_ID ? "e"
+                      : alts[i].nocase              ? "N"
+                                                    : "n");
+        for (size_t j = 0; j < alts[i].n; j++)
+            cg_buf_printf(b, "%s%.*s", j ? "," : "", (int)alts[i].vals[j].n, alts[i].vals[j].p);
+    }
+}
+
+static void test_required_any(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(alt_cases); i++) {
+        const struct alt_case *tc = &alt_cases[i];
+        struct cg_match *m = compile_ok(tc->yaml);
+        struct cg_match_alt alts[8];
+        size_t n = cg_match_required_any(m, alts, 8);
+        struct cg_buf got;
+        cg_buf_init(&got);
+        render_alts(alts, n, &got);
+        const char *g = n ? cg_buf_cstr(&got) : NULL;
+        if ((g == NULL) != (tc->want == NULL) || (g && strcmp(g, tc->want) != 0))
+            fail_msg("case %zu '%s': want %s got %s", i, tc->yaml, tc->want ? tc->want : "none",
+                     g ? g : "none");
+        cg_buf_fini(&got);
+        /* at most max branches */
+        if (n > 1)
+            assert_int_equal(cg_match_required_any(m, alts, n - 1), 0);
+        cg_match_free(m);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -656,7 +714,7 @@ int main(void)
         cmocka_unit_test(test_lazy_fields), cmocka_unit_test(test_regex_bounded),
         cmocka_unit_test(test_errors),      cmocka_unit_test(test_null_node),
         cmocka_unit_test(test_required),    cmocka_unit_test(test_shared_table),
-        cmocka_unit_test(test_shared_what),
+        cmocka_unit_test(test_shared_what), cmocka_unit_test(test_required_any),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
