@@ -69,6 +69,23 @@ static int range_add(struct cg_engine *e, double lo, double hi, const struct cg_
  * name value is filed by product, vendor or nothing instead. */
 #define NAME_FOLD_MAX 256
 #define MAX_ALTS 8
+#define NAME_FILTER_BITS 1024
+
+static inline unsigned char fold_char(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
+}
+
+/* A name's bit in the name filter: its length and folded first and last bytes. Names
+ * whose bit no indexed name set are not looked up (no hashing, no folding). */
+static size_t name_filter_bit(struct cg_str v)
+{
+    if (!v.n)
+        return 0;
+    size_t h =
+        v.n * 31 + fold_char((unsigned char)v.p[0]) * 7 + fold_char((unsigned char)v.p[v.n - 1]);
+    return h % NAME_FILTER_BITS;
+}
 
 static bool alts_fit(const struct cg_match_alt *alts, size_t n)
 {
@@ -88,11 +105,12 @@ static int index_alts(struct cg_engine *e, const struct cg_match_alt *alts, size
                             : alts[a].nocase              ? &e->by_name_fold
                                                           : &e->by_name;
         for (size_t i = 0; i < alts[a].n; i++) {
-            size_t len = alts[a].vals[i].n;
             if (map_bucket_add(m, alts[a].vals[i], r, role) != CG_OK)
                 return CG_ENOMEM;
-            if (m != &e->by_event_id)
-                e->name_lens[len / 64] |= 1ull << (len % 64);
+            if (m != &e->by_event_id) {
+                size_t bit = name_filter_bit(alts[a].vals[i]);
+                e->name_filter[bit / 64] |= 1ull << (bit % 64);
+            }
         }
     }
     return CG_OK;
@@ -300,17 +318,17 @@ static size_t name_lists(struct cg_engine *e, struct cg_str name, struct bucket 
 {
     size_t n = 0;
     struct bucket *b;
-    /* Most names have a length no indexed name has: no hashing, no folding. */
-    if (!name.p || name.n > NAME_FOLD_MAX || !(e->name_lens[name.n / 64] >> (name.n % 64) & 1))
+    if (!name.p || name.n > NAME_FOLD_MAX)
         return 0;
+    size_t bit = name_filter_bit(name);
+    if (!(e->name_filter[bit / 64] >> (bit % 64) & 1))
+        return 0; /* most names: no indexed name is like them */
     if (e->by_name.n && (b = cg_hmap_get(&e->by_name, name.p, name.n)))
         out[n++] = b;
     if (e->by_name_fold.n) {
         char low[NAME_FOLD_MAX];
-        for (size_t i = 0; i < name.n; i++) {
-            unsigned char c = (unsigned char)name.p[i];
-            low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        }
+        for (size_t i = 0; i < name.n; i++)
+            low[i] = (char)fold_char((unsigned char)name.p[i]);
         if ((b = cg_hmap_get(&e->by_name_fold, low, name.n)))
             out[n++] = b;
     }

@@ -123,7 +123,7 @@ struct cg_engine {
     struct cg_hmap by_vendor;    /* vendor -> bucket (no event_id, no product) */
     struct cg_hmap by_name;      /* name -> bucket (entries filed under names) */
     struct cg_hmap by_name_fold; /* lower-cased name -> bucket (nocase names) */
-    uint64_t name_lens[5];       /* bit n: a name of length n is indexed (n <= 256) */
+    uint64_t name_filter[16];    /* name_filter_bit() of every indexed name */
     struct range_entry *ranges;  /* entries with an event_id range, in rule order */
     size_t nranges;
     struct bucket range_hits; /* scratch: the ranges the current event_id falls in */
