@@ -3,8 +3,6 @@
 
 #include "cefguard/json.h"
 
-#include <inttypes.h>
-
 static int put_time(struct cg_buf *b, int64_t us, int16_t off)
 {
     struct cg_time t = {0};
@@ -80,9 +78,10 @@ int cg_alert_to_json(const struct cg_alert *a, struct cg_buf *b)
     rc = rc ? rc : cg_buf_puts(b, ",\"summary\":");
     rc = rc ? rc : cg_json_put_strv(b, a->summary, NULL);
     rc = rc ? rc : put_key(b, a);
-    rc = rc ? rc
-            : cg_buf_printf(b, ",\"count\":%" PRIu64 ",\"suppressed\":%" PRIu64, a->count,
-                            a->suppressed);
+    rc = rc ? rc : cg_buf_puts(b, ",\"count\":");
+    rc = rc ? rc : cg_json_put_u64(b, a->count);
+    rc = rc ? rc : cg_buf_puts(b, ",\"suppressed\":");
+    rc = rc ? rc : cg_json_put_u64(b, a->suppressed);
     rc = rc ? rc : cg_buf_puts(b, ",\"tags\":[");
     for (size_t i = 0; rc == CG_OK && i < r->ntags; i++) {
         rc = i ? cg_buf_putc(b, ',') : CG_OK;

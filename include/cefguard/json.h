@@ -21,6 +21,9 @@ int cg_json_put_str(struct cg_buf *b, const char *p, size_t n, size_t *bad_utf8)
 /* Like cg_json_put_str, or null when s is unset. */
 int cg_json_put_strv(struct cg_buf *b, struct cg_str s, size_t *bad_utf8);
 
+/* Appends v in decimal. Returns CG_OK or CG_ENOMEM. */
+int cg_json_put_u64(struct cg_buf *b, uint64_t v);
+
 /* Appends the event as one JSON object (no newline); decodes fields if needed.
  * The key order is fixed; see README.md "Normalized event". */
 int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8);

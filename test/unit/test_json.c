@@ -7,6 +7,7 @@
 
 #include "cefguard/json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 struct json_case {
@@ -58,6 +59,278 @@ static void test_json_cases(void **state)
         if (b.n != strlen(cases[i].out) || memcmp(b.p, cases[i].out, b.n) != 0)
             fail_msg("case %zu: got [%.*s] want [%s]", i, (int)b.n, b.p, cases[i].out);
         assert_int_equal(bad, cases[i].bad);
+        cg_buf_fini(&b);
+    }
+}
+
+/* ---- fast path against a naive reference ------------------------------------------ */
+
+/* The policy of json.h written out byte by byte, independently of json.c: UTF-8 is
+ * checked by decoding the code point and testing its range. Appends to out (room
+ * 6 * n + 2). Returns the length written. */
+static size_t ref_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+    uint32_t min = len == 4 ? 0x10000 : len == 3 ? 0x800 : 0x80;
+    if (!len || c >= 0xf8 || len > n)
+        return 0;
+    uint32_t cp = c & (0x7f >> len);
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (s[k] & 0x3f);
+    }
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+static size_t ref_escape(const unsigned char *s, size_t n, char *out, size_t *bad)
+{
+    size_t o = 0;
+    out[o++] = '"';
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        const char *named = c == '"'    ? "\\\""
+                            : c == '\\' ? "\\\\"
+                            : c == '\n' ? "\\n"
+                            : c == '\r' ? "\\r"
+                            : c == '\t' ? "\\t"
+                            : c == '\b' ? "\\b"
+                            : c == '\f' ? "\\f"
+                                        : NULL;
+        size_t len = c >= 0x80 ? ref_utf8_len(s + i, n - i) : 1;
+        if (named) {
+            memcpy(out + o, named, 2);
+            o += 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            o += (size_t)sprintf(out + o, "\\u%04x", c);
+        } else if (len == 0) {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            (*bad)++;
+            len = 1;
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+        }
+        i += c >= 0x80 ? len : 1;
+    }
+    out[o++] = '"';
+    return o;
+}
+
+/* Escapes in[0..n) with cg_json_put_str, after a prefix already in the buffer, and
+ * with the reference; they must agree on every byte and on the count. The input is
+ * copied to a block of exactly n bytes so a sanitizer build catches any over-read. */
+static void check_escape(const void *in, size_t n, const char *what, size_t idx)
+{
+    unsigned char *copy = malloc(n ? n : 1);
+    char *want = malloc(6 * n + 2);
+    assert_non_null(copy);
+    assert_non_null(want);
+    memcpy(copy, in, n);
+    size_t want_bad = 0, got_bad = 0;
+    size_t want_n = ref_escape(copy, n, want, &want_bad);
+    struct cg_buf b;
+    cg_buf_init(&b);
+    assert_int_equal(cg_buf_put(&b, "pre", 3), CG_OK);
+    assert_int_equal(cg_json_put_str(&b, (const char *)copy, n, &got_bad), CG_OK);
+    if (b.n != want_n + 3 || memcmp(b.p, "pre", 3) != 0 || memcmp(b.p + 3, want, want_n) != 0)
+        fail_msg("%s %zu (n=%zu): got [%.*s] want [%.*s]", what, idx, n, (int)b.n, b.p, (int)want_n,
+                 want);
+    if (got_bad != want_bad)
+        fail_msg("%s %zu: bad %zu want %zu", what, idx, got_bad, want_bad);
+    cg_buf_fini(&b);
+    free(want);
+    free(copy);
+}
+
+/* The reference itself agrees with the hand-written cases above. */
+static void test_json_reference_agrees(void **state)
+{
+    (void)state;
+    char out[256];
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        size_t bad = 0;
+        size_t n = ref_escape((const unsigned char *)cases[i].in, cases[i].in_len, out, &bad);
+        if (n != strlen(cases[i].out) || memcmp(out, cases[i].out, n) != 0)
+            fail_msg("reference case %zu: got [%.*s]", i, (int)n, out);
+        assert_int_equal(bad, cases[i].bad);
+    }
+}
+
+/* Every byte value alone, and every pair, and every byte in the middle and at the end
+ * of ASCII text long enough for a SIMD block. */
+static void test_json_every_byte(void **state)
+{
+    (void)state;
+    unsigned char in[40];
+    for (int x = 0; x < 256; x++) {
+        in[0] = (unsigned char)x;
+        check_escape(in, 1, "byte", (size_t)x);
+        for (int y = 0; y < 256; y++) {
+            in[1] = (unsigned char)y;
+            check_escape(in, 2, "pair", (size_t)(x * 256 + y));
+        }
+        memset(in, 'a', sizeof(in));
+        in[20] = (unsigned char)x;
+        check_escape(in, sizeof(in), "mid", (size_t)x);
+        in[20] = 'a';
+        in[sizeof(in) - 1] = (unsigned char)x;
+        check_escape(in, sizeof(in), "end", (size_t)x);
+    }
+}
+
+/* Sequences that need attention, at every position 0..40 of ASCII strings of every
+ * length that holds them up to 48: covers each offset in and across the 8- and
+ * 16-byte blocks, and the short tails. */
+static const struct {
+    const char *s;
+    size_t n;
+} specials[] = {
+#define S(x)                                                                                       \
+    {                                                                                              \
+        x, sizeof(x) - 1                                                                           \
+    }
+    S("\""),
+    S("\\"),
+    S("\n"),
+    S("\x01"),
+    S("\x1f"),
+    S("\x7f"),
+    S(" "),
+    S("~"),
+    S("\x80"),
+    S("\xff"),
+    S("\xc3\xa9"),
+    S("\xe6\x97\xa5"),
+    S("\xf0\x9f\x98\x80"),
+    S("\xef\xbf\xbd"),
+    S("\xc3"),
+    S("\xe6\x97"),
+    S("\xf0\x9f\x98"), /* truncated */
+    S("\xc0\xaf"),
+    S("\xe0\x80\xaf"),
+    S("\xf0\x8f\xbf\xbf"), /* overlong */
+    S("\xed\xa0\x80"),
+    S("\xed\xbf\xbf"),
+    S("\xed\x9f\xbf"), /* surrogates, edge */
+    S("\xf4\x90\x80\x80"),
+    S("\xf4\x8f\xbf\xbf"),
+    S("\xf5\x80\x80\x80"), /* > U+10FFFF */
+    S("\xc3\xa9\xc3"),
+    S("\xe6\x97\xa5\x80"),
+    S("\"\\\x01\xe9"),
+#undef S
+};
+
+static void test_json_special_at_every_position(void **state)
+{
+    (void)state;
+    unsigned char in[64];
+    size_t idx = 0;
+    for (size_t k = 0; k < CG_ARRAY_LEN(specials); k++) {
+        for (size_t len = specials[k].n; len <= 48; len++) {
+            for (size_t pos = 0; pos <= 40 && pos + specials[k].n <= len; pos++) {
+                memset(in, 'x', len);
+                memcpy(in + pos, specials[k].s, specials[k].n);
+                check_escape(in, len, "special", idx++);
+                if (specials[k].n == 1 && pos + 2 < len) { /* the byte repeated after it */
+                    in[pos + 2] = in[pos];
+                    check_escape(in, len, "special2", idx++);
+                }
+            }
+        }
+    }
+}
+
+/* Non-ASCII text with a broken sequence at every offset: the run of bytes >= 0x80 must
+ * resynchronise exactly as the reference does, whatever the block alignment. */
+static void test_json_utf8_runs(void **state)
+{
+    (void)state;
+    static const char *const breaks[] = {"\xe6\x97",         "\xe6",     "\xed\xa0\x80", "\xc0\xaf",
+                                         "\xf4\x90\x80\x80", "\x80\x80", "\xf0\x9f\x98", "A"};
+    unsigned char in[72];
+    size_t idx = 0;
+    for (size_t k = 0; k < CG_ARRAY_LEN(breaks); k++) {
+        size_t bn = strlen(breaks[k]);
+        for (size_t pos = 0; pos <= 40; pos++) {
+            size_t len = 0;
+            while (len + 3 <= pos) { /* U+65E5, three bytes each */
+                memcpy(in + len, "\xe6\x97\xa5", 3);
+                len += 3;
+            }
+            memcpy(in + len, breaks[k], bn);
+            len += bn;
+            check_escape(in, len, "utf8 end", idx++); /* broken sequence last */
+            memcpy(in + len,
+                   "\xf0\x9f\x98\x80"
+                   "abc\xc3\xa9",
+                   9);
+            check_escape(in, len + 9, "utf8 mid", idx++);
+        }
+    }
+}
+
+/* Pseudo-random strings (fixed seed): some fully random bytes, some mostly ASCII with
+ * an occasional special byte, some made of UTF-8 pieces, valid or not. */
+static uint64_t rng_next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void test_json_random(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "a",  "Z9 ", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x98\x80", "\x80", "\xed\xa0", "\xf4\x90",
+        "\"", "\\",  "\t",       "\x7f"};
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    unsigned char in[160];
+    for (size_t t = 0; t < 6000; t++) {
+        size_t len = rng_next(&seed) % 100, mode = t % 3, n = 0;
+        while (n < len) {
+            uint64_t r = rng_next(&seed);
+            if (mode == 0) {
+                in[n++] = (unsigned char)r;
+            } else if (mode == 1) {
+                in[n++] =
+                    r % 16 == 0 ? (unsigned char)(r >> 8) : (unsigned char)(' ' + (r >> 8) % 95);
+            } else {
+                const char *pc = pieces[(r >> 8) % CG_ARRAY_LEN(pieces)];
+                memcpy(in + n, pc, strlen(pc));
+                n += strlen(pc);
+            }
+        }
+        check_escape(in, n, "random", t);
+    }
+}
+
+static void test_json_u64(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t v;
+        const char *want;
+    } u[] = {{0, "0"},
+             {7, "7"},
+             {10, "10"},
+             {191, "191"},
+             {1000000, "1000000"},
+             {UINT64_MAX, "18446744073709551615"}};
+    for (size_t i = 0; i < CG_ARRAY_LEN(u); i++) {
+        struct cg_buf b;
+        cg_buf_init(&b);
+        assert_int_equal(cg_buf_put(&b, ",", 1), CG_OK);
+        assert_int_equal(cg_json_put_u64(&b, u[i].v), CG_OK);
+        assert_int_equal(b.n, strlen(u[i].want) + 1);
+        assert_memory_equal(b.p + 1, u[i].want, b.n - 1);
         cg_buf_fini(&b);
     }
 }
@@ -143,6 +416,96 @@ static void test_json_keys_unique_after_repair(void **state)
     cg_event_fini(&ev);
 }
 
+/* The event writer, whole and exact: RFC 5424 with SD (a repeated param, and an SD-ID
+ * seen again later, keep the first), pri/facility/severity as numbers, unset strings as null, a
+ * time with fraction and offset. */
+static void test_json_event_5424(void **state)
+{
+    (void)state;
+    struct cg_sd_param sd[] = {
+        {CG_STR_LIT("origin"), CG_STR_LIT("ip"), CG_STR_LIT("10.0.0.1")},
+        {CG_STR_LIT("origin"), CG_STR_LIT("ip"), CG_STR_LIT("10.0.0.2")},
+        {CG_STR_LIT("meta"), CG_STR_NULL, CG_STR_NULL},
+        {CG_STR_LIT("origin"), CG_STR_LIT("x"), CG_STR_LIT("y")},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    ev.format = CG_FMT_CEF;
+    ev.fields_done = true;
+    ev.subject_done = true;
+    ev.sl.kind = CG_SYSLOG_RFC5424;
+    ev.sl.pri = 0, ev.sl.facility = 0, ev.sl.severity = 0;
+    ev.sl.host = CG_STR_LIT("h\"1");
+    ev.sl.app = CG_STR_LIT("app");
+    ev.sl.msgid = CG_STR_LIT("ID47");
+    ev.sl.sd = sd;
+    ev.sl.nsd = CG_ARRAY_LEN(sd);
+    ev.fmt_version = CG_STR_LIT("0");
+    ev.vendor = CG_STR_LIT("V\xc3\xa9");
+    ev.severity = CG_STR_LIT("10");
+    ev.time = (struct cg_time){
+        .sec = 1745119254, .usec = 120000, .off_min = -90, .frac_digits = 3, .flags = CG_TIME_SET};
+    cg_fields_add(&ev.fields, CG_STR_LIT("act"), CG_STR_LIT("block\n"));
+    cg_fields_add(&ev.fields, CG_STR_LIT("src"), CG_STR_LIT(""));
+    struct cg_buf b;
+    cg_buf_init(&b);
+    size_t bad = 7;
+    assert_int_equal(cg_event_to_json(&ev, &b, &bad), CG_OK);
+    const char *exp =
+        "{\"time\":\"2025-04-20T01:50:54.120-01:30\",\"host\":\"h\\\"1\",\"format\":\"cef\","
+        "\"format_version\":\"0\",\"vendor\":\"V\xc3\xa9\",\"product\":null,"
+        "\"product_version\":null,\"event_id\":null,\"name\":null,\"severity\":\"10\","
+        "\"subject\":null,\"subject_key\":null,\"fields\":{\"act\":\"block\\n\",\"src\":\"\"},"
+        "\"syslog\":{\"format\":\"rfc5424\",\"pri\":0,\"facility\":0,\"severity\":0,"
+        "\"app\":\"app\",\"procid\":null,\"msgid\":\"ID47\",\"sd\":{\"origin\":{\"ip\":"
+        "\"10.0.0.1\"},\"meta\":{}}}}";
+    if (b.n != strlen(exp) || memcmp(b.p, exp, b.n) != 0)
+        fail_msg("got  %.*s\nwant %s", (int)b.n, b.p, exp);
+    assert_int_equal(bad, 7);
+    cg_buf_fini(&b);
+    cg_event_fini(&ev);
+}
+
+/* A line nothing decoded: reason and message appear, the time is null, bad bytes are
+ * counted and added to what the caller had. */
+static void test_json_event_raw(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    ev.format = CG_FMT_RAW;
+    ev.reason = CG_REJ_NO_DECODER;
+    ev.fields_done = true;
+    ev.subject_done = true;
+    ev.sl.kind = CG_SYSLOG_RFC3164;
+    ev.sl.pri = 191, ev.sl.facility = 23, ev.sl.severity = 7;
+    ev.line = CG_STR_LIT("x\xff\x01y");
+    struct cg_buf b;
+    cg_buf_init(&b);
+    size_t bad = 2;
+    assert_int_equal(cg_event_to_json(&ev, &b, &bad), CG_OK);
+    const char *exp =
+        "{\"time\":null,\"host\":null,\"format\":\"raw\",\"reason\":\"no_decoder\","
+        "\"format_version\":null,\"vendor\":null,\"product\":null,\"product_version\":null,"
+        "\"event_id\":null,\"name\":null,\"severity\":null,\"subject\":null,"
+        "\"subject_key\":null,\"fields\":{},\"message\":\"x\xef\xbf\xbd\\u0001y\","
+        "\"syslog\":{\"format\":\"rfc3164\",\"pri\":191,\"facility\":23,\"severity\":7,"
+        "\"app\":null,\"procid\":null}}";
+    if (b.n != strlen(exp) || memcmp(b.p, exp, b.n) != 0)
+        fail_msg("got  %.*s\nwant %s", (int)b.n, b.p, exp);
+    assert_int_equal(bad, 3);
+    cg_buf_clear(&b);
+    ev.sl.kind = CG_SYSLOG_NONE;
+    ev.sl.pri = ev.sl.facility = ev.sl.severity = -1;
+    assert_int_equal(cg_event_to_json(&ev, &b, NULL), CG_OK);
+    const char *tail = ",\"syslog\":{\"format\":\"none\",\"pri\":null,\"facility\":null,"
+                       "\"severity\":null,\"app\":null,\"procid\":null}}";
+    assert_true(b.n > strlen(tail));
+    assert_memory_equal(b.p + b.n - strlen(tail), tail, strlen(tail));
+    cg_buf_fini(&b);
+    cg_event_fini(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +514,14 @@ int main(void)
         cmocka_unit_test(test_json_all_bytes),
         cmocka_unit_test(test_json_large),
         cmocka_unit_test(test_json_keys_unique_after_repair),
+        cmocka_unit_test(test_json_reference_agrees),
+        cmocka_unit_test(test_json_every_byte),
+        cmocka_unit_test(test_json_special_at_every_position),
+        cmocka_unit_test(test_json_utf8_runs),
+        cmocka_unit_test(test_json_random),
+        cmocka_unit_test(test_json_u64),
+        cmocka_unit_test(test_json_event_5424),
+        cmocka_unit_test(test_json_event_raw),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
