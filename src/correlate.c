@@ -11,34 +11,58 @@
 
 /* ---- key states ---------------------------------------------------------------------------- */
 
-static void items_clear(struct item_list *l)
+/* Key states a rule keeps for reuse: joins and hold-downs make and drop a key per
+ * related event; a reused state keeps its arrays. */
+#define KSTATE_FREE_MAX 64
+
+/* Lets go of the held events of a list; keeps its array. */
+static void items_empty(struct item_list *l)
 {
     for (size_t i = 0; i < l->n; i++)
         cg_event_free(l->v[i].ev);
-    free(l->v);
-    memset(l, 0, sizeof(*l));
+    l->n = 0;
 }
 
-/* Frees what a key state owns besides itself (key and vals share its allocation). */
-static void kstate_free_data(struct kstate *ks)
+/* Lets go of everything a key state holds, keeping its arrays (a reused state). */
+static void kstate_empty(struct kstate *ks)
 {
-    free(ks->times);
     for (size_t i = 0; i < ks->ndv; i++)
         free(ks->dv[i].s);
-    free(ks->dv);
-    items_clear(&ks->first);
-    items_clear(&ks->pending);
-    items_clear(&ks->other);
+    ks->ndv = 0;
+    ks->ntimes = 0;
+    items_empty(&ks->first);
+    items_empty(&ks->pending);
+    items_empty(&ks->other);
     cg_event_free(ks->supp_last);
     cg_event_free(ks->last_ev);
+    ks->supp_last = ks->last_ev = NULL;
+}
+
+/* Frees a key state (key and vals share its allocation). */
+static void kstate_destroy(struct kstate *ks)
+{
+    kstate_empty(ks);
+    free(ks->times);
+    free(ks->dv);
+    free(ks->first.v);
+    free(ks->pending.v);
+    free(ks->other.v);
+    free(ks);
 }
 
 void cg_kstate_release(struct kstate *ks)
 {
-    if (--ks->refs == 0) {
-        kstate_free_data(ks);
-        free(ks);
+    if (--ks->refs)
+        return;
+    struct rstate *r = ks->rs;
+    if (r->nfree >= KSTATE_FREE_MAX) {
+        kstate_destroy(ks);
+        return;
     }
+    kstate_empty(ks);
+    ks->next = r->free;
+    r->free = ks;
+    r->nfree++;
 }
 
 static void lru_unlink(struct rstate *r, struct kstate *ks)
@@ -80,6 +104,12 @@ void cg_rstate_fini(struct rstate *r)
     while (r->lru_head)
         kstate_drop(r, r->lru_head);
     cg_hmap_fini(&r->keys);
+    while (r->free) {
+        struct kstate *ks = r->free;
+        r->free = ks->next;
+        kstate_destroy(ks);
+    }
+    r->nfree = 0;
 }
 
 /* Splits an encoded key ("<len>:bytes" or "-" per value) into views. */
@@ -124,17 +154,43 @@ static void expire_some(struct cg_engine *e, struct rstate *r)
     }
 }
 
-/* A new key state; the state, its value views and its key bytes are one allocation. */
+/* A reused key state with room for the key, or NULL. Its arrays stay (empty). */
+static struct kstate *kstate_reuse(struct rstate *r, size_t keylen)
+{
+    struct kstate *ks = r->free;
+    if (!ks || ks->keycap < keylen)
+        return NULL;
+    r->free = ks->next;
+    r->nfree--;
+    struct kstate keep = *ks;
+    memset(ks, 0, sizeof(*ks));
+    ks->key = keep.key;
+    ks->vals = keep.vals;
+    ks->keycap = keep.keycap;
+    ks->times = keep.times;
+    ks->dv = keep.dv;
+    ks->first = (struct item_list){keep.first.v, 0, keep.first.cap};
+    ks->pending = (struct item_list){keep.pending.v, 0, keep.pending.cap};
+    ks->other = (struct item_list){keep.other.v, 0, keep.other.cap};
+    return ks;
+}
+
+/* A new key state; the state, its value views and its key bytes are one allocation
+ * (with room for keys up to 64 bytes, so it can be reused for another key). */
 static struct kstate *kstate_new(struct rstate *r, const char *key, size_t keylen, int64_t t)
 {
     size_t nv = r->rule->key.n ? r->rule->key.n : 1;
     if (keylen > SIZE_MAX / 2)
         return NULL;
-    struct kstate *ks = calloc(1, sizeof(*ks) + nv * sizeof(struct cg_str) + keylen + 1);
-    if (!ks)
-        return NULL;
-    ks->vals = (struct cg_str *)(ks + 1);
-    ks->key = (char *)(ks->vals + nv);
+    struct kstate *ks = kstate_reuse(r, keylen);
+    if (!ks) {
+        size_t cap = keylen < 64 ? 64 : keylen;
+        if (!(ks = calloc(1, sizeof(*ks) + nv * sizeof(struct cg_str) + cap)))
+            return NULL;
+        ks->vals = (struct cg_str *)(ks + 1);
+        ks->key = (char *)(ks->vals + nv);
+        ks->keycap = cap;
+    }
     if (keylen) /* a rule without key: has the empty key, and key may be NULL */
         memcpy(ks->key, key, keylen);
     ks->keylen = keylen;
@@ -170,7 +226,7 @@ struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *
     if (!(ks = kstate_new(r, key, keylen, t)))
         return NULL;
     if (cg_hmap_put(&r->keys, ks->key, keylen, ks) != CG_OK) {
-        free(ks);
+        kstate_destroy(ks);
         return NULL;
     }
     lru_append(r, ks);

@@ -57,6 +57,7 @@ struct kstate {
     bool dead;     /* evicted or expired: timers skip it */
     char *key;     /* encoded key (cg_engine_key), in the state's own allocation */
     size_t keylen;
+    size_t keycap;       /* bytes key has room for */
     struct cg_str *vals; /* the key values, views into key; also in that allocation */
     int64_t touched;     /* event time of the last activity */
     /* suppression */
@@ -86,6 +87,8 @@ struct rstate {
     struct cg_hmap keys;
     struct kstate *lru_head, *lru_tail;
     size_t nkeys;
+    struct kstate *free; /* states kept for reuse, linked by next */
+    size_t nfree;
 };
 
 enum timer_kind { T_PENDING, T_SILENCE, T_SUPPRESS };

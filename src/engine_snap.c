@@ -159,7 +159,7 @@ static void get_key_body(struct cg_bin_reader *r, struct kstate *ks)
         r->bad = true;
         return;
     }
-    if (nt && !(ks->times = malloc(rule->count * sizeof(*ks->times))))
+    if (nt && !ks->times && !(ks->times = malloc(rule->count * sizeof(*ks->times))))
         r->bad = true;
     for (uint32_t i = 0; !r->bad && i < nt; i++)
         ks->times[ks->ntimes++] = (int64_t)cg_bin_u64(r);
@@ -168,7 +168,7 @@ static void get_key_body(struct cg_bin_reader *r, struct kstate *ks)
         r->bad = true;
         return;
     }
-    if (nd && !(ks->dv = calloc(rule->count, sizeof(*ks->dv))))
+    if (nd && !ks->dv && !(ks->dv = calloc(rule->count, sizeof(*ks->dv))))
         r->bad = true;
     for (uint32_t i = 0; !r->bad && i < nd; i++) {
         struct cg_str s = cg_bin_str_dup(r, NULL);
