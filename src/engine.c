@@ -769,11 +769,10 @@ static struct cg_str arena_str(struct cg_event *ev, const char *z)
 /* The alert as an event, so rules can match cefguard's own alerts. */
 static struct cg_event *internal_event(const struct cg_alert *a)
 {
-    struct cg_event *ev = malloc(sizeof(*ev));
+    /* Immutable once queued (refs 1): holders share it. Room for its fields' values. */
+    struct cg_event *ev = cg_event_new(0, a->summary.n + 512);
     if (!ev)
         return NULL;
-    cg_event_init(ev, 0);
-    ev->refs = 1; /* immutable once queued: holders share it */
     const struct cg_rule *r = a->rule;
     ev->format = CG_FMT_INTERNAL;
     ev->fields_done = true;

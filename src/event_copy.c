@@ -156,22 +156,26 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     return rc;
 }
 
-/* A copy's event and the first block of its arena are one allocation, sized for the
- * line plus the few values that live outside it. */
-static struct cg_event *copy_alloc(const struct cg_event *src)
+struct cg_event *cg_event_new(size_t max_fields, size_t arena_bytes)
 {
     size_t head = (sizeof(struct cg_event) + 15) & ~(size_t)15;
-    if (src->line.n > SIZE_MAX / 2)
+    if (arena_bytes > SIZE_MAX / 2)
         return NULL;
-    size_t block = cg_arena_block_size(src->line.n + 512);
+    size_t block = cg_arena_block_size(arena_bytes);
     char *mem = malloc(head + block);
     if (!mem)
         return NULL;
     struct cg_event *ev = (struct cg_event *)(void *)mem;
-    cg_event_init(ev, src->fields.max);
+    cg_event_init(ev, max_fields);
     cg_arena_init_with(&ev->arena, mem + head, block);
     ev->refs = 1;
     return ev;
+}
+
+/* A copy's arena starts with room for the line plus the few values that live outside it. */
+static struct cg_event *copy_alloc(const struct cg_event *src)
+{
+    return src->line.n > SIZE_MAX / 4 ? NULL : cg_event_new(src->fields.max, src->line.n + 512);
 }
 
 struct cg_event *cg_event_clone(struct cg_event *src)
@@ -251,11 +255,9 @@ struct cg_event *cg_event_deserialize(const char **p, const char *end)
         (unsigned char)r.p[1] >= CG_FMT_MAX || (unsigned char)r.p[2] >= CG_REJ_MAX ||
         (unsigned char)r.p[3] > CG_SYSLOG_RFC5424)
         return NULL;
-    struct cg_event *ev = malloc(sizeof(*ev));
+    struct cg_event *ev = cg_event_new(0, 1024); /* the arena grows for a long one */
     if (!ev)
         return NULL;
-    cg_event_init(ev, 0);
-    ev->refs = 1;
     ev->format = (enum cg_format)(unsigned char)r.p[1];
     ev->reason = (enum cg_reject)(unsigned char)r.p[2];
     ev->sl.kind = (enum cg_syslog_kind)(unsigned char)r.p[3];

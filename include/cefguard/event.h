@@ -89,6 +89,10 @@ void cg_event_subject(struct cg_event *ev);
 /* Value of field key (decoding the body if needed), or NULL. */
 const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
 
+/* A heap event (refs 1, freed with cg_event_free) whose arena's first block of
+ * arena_bytes is part of the same allocation. NULL when out of memory. */
+struct cg_event *cg_event_new(size_t max_fields, size_t arena_bytes);
+
 /* Deep copy that owns all its bytes (line, header, syslog header and SD, fields),
  * so it outlives the source's line buffer: correlation keeps these. The fields of a
  * CEF/LEEF event are not copied: the copy decodes them from its own line on first
