@@ -249,10 +249,18 @@ static int merge_lists(struct bucket **b, size_t nb, struct bucket *out)
 /* The header triple an event is indexed by; an absent part (NULL) differs from an empty one. */
 static uint64_t cand_hash(const struct cg_str *parts)
 {
-    uint64_t h = 0;
-    for (size_t i = 0; i < 3; i++)
-        h = parts[i].p ? cg_hash_bytes(h, parts[i].p, parts[i].n) : cg_hash_bytes(h ^ 1, "", 0);
-    return h;
+    /* event_id varies most; product and vendor repeat a few values: their presence,
+     * lengths and end bytes spread them enough (cand_eq compares everything). */
+    uint64_t seed = 0;
+    for (size_t i = 1; i < 3; i++) {
+        const struct cg_str *v = &parts[i];
+        uint64_t x = v->p ? (uint64_t)v->n + 1 : 0;
+        if (v->n)
+            x = x << 16 | (uint64_t)(unsigned char)v->p[0] << 8 | (unsigned char)v->p[v->n - 1];
+        seed = (seed ^ x) * 0x9e3779b97f4a7c15ull;
+    }
+    const struct cg_str *id = &parts[0];
+    return cg_hash_bytes(seed ^ (id->p ? 0 : 1), id->p ? id->p : "", id->n);
 }
 
 static bool cand_eq(const struct cand_slot *s, const struct cg_str *parts)
