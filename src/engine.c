@@ -5,6 +5,7 @@
 #include "engine_int.h"
 
 #include "cefguard/template.h"
+#include "cefguard/textutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,13 +536,9 @@ static int fire_due(struct cg_engine *e, int64_t due, bool flush)
 static int put_len(struct cg_buf *b, size_t n)
 {
     char tmp[24];
-    size_t i = sizeof(tmp);
-    tmp[--i] = ':';
-    do {
-        tmp[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    return cg_buf_put(b, tmp + i, sizeof(tmp) - i);
+    size_t k = cg_fmt_u64(tmp, n);
+    tmp[k++] = ':';
+    return cg_buf_put(b, tmp, k);
 }
 
 bool cg_engine_key(struct cg_engine *e, const struct cg_keyspec *ks, struct cg_event *ev)
@@ -747,12 +744,7 @@ static int put_field(struct cg_event *ev, struct cg_str k, struct cg_str v)
 static int put_field_u64(struct cg_event *ev, struct cg_str k, uint64_t v)
 {
     char num[24];
-    size_t i = sizeof(num);
-    do {
-        num[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    return put_field(ev, k, cg_str_make(num + i, sizeof(num) - i));
+    return put_field(ev, k, cg_str_make(num, cg_fmt_u64(num, v)));
 }
 
 /* "key.<path>" in the event's arena. */

@@ -7,6 +7,7 @@
  * a block is stored before it is checked, which is what SLACK is for. Input is never
  * read past its length. Elsewhere a byte loop does the same work. */
 #include "cefguard/json.h"
+#include "cefguard/textutil.h"
 
 #include <stdlib.h>
 
@@ -269,14 +270,7 @@ int cg_json_put_strv(struct cg_buf *b, struct cg_str s, size_t *bad_utf8)
 /* Decimal digits of v at o; returns the new end. */
 static char *put_u64(char *o, uint64_t v)
 {
-    char tmp[20];
-    size_t k = sizeof(tmp);
-    do {
-        tmp[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    memcpy(o, tmp + k, sizeof(tmp) - k);
-    return o + sizeof(tmp) - k;
+    return o + cg_fmt_u64(o, v);
 }
 
 int cg_json_put_u64(struct cg_buf *b, uint64_t v)

@@ -1,5 +1,5 @@
 /*
- * textutil.h - small byte-level helpers shared by the decoders.
+ * textutil.h - small byte-level helpers shared by the decoders and writers.
  */
 #ifndef CEFGUARD_TEXTUTIL_H
 #define CEFGUARD_TEXTUTIL_H
@@ -23,6 +23,19 @@ static inline bool cg_is_version(const char *p, size_t n)
     while (i < n && p[i] >= '0' && p[i] <= '9')
         i++;
     return i > frac && i == n;
+}
+
+/* Writes the decimal digits of v at o (at most 20 bytes, no NUL); returns how many. */
+static inline size_t cg_fmt_u64(char *o, uint64_t v)
+{
+    char tmp[20];
+    size_t k = sizeof(tmp);
+    do {
+        tmp[--k] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    memcpy(o, tmp + k, sizeof(tmp) - k);
+    return sizeof(tmp) - k;
 }
 
 /* Value of a hex digit, or -1. */
