@@ -6,10 +6,14 @@
  * unescape (then into the arena, at most as many bytes as the raw text).
  *
  * Speed: only a few bytes matter ('|' '\' in the header; ' ' '\' '=' in the
- * extension). Blocks of 16 bytes are turned into a bit mask of those bytes
+ * extension). Blocks of 16 bytes are turned into bit masks of those bytes
  * (SSE2 where available, a byte loop elsewhere) and the parser jumps from set
- * bit to set bit: ordinary text is skipped 16 bytes at a time, and a byte-wise
- * loop runs only over keys (to check their characters) and escaped values.
+ * bit to set bit: ordinary text is skipped 16 bytes at a time. In the extension
+ * only '=' and '\' are visited (the space mask tells where the word before an
+ * '=' starts), a would-be key is checked 16 bytes at a time, and the fields go
+ * into the list through a duplicate filter (fields.h). The header cache skips
+ * the start of the header that the lines of a stream repeat (cef.h). Byte-wise
+ * loops run only over escaped fields and values.
  *
  * Policies where the specification is silent:
  *   - A space is always a separator candidate, even after a backslash: "\ " is
@@ -33,12 +37,17 @@
 #define CG_CEF_SSE2 1
 #endif
 
-/* Which bytes stop a scan: '|' '\' in the header, ' ' '\' '=' in the extension. */
-enum { STOP_HDR = 1, STOP_EXT = 2 };
-
 /* ---- block masks ------------------------------------------------------------ */
 
 #define BLOCK 16
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NOINLINE
+#define ALWAYS_INLINE inline
+#endif
 
 static inline unsigned ctz32(unsigned m)
 {
@@ -53,15 +62,28 @@ static inline unsigned ctz32(unsigned m)
 }
 
 #ifdef CG_CEF_SSE2
-/* Loads the 16 bytes at p + b; past n the block is padded with NUL, which is
- * never a stop byte, so a short tail never reads beyond the input. */
-static inline __m128i load_block(const char *p, size_t n, size_t b)
+static inline __m128i load16(const char *p)
 {
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* The 16 bytes that hold p[b..min(b + 16, n)) (b < n), never reading outside
+ * [0, n): the block at b; for a short tail the last 16 bytes of the input, with
+ * *shift telling how far to shift the masks right so bit 0 is p[b] (the bits
+ * past n are then 0); for an input under 16 bytes a NUL-padded copy (NUL is no
+ * byte anyone looks for). */
+static inline __m128i load_block(const char *p, size_t n, size_t b, unsigned *shift)
+{
+    *shift = 0;
     if (CG_LIKELY(n - b >= BLOCK))
-        return _mm_loadu_si128((const __m128i *)(const void *)(p + b));
+        return load16(p + b);
+    if (n >= BLOCK) {
+        *shift = (unsigned)(b + BLOCK - n);
+        return load16(p + n - BLOCK);
+    }
     char tmp[BLOCK] = {0};
     memcpy(tmp, p + b, n - b);
-    return _mm_loadu_si128((const __m128i *)(const void *)tmp);
+    return load16(tmp);
 }
 
 static inline unsigned eq_mask(__m128i v, char c)
@@ -70,23 +92,19 @@ static inline unsigned eq_mask(__m128i v, char c)
 }
 #endif
 
-/* Bit j of the result is set when p[b + j] (b + j < n) is a stop byte of the
- * given kind. Requires b < n. */
-static inline unsigned stop_mask(const char *p, size_t n, size_t b, int kind)
+/* Bit j of the result is set when p[b + j] (b + j < n) is '|' or '\', the
+ * bytes that end a header field. Requires b < n. */
+static inline unsigned hdr_mask(const char *p, size_t n, size_t b)
 {
 #ifdef CG_CEF_SSE2
-    __m128i v = load_block(p, n, b);
-    if (kind == STOP_HDR)
-        return eq_mask(v, '|') | eq_mask(v, '\\');
-    return eq_mask(v, ' ') | eq_mask(v, '\\') | eq_mask(v, '=');
+    unsigned shift;
+    __m128i v = load_block(p, n, b, &shift);
+    return (eq_mask(v, '|') | eq_mask(v, '\\')) >> shift;
 #else
     size_t end = n - b > BLOCK ? b + BLOCK : n;
     unsigned m = 0;
-    for (size_t j = b; j < end; j++) {
-        char c = p[j];
-        bool hit = kind == STOP_HDR ? (c == '|' || c == '\\') : (c == ' ' || c == '\\' || c == '=');
-        m |= (unsigned)hit << (j - b);
-    }
+    for (size_t j = b; j < end; j++)
+        m |= (unsigned)(p[j] == '|' || p[j] == '\\') << (j - b);
     return m;
 #endif
 }
@@ -95,7 +113,7 @@ static inline unsigned stop_mask(const char *p, size_t n, size_t b, int kind)
 static size_t find_hdr_stop(const char *p, size_t n, size_t i)
 {
     for (; i < n; i += BLOCK) {
-        unsigned m = stop_mask(p, n, i, STOP_HDR);
+        unsigned m = hdr_mask(p, n, i);
         if (m)
             return i + ctz32(m);
     }
@@ -164,11 +182,45 @@ static bool is_ws(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out, struct cg_arena *a)
+/* Fast path of the header: the '|' ending each field, taken from block masks in
+ * one pass over the header. Stops at the first backslash (the caller goes on
+ * field by field from there) and at the end of the input. Returns how many of
+ * the nf fields it filled, with *pos after the '|' of the last one. */
+static ALWAYS_INLINE size_t header_fast(const char *p, size_t n, size_t *pos,
+                                        struct cg_str *const *fields, size_t nf)
 {
-    memset(out, 0, sizeof(*out));
+    size_t fi = 0, s = *pos;
+    for (size_t b = s; b < n; b += BLOCK) {
+        for (unsigned m = hdr_mask(p, n, b); m; m &= m - 1) {
+            size_t e = b + ctz32(m);
+            if (p[e] == '\\')
+                goto out;
+            *fields[fi++] = cg_str_make(p + s, e - s);
+            s = e + 1;
+            if (fi == nf)
+                goto out;
+        }
+    }
+out:
+    *pos = s;
+    return fi;
+}
+
+/* Field by field: a memset of the struct compiles to "rep stos", which costs
+ * more than the stores. */
+static inline void cef_clear(struct cg_cef *out)
+{
+    out->version = out->vendor = out->product = out->product_version = CG_STR_NULL;
+    out->event_id = out->name = out->severity = out->ext = CG_STR_NULL;
+    out->flags = 0;
+}
+
+/* The version; returns the index after its '|', or 0 with *rej set. */
+static size_t header_version(const char *p, size_t n, struct cg_cef *out, enum cg_reject *rej)
+{
+    *rej = CG_REJ_CEF_BAD_VERSION;
     if (n == 0)
-        return CG_REJ_CEF_BAD_VERSION; /* also keeps p == NULL out of any arithmetic */
+        return 0; /* also keeps p == NULL out of any arithmetic */
     size_t pos = 0;
     while (pos < n && p[pos] == ' ')
         pos++; /* "CEF: 0|..." as syslog files write it */
@@ -176,15 +228,26 @@ enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out,
     while (ve < n && p[ve] != '|')
         ve++;
     if (!cg_is_version(p + pos, ve - pos))
-        return CG_REJ_CEF_BAD_VERSION;
+        return 0;
     out->version = cg_str_make(p + pos, ve - pos);
-    if (ve == n)
-        return CG_REJ_CEF_TRUNCATED;
-    pos = ve + 1;
+    if (ve == n) {
+        *rej = CG_REJ_CEF_TRUNCATED;
+        return 0;
+    }
+    return ve + 1;
+}
 
-    struct cg_str *fields[] = {&out->vendor,   &out->product, &out->product_version,
-                               &out->event_id, &out->name,    &out->severity};
-    for (size_t i = 0; i < CG_ARRAY_LEN(fields); i++) {
+/* The six fields after the version from field i on, at pos, then the extension.
+ * *fast: how many fields (counting from vendor) were views without a backslash. */
+static ALWAYS_INLINE enum cg_reject header_rest(const char *p, size_t n, size_t pos, size_t i,
+                                                struct cg_cef *out, struct cg_arena *a,
+                                                size_t *fast)
+{
+    struct cg_str *const fields[] = {&out->vendor,   &out->product, &out->product_version,
+                                     &out->event_id, &out->name,    &out->severity};
+    i += header_fast(p, n, &pos, fields + i, CG_ARRAY_LEN(fields) - i);
+    *fast = i;
+    for (; i < CG_ARRAY_LEN(fields); i++) {
         if (header_field(p, n, &pos, fields[i], &out->flags, a))
             continue;
         if (i + 1 < CG_ARRAY_LEN(fields))
@@ -201,6 +264,65 @@ enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out,
         end--;
     out->ext = cg_str_make(p + pos, end - pos);
     return CG_REJ_NONE;
+}
+
+enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out, struct cg_arena *a)
+{
+    cef_clear(out);
+    enum cg_reject rej;
+    size_t pos = header_version(p, n, out, &rej), fast;
+    return pos ? header_rest(p, n, pos, 0, out, a, &fast) : rej;
+}
+
+void cg_cef_cache_init(struct cg_cef_cache *c)
+{
+    memset(c, 0, sizeof(*c));
+}
+
+/* Offset of the view v into p. */
+static size_t off_in(const char *p, struct cg_str v)
+{
+    return (size_t)(v.p - p);
+}
+
+/* Version, vendor, product and product version are decided by the bytes up to
+ * the '|' after the product version when none of them holds a backslash (then
+ * all four are views found by the fast path): same bytes, same fields. */
+enum cg_reject cg_cef_decode_header_cached(const char *p, size_t n, struct cg_cef *out,
+                                           struct cg_arena *a, struct cg_cef_cache *c)
+{
+    cef_clear(out);
+    size_t fast;
+    for (unsigned k = 0; k < CG_ARRAY_LEN(c->e); k++) {
+        size_t len = c->e[k].len;
+        if (!len || n < len || memcmp(p, c->e[k].prefix, len) != 0)
+            continue;
+        const uint8_t *at = c->e[k].at;
+        out->version = cg_str_make(p + at[0], (size_t)(at[1] - at[0]));
+        out->vendor = cg_str_make(p + at[1] + 1, (size_t)(at[2] - at[1] - 1));
+        out->product = cg_str_make(p + at[2] + 1, (size_t)(at[3] - at[2] - 1));
+        out->product_version = cg_str_make(p + at[3] + 1, len - at[3] - 2);
+        return header_rest(p, n, len, 3, out, a, &fast);
+    }
+    enum cg_reject rej;
+    size_t pos = header_version(p, n, out, &rej);
+    if (!pos)
+        return rej;
+    rej = header_rest(p, n, pos, 0, out, a, &fast);
+    if (fast < 3)
+        return rej; /* a backslash or the end of the input before the product version */
+    size_t len = off_in(p, out->product_version) + out->product_version.n + 1;
+    if (len <= CG_CEF_CACHE_MAX) {
+        unsigned k = c->next;
+        c->next = (k + 1) % CG_ARRAY_LEN(c->e);
+        memcpy(c->e[k].prefix, p, len);
+        c->e[k].len = (uint8_t)len;
+        c->e[k].at[0] = (uint8_t)off_in(p, out->version);
+        c->e[k].at[1] = (uint8_t)(pos - 1);
+        c->e[k].at[2] = (uint8_t)(off_in(p, out->vendor) + out->vendor.n);
+        c->e[k].at[3] = (uint8_t)(off_in(p, out->product) + out->product.n);
+    }
+    return rej;
 }
 
 /* ---- extension -------------------------------------------------------------- */
@@ -243,8 +365,7 @@ static struct cg_str unescape_value(struct cg_str v, struct cg_arena *a, unsigne
     return cg_str_make(d, k);
 }
 
-/* Key characters [A-Za-z0-9_.-] plus '[' ']'. Keys are short: a table loop
- * measured as fast as a vector range test here. */
+/* Key characters [A-Za-z0-9_.-] plus '[' ']'. */
 static const unsigned char key_char[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
@@ -266,8 +387,46 @@ static const unsigned char key_char[256] = {
 
 #define IS_KEY_CHAR(c) key_char[(unsigned char)(c)]
 
-static bool all_key_chars(const char *p, size_t w, size_t e)
+#ifdef CG_CEF_SSE2
+/* Bit j set when byte j of v is not a key character (the table above, in SSE2:
+ * unsigned range tests x - lo < len are signed compares of x + 0x80 - lo). */
+static inline unsigned nonkey_mask(__m128i v)
 {
+    __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* A-Z -> a-z */
+    __m128i alpha = _mm_cmplt_epi8(_mm_add_epi8(lower, _mm_set1_epi8((char)(0x80 - 'a'))),
+                                   _mm_set1_epi8((char)(26 - 0x80)));
+    __m128i dash_to_9 = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '-'))),
+                                       _mm_set1_epi8((char)('9' - '-' + 1 - 0x80)));
+    __m128i num = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), dash_to_9);
+    __m128i br =
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')), _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
+    __m128i ok = _mm_or_si128(_mm_or_si128(alpha, num),
+                              _mm_or_si128(br, _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+    return ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFFu;
+}
+
+#endif
+
+/* Are p[w..e) all key characters? Requires w < e <= n. Keys are a few to a few
+ * tens of bytes: with SSE2 whole blocks inside [0, n) are tested, overlapping
+ * the key's ends; the byte loop serves the rest (an extension under 16 bytes). */
+static inline bool all_key_chars(const char *p, size_t n, size_t w, size_t e)
+{
+#ifdef CG_CEF_SSE2
+    size_t len = e - w;
+    if (e >= BLOCK) {
+        if (len <= BLOCK) /* the block ending at e: the key is its top len bytes */
+            return (nonkey_mask(load16(p + e - BLOCK)) >> (BLOCK - len)) == 0;
+        for (size_t j = w; j < e - BLOCK; j += BLOCK)
+            if (nonkey_mask(load16(p + j)))
+                return false;
+        return nonkey_mask(load16(p + e - BLOCK)) == 0;
+    }
+    if (n - w >= BLOCK) /* len < 16 here: the key is the low len bytes */
+        return (nonkey_mask(load16(p + w)) & ((1u << len) - 1)) == 0;
+#else
+    (void)n;
+#endif
     for (size_t i = w; i < e; i++)
         if (!IS_KEY_CHAR(p[i]))
             return false;
@@ -328,8 +487,7 @@ static void dupset_build(struct dupset *d, const struct cg_fields *f, struct cg_
 }
 
 /* State of the extension scan. A value runs from vs until the space before the
- * next key; "word" is where the text after the latest space starts, or NO_WORD
- * once a backslash or '=' showed that text cannot be a key. */
+ * next key. */
 struct ext_scan {
     const char *p;
     size_t len; /* of the extension: bounds the number of pairs */
@@ -337,24 +495,22 @@ struct ext_scan {
     struct cg_arena *a;
     size_t key, klen; /* current key; klen == 0 before the first key */
     size_t vs;        /* current value start */
-    size_t word;
-    bool bs; /* the current value holds a backslash */
+    bool bs;          /* the current value holds a backslash */
     unsigned flags;
     size_t pairs; /* pairs emitted so far */
     struct dupset dups;
+    struct cg_fields_filter flt; /* key hashes in f (see fields.h) */
 };
 
-#define NO_WORD SIZE_MAX
-
-/* Adds the current key with the value [vs, ve). */
-static int emit(struct ext_scan *s, size_t ve)
+/* emit() when the value needs unescaping, the list is full, or the extension is
+ * long enough for the duplicate set. */
+static NOINLINE int emit_slow(struct ext_scan *s, struct cg_str key, struct cg_str val)
 {
     struct cg_fields *f = s->f;
-    struct cg_str key = cg_str_make(s->p + s->key, s->klen);
-    struct cg_str val = cg_str_make(s->p + s->vs, ve - s->vs);
-    if (f->n >= f->max)
-        return cg_fields_add(f, key, val); /* only counts the drop: no copy */
-
+    if (f->n >= f->max) {
+        f->limit_dropped++; /* as cg_fields_add(): no copy, no duplicate check */
+        return CG_OK;
+    }
     size_t *slot = NULL;
     if (CG_UNLIKELY(++s->pairs > DUPSET_AFTER)) {
         if (!s->dups.slot)
@@ -373,27 +529,29 @@ static int emit(struct ext_scan *s, size_t ve)
             return CG_ENOMEM;
     }
     size_t before = f->n;
-    int rc = cg_fields_add(f, key, val);
+    int rc = cg_fields_add_filtered(f, &s->flt, key, val);
     if (slot && f->n > before)
         *slot = f->n; /* 1 + index of the entry just added */
     return rc;
 }
 
-/* Handles the stop byte at i: ' ', '\' or '='. */
-static int ext_stop(struct ext_scan *s, size_t i)
+/* Adds the current key with the value [vs, ve). */
+static inline int emit(struct ext_scan *s, size_t ve)
 {
-    char c = s->p[i];
-    if (c == ' ') {
-        s->word = i + 1;
-        return CG_OK;
-    }
-    size_t w = s->word;
-    s->word = NO_WORD;
-    if (c == '\\') {
-        s->bs = true;
-        return CG_OK;
-    }
-    if (w == NO_WORD || i == w || !all_key_chars(s->p, w, i))
+    struct cg_str key = cg_str_make(s->p + s->key, s->klen);
+    struct cg_str val = cg_str_make(s->p + s->vs, ve - s->vs);
+    if (CG_UNLIKELY(s->bs || s->pairs >= DUPSET_AFTER || s->f->n >= s->f->max))
+        return emit_slow(s, key, val);
+    s->pairs++;
+    return cg_fields_add_filtered(s->f, &s->flt, key, val);
+}
+
+/* An unescaped '=' at i after a word (the text since the latest space, or since
+ * the extension start) that starts at w and holds no '\' or '=': a key when the
+ * word is 1+ key characters, else part of the value. */
+static int ext_key(struct ext_scan *s, size_t w, size_t i)
+{
+    if (i == w || !all_key_chars(s->p, s->len, w, i))
         return CG_OK; /* an '=' inside a value */
     int rc = CG_OK;
     if (s->klen)
@@ -407,6 +565,44 @@ static int ext_stop(struct ext_scan *s, size_t i)
     return rc;
 }
 
+/* Masks of the block at b (b < n): spaces in *sp, '=' and '\' in the result. */
+static inline unsigned ext_masks(const char *p, size_t n, size_t b, unsigned *sp)
+{
+#ifdef CG_CEF_SSE2
+    unsigned shift;
+    __m128i v = load_block(p, n, b, &shift);
+    *sp = eq_mask(v, ' ') >> shift;
+    return (eq_mask(v, '=') | eq_mask(v, '\\')) >> shift;
+#else
+    size_t end = n - b > BLOCK ? b + BLOCK : n;
+    unsigned m = 0, s = 0;
+    for (size_t j = b; j < end; j++) {
+        s |= (unsigned)(p[j] == ' ') << (j - b);
+        m |= (unsigned)(p[j] == '=' || p[j] == '\\') << (j - b);
+    }
+    *sp = s;
+    return m;
+#endif
+}
+
+/* Index of the highest set bit of m (m != 0). */
+static inline unsigned top_bit(unsigned m)
+{
+#if defined(__GNUC__)
+    return 31u - (unsigned)__builtin_clz(m);
+#else
+    unsigned i = 0;
+    while (m >>= 1)
+        i++;
+    return i;
+#endif
+}
+
+/* Only '=' and '\' are visited; spaces matter only as the start of the word
+ * before an '=', which the space mask gives: ws is the index after the latest
+ * space before the current byte (the extension start counts as one), lastx the
+ * index after the latest '=' or '\'. A word that contains one of those
+ * (lastx > ws) cannot be a key. */
 int cg_cef_decode_ext(struct cg_str ext, struct cg_fields *f, struct cg_arena *a, unsigned *flags)
 {
     const char *p = ext.p;
@@ -418,16 +614,26 @@ int cg_cef_decode_ext(struct cg_str ext, struct cg_fields *f, struct cg_arena *a
     if (i == n)
         return CG_OK;
 
-    /* The extension start counts as "after a space"; vs marks where text
-     * before the first key would begin. */
-    struct ext_scan s = {.p = p, .len = n, .f = f, .a = a, .vs = i, .word = i};
+    /* vs marks where text before the first key would begin. */
+    struct ext_scan s = {.p = p, .len = n, .f = f, .a = a, .vs = i};
+    cg_fields_filter_init(&s.flt, f);
+    size_t ws = i, lastx = 0;
     int rc = CG_OK;
     for (size_t b = i; b < n && rc == CG_OK; b += BLOCK) {
-        unsigned m = stop_mask(p, n, b, STOP_EXT);
-        while (m && rc == CG_OK) {
-            rc = ext_stop(&s, b + ctz32(m));
-            m &= m - 1;
+        unsigned sp, m = ext_masks(p, n, b, &sp);
+        for (; m && rc == CG_OK; m &= m - 1) {
+            unsigned j = ctz32(m);
+            unsigned below = sp & ((1u << j) - 1);
+            if (below)
+                ws = b + top_bit(below) + 1;
+            if (p[b + j] == '\\')
+                s.bs = true;
+            else if (lastx <= ws)
+                rc = ext_key(&s, ws, b + j);
+            lastx = b + j + 1;
         }
+        if (sp)
+            ws = b + top_bit(sp) + 1;
     }
     if (rc == CG_OK) {
         if (s.klen)

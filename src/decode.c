@@ -6,6 +6,7 @@
 
 int cg_decoder_init(struct cg_decoder *d, const struct cg_syslog_opts *opts)
 {
+    cg_cef_cache_init(&d->cef);
     return cg_syslog_ctx_init(&d->sl, opts);
 }
 
@@ -22,10 +23,10 @@ static bool is_blank(const char *p, size_t n)
     return true;
 }
 
-static void decode_cef(struct cg_event *ev, const char *p, size_t n)
+static void decode_cef(struct cg_decoder *d, struct cg_event *ev, const char *p, size_t n)
 {
     struct cg_cef h;
-    enum cg_reject r = cg_cef_decode_header(p, n, &h, &ev->arena);
+    enum cg_reject r = cg_cef_decode_header_cached(p, n, &h, &ev->arena, &d->cef);
     if (r != CG_REJ_NONE) {
         ev->reason = r;
         return;
@@ -82,13 +83,13 @@ void cg_decode_line(struct cg_decoder *d, const char *p, size_t n, struct cg_eve
 
     struct cg_str m = ev->sl.msg;
     if (cg_str_has_prefix(m, "CEF:")) {
-        decode_cef(ev, m.p + 4, m.n - 4);
+        decode_cef(d, ev, m.p + 4, m.n - 4);
     } else if (cg_str_has_prefix(m, "LEEF:")) {
         decode_leef(ev, m.p + 5, m.n - 5);
     } else if (ev->sl.kind == CG_SYSLOG_RFC3164 && m.n > 0 && m.p[0] >= '0' && m.p[0] <= '9') {
         /* File form: the tag "CEF:" was taken as the syslog tag. */
         if (cg_str_eqz(ev->sl.app, "CEF"))
-            decode_cef(ev, m.p, m.n);
+            decode_cef(d, ev, m.p, m.n);
         else if (cg_str_eqz(ev->sl.app, "LEEF"))
             decode_leef(ev, m.p, m.n);
     }

@@ -146,7 +146,8 @@ enum cg_reject cg_leef_decode_header(const char *p, size_t n, struct cg_leef *ou
 }
 
 /* Adds one attribute p[s..e) unless it is empty; flags one without a key. */
-static int add_attr(const char *p, size_t s, size_t e, struct cg_fields *f, unsigned *flags)
+static int add_attr(const char *p, size_t s, size_t e, struct cg_fields *f,
+                    struct cg_fields_filter *flt, unsigned *flags)
 {
     size_t ks = s;
     while (ks < e && is_ws(p[ks]))
@@ -166,7 +167,8 @@ static int add_attr(const char *p, size_t s, size_t e, struct cg_fields *f, unsi
         return CG_OK;
     }
     size_t vs = (size_t)(eq - p) + 1;
-    return cg_fields_add(f, cg_str_make(p + ks, ke - ks), cg_str_make(p + vs, e - vs));
+    return cg_fields_add_filtered(f, flt, cg_str_make(p + ks, ke - ks),
+                                  cg_str_make(p + vs, e - vs));
 }
 
 int cg_leef_decode_attrs(struct cg_str attrs, char delim, struct cg_fields *f, struct cg_arena *a,
@@ -177,13 +179,15 @@ int cg_leef_decode_attrs(struct cg_str attrs, char delim, struct cg_fields *f, s
     size_t n = attrs.n, i = 0;
     unsigned fl = 0;
     int rc = CG_OK;
+    struct cg_fields_filter flt; /* LEEF lines carry tens of attributes */
+    cg_fields_filter_init(&flt, f);
     if (delim != '\r' && delim != '\n')
         while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == '\n'))
             n--;
     while (i < n && rc == CG_OK) {
         const char *d = memchr(p + i, delim, n - i);
         size_t e = d ? (size_t)(d - p) : n;
-        rc = add_attr(p, i, e, f, &fl);
+        rc = add_attr(p, i, e, f, &flt, &fl);
         i = e + 1;
     }
     if (flags)

@@ -65,6 +65,12 @@
  *          New York is 02:30-05:00 = 03:30-04:00 (as Python's fold=0, java.time).
  *          TZ is process-wide: contexts with different zones in one thread work
  *          (each re-sets TZ on a cache miss), but not from several threads.
+ * Caches   Consecutive lines share their date and minute. The context keeps the
+ *          last "Mmm dd hh:mm" with its decoded fields, the last RFC 3339
+ *          "YYYY-MM-DDThh:mm" with its value (timeutil.h), and the year the last
+ *          undated date resolved to, reused only where the year rules certainly
+ *          give it again (see year_cached). None of them changes a result: the
+ *          same bytes decide the same fields.
  */
 #include "cefguard/syslog.h"
 
@@ -75,6 +81,11 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SL_SSE2 1
+#endif
 
 #define HOST_MAX 255
 #define APP_MAX 48
@@ -111,6 +122,96 @@ static inline int two_digits(const char *p)
 {
     unsigned a = (unsigned)(unsigned char)p[0] - '0', b = (unsigned)(unsigned char)p[1] - '0';
     return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
+}
+
+/* Byte runs of header fields. With SSE2 the bytes are classified 16 at a time
+ * (while 16 are readable), the byte loops take the rest. */
+#ifdef SL_SSE2
+static inline __m128i load16(const char *p)
+{
+    return _mm_loadu_si128((const __m128i *)(const void *)p);
+}
+
+/* Bytes x with lo <= x < lo + len, as a signed compare of x + 0x80 - lo. */
+static inline __m128i in_range(__m128i v, int lo, int len)
+{
+    return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                          _mm_set1_epi8((char)(len - 0x80)));
+}
+
+/* Bit j set when byte j is not in ok. */
+static inline unsigned not_mask(__m128i ok)
+{
+    return ~(unsigned)_mm_movemask_epi8(ok) & 0xFFFFu;
+}
+
+/* PRINTUSASCII: 33..126 */
+static inline unsigned not_print(__m128i v)
+{
+    return not_mask(in_range(v, 33, 94));
+}
+
+/* Hostname bytes: alnum . _ - */
+static inline unsigned not_host(__m128i v)
+{
+    __m128i alpha = in_range(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+    __m128i digit_dash_dot = _mm_or_si128(in_range(v, '0', 10), in_range(v, '-', 2));
+    return not_mask(
+        _mm_or_si128(_mm_or_si128(alpha, digit_dash_dot), _mm_cmpeq_epi8(v, _mm_set1_epi8('_'))));
+}
+
+/* SD-NAME bytes: PRINTUSASCII except '=' ']' '"' */
+static inline unsigned not_sd_name(__m128i v)
+{
+    __m128i bad = _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8('=')),
+        _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(']')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+    return not_print(v) | (unsigned)_mm_movemask_epi8(bad);
+}
+
+/* PARAM-VALUE bytes that need no look: all but '"' and '\\' */
+static inline unsigned sd_value_stop(__m128i v)
+{
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+}
+
+enum run_kind { RUN_PRINT, RUN_HOST, RUN_SD_NAME, RUN_SD_VALUE };
+
+/* The leading run at p of the bytes of a kind, at most lim long (avail >= lim
+ * bytes are readable), over whole blocks: its length, or SIZE_MAX when the
+ * blocks ran out first, with *j where the caller's byte loop goes on. */
+static inline size_t sse_run(const char *p, size_t avail, size_t lim, enum run_kind kind, size_t *j)
+{
+    for (; *j < lim && avail - *j >= 16; *j += 16) {
+        __m128i v = load16(p + *j);
+        unsigned bad = kind == RUN_PRINT     ? not_print(v)
+                       : kind == RUN_HOST    ? not_host(v)
+                       : kind == RUN_SD_NAME ? not_sd_name(v)
+                                             : sd_value_stop(v);
+        if (bad) {
+            size_t r = *j + (size_t)__builtin_ctz(bad);
+            return r < lim ? r : lim;
+        }
+    }
+    return *j >= lim ? lim : SIZE_MAX;
+}
+#endif
+
+/* Length of the run of PRINTUSASCII bytes at p, at most lim (<= avail). */
+static inline size_t run_print(const char *p, size_t avail, size_t lim)
+{
+    size_t j = 0;
+#ifdef SL_SSE2
+    size_t r = sse_run(p, avail, lim, RUN_PRINT, &j);
+    if (r != SIZE_MAX)
+        return r;
+#else
+    (void)avail;
+#endif
+    while (j < lim && (unsigned char)(p[j] - 33) < 94)
+        j++;
+    return j;
 }
 
 static inline int64_t floor_div(int64_t a, int64_t b)
@@ -411,6 +512,57 @@ static bool infer_year(struct cg_syslog_ctx *c, const struct civil *cv, int64_t 
     return clock_year(c, cv, year, local);
 }
 
+/* Consecutive lines share their date, so the year an undated date resolved to is
+ * kept (not for Feb 29) and reused when it is certainly what infer_year would give
+ * again: in STREAM mode with a reference, when the stamp in that year lies within
+ * YC_SAFE of the reference (the stamps one year before and after are at least
+ * 365 - 150 days away, so farther); in CLOCK mode (and STREAM without reference),
+ * when the stamp in that year is not after now + 7 days and the next year's is. */
+#define YC_SAFE ((int64_t)150 * DAY)
+
+static int64_t day_secs(const struct civil *cv)
+{
+    return cv->hour * 3600 + cv->min * 60 + cv->sec;
+}
+
+static bool year_cached(const struct cg_syslog_ctx *c, const struct civil *cv, int64_t *year,
+                        int64_t *local)
+{
+    if (cv->mon != c->yc_mon || cv->day != c->yc_day ||
+        (c->year_mode == CG_YEAR_STREAM && c->first_year))
+        return false;
+    int64_t L = c->yc_days * DAY + day_secs(cv);
+    if (c->year_mode == CG_YEAR_STREAM && c->has_ref) {
+        int64_t ref = c->ref_sec + (int64_t)zone_guess_min(c) * 60;
+        if (L - ref >= YC_SAFE || ref - L >= YC_SAFE)
+            return false;
+    } else {
+        int64_t now = c->fixed_now ? c->fixed_now : (int64_t)time(NULL);
+        int64_t lim = now + (int64_t)zone_guess_min(c) * 60 + 7 * DAY;
+        if (L > lim || L + 365 * DAY <= lim)
+            return false;
+    }
+    *year = c->yc_year;
+    *local = L;
+    return true;
+}
+
+static bool resolve_year(struct cg_syslog_ctx *c, const struct civil *cv, int64_t *year,
+                         int64_t *local)
+{
+    if (year_cached(c, cv, year, local))
+        return true;
+    if (!infer_year(c, cv, year, local) || *year < 0 || *year > 9999)
+        return false;
+    if (!is_feb29(cv)) {
+        c->yc_mon = cv->mon;
+        c->yc_day = cv->day;
+        c->yc_year = (int)*year;
+        c->yc_days = (*local - day_secs(cv)) / DAY;
+    }
+    return true;
+}
+
 /* Applies the year and zone policy; leaves t->flags 0 when the stamp is rejected. */
 static void civil_to_time(struct cg_syslog_ctx *c, const struct civil *cv, struct cg_time *t)
 {
@@ -419,7 +571,7 @@ static void civil_to_time(struct cg_syslog_ctx *c, const struct civil *cv, struc
     if (cv->has_year) {
         L = local_secs(y, cv);
     } else {
-        if (!infer_year(c, cv, &y, &L) || y < 0 || y > 9999)
+        if (!resolve_year(c, cv, &y, &L))
             return;
         flags |= CG_TIME_YEAR_GUESS;
     }
@@ -510,17 +662,47 @@ static size_t parse_frac(const char *p, size_t n, size_t i, struct civil *cv)
     return i;
 }
 
-/* A whole 3164 stamp: bytes consumed (up to, not including, the SP), 0 if none. */
-static size_t parse_3164_stamp(const char *p, size_t n, struct civil *cv)
+/* "Mmm dd hh:mm" (day in two bytes, no year) of the last stamp is kept with its
+ * fields: those 12 bytes decide them, so a stamp starting with the same bytes
+ * (most lines of a stream) skips the date. */
+static size_t stamp_minute(struct cg_syslog_ctx *c, const char *p, size_t n, struct civil *cv)
 {
+    if (n >= 15 && c->mc_mon && memcmp(p, c->mc_key, sizeof(c->mc_key)) == 0) {
+        cv->mon = c->mc_mon;
+        cv->day = c->mc_day;
+        cv->year = 0;
+        cv->has_year = false;
+        cv->hour = c->mc_hour;
+        cv->min = c->mc_min;
+        return 7;
+    }
     size_t i = parse_3164_date(p, n, cv);
-    if (!i || i + 8 > n || p[i + 2] != ':' || p[i + 5] != ':')
+    if (!i || i + 8 > n || p[i + 2] != ':')
         return 0;
-    int h = two_digits(p + i), mi = two_digits(p + i + 3), s = two_digits(p + i + 6);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+    int h = two_digits(p + i), mi = two_digits(p + i + 3);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59)
         return 0;
     cv->hour = (unsigned)h;
     cv->min = (unsigned)mi;
+    if (i == 7 && !cv->has_year) {
+        memcpy(c->mc_key, p, sizeof(c->mc_key));
+        c->mc_mon = cv->mon;
+        c->mc_day = cv->day;
+        c->mc_hour = cv->hour;
+        c->mc_min = cv->min;
+    }
+    return i;
+}
+
+/* A whole 3164 stamp: bytes consumed (up to, not including, the SP), 0 if none. */
+static size_t parse_3164_stamp(struct cg_syslog_ctx *c, const char *p, size_t n, struct civil *cv)
+{
+    size_t i = stamp_minute(c, p, n, cv);
+    if (!i || p[i + 5] != ':')
+        return 0;
+    int s = two_digits(p + i + 6);
+    if (s < 0 || s > 60)
+        return 0;
     cv->sec = s == 60 ? 59 : (unsigned)s;
     cv->usec = 0;
     cv->frac_digits = 0;
@@ -536,14 +718,14 @@ static size_t parse_3164_stamp(const char *p, size_t n, struct civil *cv)
 static size_t parse_stamp(struct cg_syslog_ctx *c, const char *p, size_t n, struct cg_time *t)
 {
     if (n > 0 && is_digit(p[0])) {
-        size_t k = cg_time_parse_rfc3339(p, n, t);
+        size_t k = cg_time_parse_rfc3339_cached(p, n, t, &c->tcache);
         if (k && (k == n || p[k] == ' '))
             return k;
         memset(t, 0, sizeof(*t));
         return 0;
     }
     struct civil cv;
-    size_t k = parse_3164_stamp(p, n, &cv);
+    size_t k = parse_3164_stamp(c, p, n, &cv);
     if (k)
         civil_to_time(c, &cv, t);
     return k;
@@ -564,9 +746,8 @@ static const unsigned char host_class[256] = {
     ['Y'] = 1, ['Z'] = 1,
 };
 
-/* Length of the hostname at p (followed by SP or the end), 0 when the word is not
- * one (see the top comment). */
-static size_t host_len(const char *p, size_t n)
+/* The general form of host_len() below, for a word with a ':'. */
+static size_t host_len_colon(const char *p, size_t n)
 {
     size_t lim = n < HOST_MAX + 1 ? n : HOST_MAX + 1, i = 0;
     unsigned all = 3, k;
@@ -582,6 +763,36 @@ static size_t host_len(const char *p, size_t n)
             colons += p[j] == ':';
         return colons >= 2 && (all & 2) ? i : 0;
     }
+    unsigned char last = (unsigned char)p[i - 1];
+    return last == '-' || last == '.' || last == '_' ? 0 : i;
+}
+
+/* Length of the run of hostname bytes (class 1) at p, at most lim (<= avail). */
+static inline size_t run_host(const char *p, size_t avail, size_t lim)
+{
+    size_t j = 0;
+#ifdef SL_SSE2
+    size_t r = sse_run(p, avail, lim, RUN_HOST, &j);
+    if (r != SIZE_MAX)
+        return r;
+#else
+    (void)avail;
+#endif
+    while (j < lim && (host_class[(unsigned char)p[j]] & 1))
+        j++;
+    return j;
+}
+
+/* Length of the hostname at p (followed by SP or the end), 0 when the word is not
+ * one (see the top comment). The run of hostname bytes ends at the only byte of
+ * an IPv6 literal that is not one, ':', or at a byte of neither. */
+static size_t host_len(const char *p, size_t n)
+{
+    size_t lim = n < HOST_MAX + 1 ? n : HOST_MAX + 1, i = run_host(p, n, lim);
+    if (i < lim && p[i] == ':')
+        return host_len_colon(p, n);
+    if (i == 0 || i > HOST_MAX || (i < n && p[i] != ' '))
+        return 0;
     unsigned char last = (unsigned char)p[i - 1];
     return last == '-' || last == '.' || last == '_' ? 0 : i;
 }
@@ -648,11 +859,9 @@ static void decode_3164_body(const char *p, size_t n, size_t i, struct cg_syslog
 /* ---- RFC 5424 ---- */
 
 /* One header field: 1..max PRINTUSASCII bytes then SP; "-" leaves out unset. */
-static bool take_field(const char *p, size_t n, size_t *i, size_t max, struct cg_str *out)
+static inline bool take_field(const char *p, size_t n, size_t *i, size_t max, struct cg_str *out)
 {
-    size_t s = *i, j = s, lim = n - s > max ? s + max : n;
-    while (j < lim && (unsigned char)(p[j] - 33) < 94) /* PRINTUSASCII: 33..126 */
-        j++;
+    size_t s = *i, j = s + run_print(p + s, n - s, n - s > max ? max : n - s);
     if (j == s || j >= n || p[j] != ' ')
         return false;
     if (!(j - s == 1 && p[s] == '-'))
@@ -697,12 +906,41 @@ static const unsigned char sd_name_ok[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
 };
 
+/* Length of the run of SD-NAME bytes at p, at most lim (<= avail). */
+static inline size_t run_sd_name(const char *p, size_t avail, size_t lim)
+{
+    size_t j = 0;
+#ifdef SL_SSE2
+    size_t r = sse_run(p, avail, lim, RUN_SD_NAME, &j);
+    if (r != SIZE_MAX)
+        return r;
+#else
+    (void)avail;
+#endif
+    while (j < lim && sd_name_ok[(unsigned char)p[j]])
+        j++;
+    return j;
+}
+
+/* Length of the run at p of bytes other than '"' and '\\', at most avail. */
+static inline size_t run_sd_value(const char *p, size_t avail)
+{
+    size_t j = 0;
+#ifdef SL_SSE2
+    size_t r = sse_run(p, avail, avail, RUN_SD_VALUE, &j);
+    if (r != SIZE_MAX)
+        return r;
+#endif
+    while (j < avail && p[j] != '"' && p[j] != '\\')
+        j++;
+    return j;
+}
+
 /* SD-NAME: 1..32 PRINTUSASCII except '=' SP ']' '"'. */
 static bool sd_name(const char *p, size_t n, size_t *i, struct cg_str *out)
 {
-    size_t s = *i, j = s, lim = n - s > SD_NAME_MAX + 1 ? s + SD_NAME_MAX + 1 : n;
-    while (j < lim && sd_name_ok[(unsigned char)p[j]])
-        j++;
+    size_t s = *i,
+           j = s + run_sd_name(p + s, n - s, n - s > SD_NAME_MAX + 1 ? SD_NAME_MAX + 1 : n - s);
     if (j == s || j - s > SD_NAME_MAX)
         return false;
     *out = cg_str_make(p + s, j - s);
@@ -731,12 +969,11 @@ static bool sd_value(const char *p, size_t n, size_t *i, bool keep, struct cg_ar
 {
     size_t s = *i, j = s;
     bool esc = false;
-    while (j < n && p[j] != '"') {
-        if (p[j] == '\\') {
-            esc = true;
-            j++; /* the escaped byte, whatever it is, cannot close the value */
-        }
-        j++;
+    while ((j += run_sd_value(p + j, n - j)) < n && p[j] == '\\') {
+        esc = true;
+        j += 2; /* the escaped byte, whatever it is, cannot close the value */
+        if (j >= n)
+            return false;
     }
     if (j >= n)
         return false;
@@ -794,7 +1031,7 @@ static void decode_5424_tail(const char *p, size_t n, size_t i, struct cg_syslog
     out->nsd = sd.n;
     if (i < n)
         i++;
-    if (n - i >= 3 && memcmp(p + i, "\xEF\xBB\xBF", 3) == 0) {
+    if (n - i >= 3 && p[i] == '\xEF' && p[i + 1] == '\xBB' && p[i + 2] == '\xBF') {
         out->bom = true;
         i += 3;
     }
@@ -803,8 +1040,8 @@ static void decode_5424_tail(const char *p, size_t n, size_t i, struct cg_syslog
 
 /* RFC 5424 after the PRI at p[i]; false (out untouched but for time) when the
  * header does not match, so the caller falls back. */
-static bool decode_5424(const char *p, size_t n, size_t i, struct cg_syslog *out,
-                        struct cg_arena *a)
+static bool decode_5424(struct cg_syslog_ctx *c, const char *p, size_t n, size_t i,
+                        struct cg_syslog *out, struct cg_arena *a)
 {
     if (i >= n || p[i] < '1' || p[i] > '9')
         return false;
@@ -818,7 +1055,7 @@ static bool decode_5424(const char *p, size_t n, size_t i, struct cg_syslog *out
     if (i < n && p[i] == '-') {
         i++;
     } else {
-        size_t k = cg_time_parse_rfc3339(p + i, n - i, &t);
+        size_t k = cg_time_parse_rfc3339_cached(p + i, n - i, &t, &c->tcache);
         if (!k)
             return false;
         i += k;
@@ -845,23 +1082,29 @@ static bool decode_5424(const char *p, size_t n, size_t i, struct cg_syslog *out
 /* ---- entry point ---- */
 
 /* Bytes of a leading "<PRI>", 0 when the line does not start with '<', -1 when
- * it does but the PRI is invalid. */
+ * it does but the PRI is invalid: 1-3 digits, no leading zero, at most 191. */
 static int parse_pri(const char *p, size_t n, int *pri)
 {
     if (n == 0 || p[0] != '<')
         return 0;
-    size_t i = 1;
-    int v = 0;
-    for (; i < n && i <= 4; i++) {
-        unsigned d = (unsigned)(unsigned char)p[i] - '0';
-        if (d > 9)
-            break;
-        v = v * 10 + (int)d;
-    }
-    if (i == 1 || i > 4 || i >= n || p[i] != '>' || (i > 2 && p[1] == '0') || v > 191)
+    unsigned a, b, c;
+    if (n < 3 || (a = (unsigned)(unsigned char)p[1] - '0') > 9)
         return -1;
-    *pri = v;
-    return (int)i + 1;
+    if (p[2] == '>') {
+        *pri = (int)a;
+        return 3;
+    }
+    if (a == 0 || n < 4 || (b = (unsigned)(unsigned char)p[2] - '0') > 9)
+        return -1;
+    if (p[3] == '>') {
+        *pri = (int)(a * 10 + b);
+        return 4;
+    }
+    if (n < 5 || (c = (unsigned)(unsigned char)p[3] - '0') > 9 || p[4] != '>' ||
+        a * 100 + b * 10 + c > 191)
+        return -1;
+    *pri = (int)(a * 100 + b * 10 + c);
+    return 5;
 }
 
 /* Field by field: a memset of the whole struct compiles to "rep stos", whose
@@ -895,7 +1138,7 @@ void cg_syslog_decode(struct cg_syslog_ctx *c, const char *p, size_t n, struct c
         out->severity = pri % 8;
         out->kind = CG_SYSLOG_RFC3164;
         out->msg = out->tagged_msg = cg_str_make(p + i, n - i);
-        if (decode_5424(p, n, i, out, a)) {
+        if (decode_5424(c, p, n, i, out, a)) {
             out->tagged_msg = CG_STR_NULL;
             cg_syslog_ctx_note_time(c, &out->time);
             return;

@@ -61,7 +61,13 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
     o += 19;
     if (t->frac_digits) {
         char frac[8];
-        snprintf(frac, sizeof(frac), "%06d", (int)t->usec);
+        if (t->usec >= 0 && t->usec <= 999999) { /* always, but for a hand-made struct */
+            unsigned u = (unsigned)t->usec;
+            for (int k = 5; k >= 0; k--, u /= 10)
+                frac[k] = (char)('0' + u % 10);
+        } else {
+            snprintf(frac, sizeof(frac), "%06d", (int)t->usec);
+        }
         *o++ = '.';
         unsigned fd = t->frac_digits > 6 ? 6 : t->frac_digits;
         memcpy(o, frac, fd);
@@ -81,17 +87,17 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
     return (size_t)(o - out);
 }
 
-static int digits(const char *s, size_t n, size_t at, size_t count)
+/* Value of the two digits at s[0..1], or -1 (the caller checked the bounds). */
+static inline int dig2(const char *s)
 {
-    if (at + count > n)
-        return -1;
-    int v = 0;
-    for (size_t i = at; i < at + count; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
+    unsigned a = (unsigned)(unsigned char)s[0] - '0', b = (unsigned)(unsigned char)s[1] - '0';
+    return a > 9 || b > 9 ? -1 : (int)(a * 10 + b);
+}
+
+/* Two digits at s[at..at+1] within n, or -1. */
+static inline int dig2_at(const char *s, size_t n, size_t at)
+{
+    return at + 2 <= n ? dig2(s + at) : -1;
 }
 
 static int days_in_month(int64_t y, unsigned m)
@@ -101,21 +107,21 @@ static int days_in_month(int64_t y, unsigned m)
     return m == 2 && leap ? 29 : dm[m - 1];
 }
 
-size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* Frac and zone after "...:ss" at s[19] (n >= 20), then the result: base is the
+ * local seconds of the minute, se the seconds (0..60). Returns bytes consumed or 0. */
+static ALWAYS_INLINE size_t rfc3339_tail(const char *s, size_t n, int64_t base, int se,
+                                         struct cg_time *out)
 {
-    int y = digits(s, n, 0, 4), mo = digits(s, n, 5, 2), d = digits(s, n, 8, 2);
-    if (y < 0 || mo < 1 || mo > 12 || d < 1 || n < 19 || s[4] != '-' || s[7] != '-' ||
-        (s[10] != 'T' && s[10] != 't' && s[10] != ' '))
-        return 0;
-    if (d > days_in_month(y, (unsigned)mo))
-        return 0;
-    int h = digits(s, n, 11, 2), mi = digits(s, n, 14, 2), se = digits(s, n, 17, 2);
-    if (h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 60 || s[13] != ':' || s[16] != ':')
-        return 0;
     size_t i = 19;
     int32_t usec = 0;
     unsigned fd = 0;
-    if (i < n && s[i] == '.') {
+    if (s[i] == '.') {
         i++;
         size_t start = i;
         while (i < n && s[i] >= '0' && s[i] <= '9') {
@@ -127,22 +133,22 @@ size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
         }
         if (i == start)
             return 0;
-        for (unsigned k = fd; k < 6; k++)
-            usec *= 10;
+        static const int32_t scale[7] = {1000000, 100000, 10000, 1000, 100, 10, 1};
+        usec *= scale[fd];
     }
     int off = 0;
     if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
         i++;
     } else if (i < n && (s[i] == '+' || s[i] == '-')) {
         bool neg = s[i] == '-';
-        int oh = digits(s, n, i + 1, 2), om;
+        int oh = dig2_at(s, n, i + 1), om;
         if (oh < 0 || oh > 23)
             return 0;
         if (i + 3 < n && s[i + 3] == ':') {
-            om = digits(s, n, i + 4, 2);
+            om = dig2_at(s, n, i + 4);
             i += 6;
         } else {
-            om = digits(s, n, i + 3, 2);
+            om = dig2_at(s, n, i + 3);
             i += 5;
         }
         if (om < 0 || om > 59)
@@ -153,11 +159,67 @@ size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
     }
     if (se == 60)
         se = 59; /* leap second: keep the instant monotonic within the minute */
-    int64_t days = cg_days_from_civil(y, (unsigned)mo, (unsigned)d);
-    out->sec = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off * 60;
+    out->sec = base + se - (int64_t)off * 60;
     out->usec = usec;
     out->off_min = (int16_t)off;
     out->frac_digits = (uint8_t)fd;
     out->flags = CG_TIME_SET;
     return i;
+}
+
+/* The date and hh:mm of a stamp (n >= 20): *base gets the local seconds of the
+ * minute. The fixed-width part is read at fixed offsets, two digits at a time. */
+static ALWAYS_INLINE bool rfc3339_head(const char *s, int64_t *base)
+{
+    if (s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+        s[13] != ':')
+        return false;
+    int yh = dig2(s), yl = dig2(s + 2), mo = dig2(s + 5), d = dig2(s + 8);
+    int h = dig2(s + 11), mi = dig2(s + 14);
+    if ((yh | yl | d | h | mi) < 0 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59)
+        return false;
+    int y = yh * 100 + yl;
+    if (d > 28 && d > days_in_month(y, (unsigned)mo))
+        return false;
+    *base = cg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
+    return true;
+}
+
+/* ":ss" at s[16] (n >= 20): the seconds 0..60, or -1. */
+static inline int rfc3339_sec(const char *s)
+{
+    int se = s[16] == ':' ? dig2(s + 17) : -1;
+    return se > 60 ? -1 : se;
+}
+
+/* A valid stamp is at least 20 bytes: "YYYY-MM-DDThh:mm:ssZ". */
+size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out)
+{
+    int64_t base;
+    int se;
+    if (n < 20 || !rfc3339_head(s, &base) || (se = rfc3339_sec(s)) < 0)
+        return 0;
+    return rfc3339_tail(s, n, base, se, out);
+}
+
+void cg_time_cache_init(struct cg_time_cache *tc)
+{
+    memset(tc, 0, sizeof(*tc));
+}
+
+size_t cg_time_parse_rfc3339_cached(const char *s, size_t n, struct cg_time *out,
+                                    struct cg_time_cache *tc)
+{
+    if (n < 20)
+        return 0;
+    if (!tc->valid || memcmp(s, tc->key, sizeof(tc->key)) != 0) {
+        int64_t base;
+        if (!rfc3339_head(s, &base))
+            return 0;
+        memcpy(tc->key, s, sizeof(tc->key));
+        tc->base = base;
+        tc->valid = true;
+    }
+    int se = rfc3339_sec(s);
+    return se < 0 ? 0 : rfc3339_tail(s, n, tc->base, se, out);
 }

@@ -56,6 +56,30 @@ struct cg_cef {
 enum cg_reject cg_cef_decode_header(const char *p, size_t n, struct cg_cef *out,
                                     struct cg_arena *a);
 
+/* Lines of one stream repeat the start of the header: version, vendor, product
+ * and product version ("0|Trend Micro|Deep Security Agent|20.0.877|"). The cache
+ * keeps those bytes of the last two distinct headers that had no backslash in
+ * them (Deep Security Manager relays the Agent's events: two products alternate)
+ * and where the four fields lie; a header that starts with the same bytes takes
+ * the four from there. Contents are private to cef.c; one cache per stream. */
+#define CG_CEF_CACHE_MAX 96
+
+struct cg_cef_cache {
+    struct {
+        char prefix[CG_CEF_CACHE_MAX];
+        uint8_t len;   /* bytes of prefix in use, up to the '|' after the product
+                          version; 0: empty */
+        uint8_t at[4]; /* version start, the '|' after the version, vendor, product */
+    } e[2];
+    unsigned next; /* the entry a miss replaces */
+};
+
+void cg_cef_cache_init(struct cg_cef_cache *c);
+
+/* cg_cef_decode_header with the same results, using and updating c. */
+enum cg_reject cg_cef_decode_header_cached(const char *p, size_t n, struct cg_cef *out,
+                                           struct cg_arena *a, struct cg_cef_cache *c);
+
 /* Appends the extension's fields to f (see fields.h for duplicates and limits),
  * ORs CG_CEF_* into *flags. Returns CG_OK or CG_ENOMEM. */
 int cg_cef_decode_ext(struct cg_str ext, struct cg_fields *f, struct cg_arena *a, unsigned *flags);

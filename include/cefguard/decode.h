@@ -15,11 +15,14 @@
 #ifndef CEFGUARD_DECODE_H
 #define CEFGUARD_DECODE_H
 
+#include "cefguard/cef.h"
 #include "cefguard/event.h"
 #include "cefguard/syslog.h"
 
+/* Per input stream (not thread-safe): the syslog context and the CEF header cache. */
 struct cg_decoder {
     struct cg_syslog_ctx sl;
+    struct cg_cef_cache cef;
 };
 
 int cg_decoder_init(struct cg_decoder *d, const struct cg_syslog_opts *opts);

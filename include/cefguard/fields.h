@@ -40,6 +40,21 @@ void cg_fields_clear(struct cg_fields *f);
  * CG_ENOMEM. */
 int cg_fields_add(struct cg_fields *f, struct cg_str key, struct cg_str val);
 
+/* Decoders that fill a list in one go (a CEF extension, LEEF attributes) keep a
+ * filter of the key hashes the list holds: a key whose hash bits are not all set
+ * cannot be a duplicate, so most adds skip the scan of the list. A filter is valid
+ * for one list while that list changes only through cg_fields_add_filtered (with
+ * this filter): set it up with cg_fields_filter_init right before the adds. */
+struct cg_fields_filter {
+    uint64_t bits[4];
+};
+
+void cg_fields_filter_init(struct cg_fields_filter *flt, const struct cg_fields *f);
+
+/* cg_fields_add with the same results, using and updating flt. */
+int cg_fields_add_filtered(struct cg_fields *f, struct cg_fields_filter *flt, struct cg_str key,
+                           struct cg_str val);
+
 /* First value for key, or NULL. */
 const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key);
 const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key);

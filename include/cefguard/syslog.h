@@ -70,6 +70,16 @@ struct cg_syslog_ctx {
     int64_t cache_key;
     int cache_off_min;
     char zone_name[64];
+    /* Year cache: the undated date yc_mon/yc_day last resolved to yc_year, whose
+     * day number is yc_days; yc_mon == 0 when empty. */
+    unsigned yc_mon, yc_day;
+    int yc_year;
+    int64_t yc_days;
+    /* Minute caches of the stamps: RFC 3339, and RFC 3164 "Mmm dd hh:mm"
+     * (mc_key; mc_mon == 0 when empty) with its decoded month, day, hour, minute. */
+    struct cg_time_cache tcache;
+    char mc_key[12];
+    unsigned mc_mon, mc_day, mc_hour, mc_min;
 };
 
 /* One RFC 5424 SD-PARAM; value is unescaped (\" \\ \]). */

@@ -39,4 +39,19 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz);
  * Returns bytes consumed or 0 when s does not start with a valid timestamp. */
 size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out);
 
+/* Consecutive stamps of a stream share their date, hour and minute: the cache
+ * keeps the first 16 bytes ("YYYY-MM-DDThh:mm") of the last valid stamp and
+ * their value, so a stamp starting with the same bytes skips the date. */
+struct cg_time_cache {
+    char key[16];
+    int64_t base; /* local seconds of key's minute */
+    bool valid;
+};
+
+void cg_time_cache_init(struct cg_time_cache *tc);
+
+/* cg_time_parse_rfc3339 with the same results, using and updating tc. */
+size_t cg_time_parse_rfc3339_cached(const char *s, size_t n, struct cg_time *out,
+                                    struct cg_time_cache *tc);
+
 #endif

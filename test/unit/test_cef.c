@@ -991,6 +991,42 @@ static void expect_str(const struct cef_case *c, const char *what, struct cg_str
     fail();
 }
 
+/* Do two headers agree field by field (bytes, flags)? */
+static void same_header(const struct cg_cef *x, const struct cg_cef *y)
+{
+    const struct cg_str *a[8] = {&x->version,  &x->vendor, &x->product,  &x->product_version,
+                                 &x->event_id, &x->name,   &x->severity, &x->ext};
+    const struct cg_str *b[8] = {&y->version,  &y->vendor, &y->product,  &y->product_version,
+                                 &y->event_id, &y->name,   &y->severity, &y->ext};
+    for (int i = 0; i < 8; i++)
+        assert_true(cg_str_eq(*a[i], *b[i]) && (a[i]->p == NULL) == (b[i]->p == NULL));
+    assert_int_equal(x->flags, y->flags);
+}
+
+/* The header cache (cef.h) must not change a result: a cold cache, then the same
+ * cache on a second copy of the line (a hit when the start has no backslash),
+ * whose views must point into that copy. */
+static void same_as_cached(const char *buf, size_t n, const struct cg_cef *want,
+                           enum cg_reject want_rej, struct cg_arena *a)
+{
+    struct cg_cef_cache cache;
+    cg_cef_cache_init(&cache);
+    struct cg_cef h;
+    assert_int_equal(cg_cef_decode_header_cached(buf, n, &h, a, &cache), want_rej);
+    same_header(&h, want);
+    char *again = copy_exact(buf, n);
+    bool has_bs = n > 0 && memchr(buf, '\\', n) != NULL;
+    assert_int_equal(cg_cef_decode_header_cached(again, n, &h, a, &cache), want_rej);
+    same_header(&h, want);
+    if (!has_bs) {
+        const struct cg_str *v[7] = {&h.version,  &h.vendor, &h.product, &h.product_version,
+                                     &h.event_id, &h.name,   &h.severity};
+        for (int i = 0; i < 7; i++)
+            assert_true(!v[i]->p || inside(*v[i], again, n));
+    }
+    free(again);
+}
+
 static void run_case(void **state)
 {
     const struct cef_case *c = *state;
@@ -1007,6 +1043,7 @@ static void run_case(void **state)
         print_error("[%s] reject %s, want %s\n", c->name, cg_reject_name(r),
                     cg_reject_name(c->rej));
     assert_int_equal(r, c->rej);
+    same_as_cached(buf, n, &h, r, &a);
     if (r != CG_REJ_NONE)
         goto out;
 
@@ -1432,6 +1469,133 @@ static void reuse_across_events(void **state)
     cg_arena_fini(&a);
 }
 
+/* The header cache across lines: each header through one cache must decode as
+ * without it, with its views in its own buffer. The lines exercise: the same
+ * start with different later fields, a start shorter or longer than the cached
+ * one, a backslash in the start (never cached) or later, leading spaces, three
+ * products alternating (two entries), a start over CG_CEF_CACHE_MAX, and lines
+ * cut inside or right after the cached start. */
+static void header_cache_sequences(void **state)
+{
+    (void)state;
+    static const char long_product[] = "0|V|" /* a start longer than the cache */
+                                       "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                                       "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP|1|2|n|3|a=b";
+    static const char *const lines[] = {
+        "0|Trend Micro|Deep Security Agent|20.0.877|21|Log for TCP Port 135|0|cn1=1 act=Log",
+        "0|Trend Micro|Deep Security Agent|20.0.877|1001126|SMB|10|cn1=2",
+        "0|Trend Micro|Deep Security Manager|20.0.877|710|Events Retrieved|3|src=1",
+        "0|Trend Micro|Deep Security Agent|20.0.877|4000000|Eicar\\|x|6|a=\\=",
+        "0|Trend Micro|Deep Security Agent|20.0.877|",
+        "0|Trend Micro|Deep Security Agent|20.0.877",
+        "0|Trend Micro|Deep Security Agent|20.0.8",
+        "0|Trend Micro|Deep Security Agent|20.0.877|1|n|5",
+        "0|Trend Micro|Deep Security Agent|20.0.877|1|n|5\r\n",
+        " 0|Trend Micro|Deep Security Agent|20.0.877|1|n|5|a=b",
+        "  0|Trend Micro|Deep Security Agent|20.0.877|1|n|5|a=b",
+        "1|Trend Micro|Deep Security Agent|20.0.877|1|n|5|a=b",
+        "0|Trend\\\\Micro|Deep Security Agent|20.0.877|1|n|5|a=b",
+        "0|Trend\\\\Micro|Deep Security Agent|20.0.877|2|n|5|a=b",
+        "0|Trend Micro|Apex One|2019|AV|n|5|a=b",
+        "0|Trend Micro|Deep Security Manager|20.0.877|711|n|3|a=b",
+        "0|Trend Micro|Deep Security Agent|20.0.877|1|n|5|a=b",
+        "0|Trend Micro|Apex One|2019|AV|n|5|a=b",
+        long_product,
+        long_product,
+        "0|V|P|1|2|n|3|a=b",
+        "0|V|P|1|2|n|3|a=b",
+        "0|V|P|1|",
+        "0|V|P|1|2",
+        "0|V|P|1",
+        "0|V|P|1\\|2|n|3|4|a=b",
+        "0|V|P|1|2|n|3|a=b",
+        "x|V|P|1|2|n|3|a=b",
+        "",
+        "0|V|P|1|2|n|3|a=b",
+    };
+    struct cg_arena a;
+    cg_arena_init(&a);
+    struct cg_cef_cache cache;
+    cg_cef_cache_init(&cache);
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < CG_ARRAY_LEN(lines); i++) {
+            size_t n = strlen(lines[i]);
+            char *buf = copy_exact(lines[i], n);
+            struct cg_cef want, got;
+            enum cg_reject r = cg_cef_decode_header(buf, n, &want, &a);
+            assert_int_equal(cg_cef_decode_header_cached(buf, n, &got, &a, &cache), r);
+            same_header(&got, &want);
+            if (!memchr(buf, '\\', n)) {
+                const struct cg_str *v[8] = {&got.version,         &got.vendor,   &got.product,
+                                             &got.product_version, &got.event_id, &got.name,
+                                             &got.severity,        &got.ext};
+                for (int k = 0; k < 8; k++)
+                    assert_true(!v[k]->p || inside(*v[k], buf, n));
+            }
+            assert_true(cache.e[0].len <= CG_CEF_CACHE_MAX && cache.e[1].len <= CG_CEF_CACHE_MAX);
+            free(buf);
+            cg_arena_reset(&a);
+        }
+    }
+    cg_arena_fini(&a);
+}
+
+/* Keys are checked 16 bytes at a time: a word of every length up to 40, at every
+ * offset in the extension (so it lies within, across and at the end of blocks,
+ * and in extensions under 16 bytes), with no bad byte or one at its start, middle
+ * or end, is a key exactly when it is all key characters. */
+static void key_check_blocks(void **state)
+{
+    (void)state;
+    static const char bad[] = "/:@^`{~!#,;?\"'\t|()*+<>&%$\x80\xff\x01";
+    struct cg_arena a;
+    cg_arena_init(&a);
+    struct cg_fields f;
+    cg_fields_init(&f, 0);
+    char ext[128];
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t pad = 0; pad <= 20; pad++) {
+            for (int where = -1; where < 3; where++) {
+                char word[48];
+                for (size_t j = 0; j < len; j++)
+                    word[j] = "aZ09_.-[]"[(j + pad) % 9];
+                size_t at = where == 0 ? 0 : where == 1 ? len / 2 : len - 1;
+                char b = bad[(len + pad) % (sizeof(bad) - 1)];
+                if (where >= 0)
+                    word[at] = b;
+                /* "x=<pad> <word>=v": the word is a key or part of x's value */
+                size_t n = 0;
+                ext[n++] = 'x';
+                ext[n++] = '=';
+                memset(ext + n, 'y', pad);
+                n += pad;
+                ext[n++] = ' ';
+                memcpy(ext + n, word, len);
+                n += len;
+                ext[n++] = '=';
+                ext[n++] = 'v';
+                char *buf = copy_exact(ext, n);
+                unsigned fl = 0;
+                assert_int_equal(cg_cef_decode_ext(cg_str_make(buf, n), &f, &a, &fl), CG_OK);
+                bool key = where < 0;
+                if (f.n != (key ? 2u : 1u))
+                    fail_msg("len %zu pad %zu bad byte 0x%02x at %d: %zu fields", len, pad,
+                             (unsigned char)b, where < 0 ? -1 : (int)at, f.n);
+                assert_int_equal(f.v[0].val.n, key ? pad : n - 2);
+                if (key) {
+                    assert_true(f.v[1].key.n == len && memcmp(f.v[1].key.p, word, len) == 0);
+                    assert_true(cg_str_eqz(f.v[1].val, "v"));
+                }
+                cg_fields_clear(&f);
+                free(buf);
+                cg_arena_reset(&a);
+            }
+        }
+    }
+    cg_fields_fini(&f);
+    cg_arena_fini(&a);
+}
+
 /* ---- main ------------------------------------------------------------------------- */
 
 struct table {
@@ -1455,6 +1619,8 @@ int main(void)
         cmocka_unit_test(duplicates_against_existing_fields),
         cmocka_unit_test(random_bytes),
         cmocka_unit_test(reuse_across_events),
+        cmocka_unit_test(header_cache_sequences),
+        cmocka_unit_test(key_check_blocks),
     };
     size_t total = CG_ARRAY_LEN(extra);
     for (size_t t = 0; t < CG_ARRAY_LEN(tables); t++)

@@ -457,11 +457,56 @@ static void many_attributes(void **state)
     free(p);
 }
 
+/* Repeated keys (the first wins), with attributes already in the list (they win
+ * too), past the point where the duplicate filter is full: the same list as
+ * adding each attribute with cg_fields_add. */
+static void duplicates_like_fields_add(void **state)
+{
+    (void)state;
+    size_t cap = 3000 * 24, n = 0;
+    char *p = malloc(cap);
+    assert_non_null(p);
+    for (unsigned long i = 0; i < 3000; i++)
+        n += (size_t)snprintf(p + n, cap - n, " k%lu =v%lu\t", (i * 7919) % 400, i);
+    struct cg_arena a;
+    cg_arena_init(&a);
+    struct cg_fields f, ref;
+    cg_fields_init(&f, 300);
+    cg_fields_init(&ref, 300);
+    assert_int_equal(cg_fields_add(&f, CG_STR_LIT("k7"), CG_STR_LIT("early")), CG_OK);
+    assert_int_equal(cg_fields_add(&ref, CG_STR_LIT("k7"), CG_STR_LIT("early")), CG_OK);
+    unsigned flags = 0;
+    assert_int_equal(cg_leef_decode_attrs(cg_str_make(p, n), '\t', &f, &a, &flags), CG_OK);
+    for (size_t i = 0; i < n;) {
+        const char *tab = memchr(p + i, '\t', n - i), *eq = memchr(p + i, '=', n - i);
+        size_t e = (size_t)(tab - p);
+        struct cg_str k = cg_str_make(p + i + 1, (size_t)(eq - p) - i - 2); /* " kN " */
+        struct cg_str v = cg_str_make(eq + 1, (size_t)(tab - eq) - 1);
+        assert_int_equal(cg_fields_add(&ref, k, v), CG_OK);
+        i = e + 1;
+    }
+    assert_int_equal(f.n, ref.n);
+    assert_int_equal(f.n, 300);
+    assert_int_equal(f.dup_dropped, ref.dup_dropped);
+    assert_int_equal(f.limit_dropped, ref.limit_dropped);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_true(cg_str_eq(f.v[i].key, ref.v[i].key));
+        assert_true(cg_str_eq(f.v[i].val, ref.v[i].val));
+    }
+    assert_true(cg_str_eqz(*cg_fields_getz(&f, "k7"), "early"));
+    assert_int_equal(flags, 0);
+    cg_fields_fini(&f);
+    cg_fields_fini(&ref);
+    cg_arena_fini(&a);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest extra[] = {
         cmocka_unit_test(every_prefix),
         cmocka_unit_test(many_attributes),
+        cmocka_unit_test(duplicates_like_fields_add),
     };
     size_t total = CG_ARRAY_LEN(cases) + CG_ARRAY_LEN(extra);
     struct CMUnitTest *tests = calloc(total, sizeof(*tests));

@@ -620,6 +620,253 @@ static void test_two_zones(void **state)
     }
 }
 
+/* ---- stamp caches ---- */
+
+/* Consecutive lines share their date and minute, so the context keeps the last
+ * "Mmm dd hh:mm", the last RFC 3339 "YYYY-MM-DDThh:mm" and the year the last
+ * undated date resolved to. The same lines through a context whose caches are
+ * emptied before every line (the uncached paths) must give identical results. */
+static void clear_caches(struct cg_syslog_ctx *c)
+{
+    c->yc_mon = 0;
+    c->mc_mon = 0;
+    c->tcache.valid = false;
+}
+
+static void same_str(const char *what, size_t line, struct cg_str a, struct cg_str b)
+{
+    if (a.p != b.p || a.n != b.n)
+        fail_msg("line %zu: %s differs with and without the caches", line, what);
+}
+
+static void same_decode(size_t line, const struct cg_syslog *a, const struct cg_syslog *b)
+{
+    if (a->kind != b->kind || a->pri != b->pri || a->version != b->version || a->bom != b->bom ||
+        a->nsd != b->nsd)
+        fail_msg("line %zu: header differs with and without the caches", line);
+    if (a->time.sec != b->time.sec || a->time.usec != b->time.usec ||
+        a->time.off_min != b->time.off_min || a->time.frac_digits != b->time.frac_digits ||
+        a->time.flags != b->time.flags)
+        fail_msg("line %zu: time differs with and without the caches: %lld/%d vs %lld/%d", line,
+                 (long long)a->time.sec, a->time.flags, (long long)b->time.sec, b->time.flags);
+    same_str("host", line, a->host, b->host);
+    same_str("app", line, a->app, b->app);
+    same_str("procid", line, a->procid, b->procid);
+    same_str("msgid", line, a->msgid, b->msgid);
+    same_str("msg", line, a->msg, b->msg);
+    same_str("tagged_msg", line, a->tagged_msg, b->tagged_msg);
+}
+
+struct ccase {
+    const char *name;
+    const char *tz;
+    enum cg_year_mode mode;
+    int year;
+    int64_t now; /* 0 = NOW_2025_06_15 */
+    const char *lines[10];
+    const char *times[10]; /* expected cg_time_format, "" = no stamp */
+};
+
+static const struct ccase ccases[] = {
+    {"STREAM: same minute, then a new date at New Year",
+     NULL,
+     CG_YEAR_STREAM,
+     0,
+     0,
+     {"Dec 31 23:59:58 h a: m", "Dec 31 23:59:59 h a: m", "Jan  1 00:00:00 h a: m",
+      "Jan  1 00:00:01 h a: m", "Dec 31 23:59:59 h a: late", "Jan  1 00:00:02 h a: m",
+      "<13>Jan 01 00:00:03 h a: m", "Jan  1 00:00:04.5: h a: m"},
+     {"2024-12-31T23:59:58Z", "2024-12-31T23:59:59Z", "2025-01-01T00:00:00Z",
+      "2025-01-01T00:00:01Z", "2024-12-31T23:59:59Z", "2025-01-01T00:00:02Z",
+      "2025-01-01T00:00:03Z", "2025-01-01T00:00:04.5Z"}},
+    {"STREAM: the year of a date is not reused far from the reference",
+     NULL,
+     CG_YEAR_STREAM,
+     0,
+     0,
+     {"Apr 20 03:20:54 h a: m", "<13>1 2019-04-20T03:20:00Z h a - - - m", "Apr 20 03:20:55 h a: m",
+      "Apr 20 03:20:56 h a: m", "Apr 20 2030 03:20:57 h a: m", "Apr 20 03:20:58 h a: m"},
+     {"2025-04-20T03:20:54Z", "2019-04-20T03:20:00Z", "2019-04-20T03:20:55Z",
+      "2019-04-20T03:20:56Z", "2030-04-20T03:20:57Z", "2030-04-20T03:20:58Z"}},
+    {"STREAM: half a year from the reference",
+     NULL,
+     CG_YEAR_STREAM,
+     0,
+     0,
+     {"Jan  1 00:00:00 h a: m", "Jul  1 00:00:00 h a: m", "Jan  1 00:00:00 h a: m",
+      "Jul  2 00:00:00 h a: m", "Jan  1 00:00:01 h a: m", "Jan  1 00:00:01 h a: m"},
+     {"2025-01-01T00:00:00Z", "2025-07-01T00:00:00Z", "2025-01-01T00:00:00Z",
+      "2025-07-02T00:00:00Z", "2025-01-01T00:00:01Z", "2025-01-01T00:00:01Z"}},
+    {"STREAM: a cached year that is no longer the nearest",
+     NULL,
+     CG_YEAR_STREAM,
+     0,
+     0,
+     {"Jan  1 00:00:00 h a: m", "<13>1 2025-07-03T00:00:00Z h a - - - m", "Jan  1 00:00:00 h a: m",
+      "Jan  1 00:00:01 h a: m", "<13>1 2025-06-30T00:00:00Z h a - - - m", "Jan  1 00:00:02 h a: m"},
+     {"2025-01-01T00:00:00Z", "2025-07-03T00:00:00Z", "2026-01-01T00:00:00Z",
+      "2026-01-01T00:00:01Z", "2025-06-30T00:00:00Z", "2025-01-01T00:00:02Z"}},
+    {"STREAM: Feb 29 is never cached",
+     NULL,
+     CG_YEAR_STREAM,
+     2024,
+     0,
+     {"Feb 29 12:00:00 h a: m", "Feb 29 12:00:01 h a: m", "Mar  1 00:00:00 h a: m",
+      "<13>1 2025-03-01T00:00:00Z h a - - - m", "Feb 29 12:00:02 h a: m", "Feb 28 12:00:02 h a: m"},
+     {"2024-02-29T12:00:00Z", "2024-02-29T12:00:01Z", "2024-03-01T00:00:00Z",
+      "2025-03-01T00:00:00Z", "2024-02-29T12:00:02Z", "2024-02-28T12:00:02Z"}},
+    {"CLOCK: the cached year ends at now + 7 days",
+     NULL,
+     CG_YEAR_CLOCK,
+     0,
+     1766880000, /* 2025-12-28T00:00:00Z */
+     {"Jan  3 00:00:00 h a: m", "Jan  3 12:00:00 h a: m", "Jan  4 00:00:01 h a: m",
+      "Jan  4 00:00:00 h a: m", "Jan  4 00:00:01 h a: m", "Dec 27 00:00:00 h a: m"},
+     {"2026-01-03T00:00:00Z", "2026-01-03T12:00:00Z", "2025-01-04T00:00:01Z",
+      "2026-01-04T00:00:00Z", "2025-01-04T00:00:01Z", "2025-12-27T00:00:00Z"}},
+    {"STREAM: spring forward in New York (gap: the offset before)",
+     "America/New_York",
+     CG_YEAR_STREAM,
+     2025,
+     0,
+     {"Mar  9 01:59:59 h a: m", "Mar  9 02:30:00 h a: gap", "Mar  9 02:30:01 h a: gap",
+      "Mar  9 03:00:00 h a: m", "Mar  9 03:00:01 h a: m", "Mar  9 01:59:58 h a: late"},
+     {"2025-03-09T01:59:59-05:00", "2025-03-09T02:30:00-05:00", "2025-03-09T02:30:01-05:00",
+      "2025-03-09T03:00:00-04:00", "2025-03-09T03:00:01-04:00", "2025-03-09T01:59:58-05:00"}},
+    {"STREAM: fall back in New York (twice: the earlier)",
+     "America/New_York",
+     CG_YEAR_STREAM,
+     2025,
+     0,
+     {"Nov  2 00:59:59 h a: m", "Nov  2 01:30:00 h a: twice", "Nov  2 01:30:01 h a: twice",
+      "Nov  2 02:00:00 h a: m", "Nov  2 01:59:59 h a: m", "Nov  3 01:30:00 h a: m"},
+     {"2025-11-02T00:59:59-04:00", "2025-11-02T01:30:00-04:00", "2025-11-02T01:30:01-04:00",
+      "2025-11-02T02:00:00-05:00", "2025-11-02T01:59:59-04:00", "2025-11-03T01:30:00-05:00"}},
+    {"RFC 3339 minute cache: the rest is still checked",
+     "+09:00",
+     CG_YEAR_STREAM,
+     0,
+     0,
+     {"2025-04-20T03:20:54Z h a: m", "2025-04-20T03:20:55.5+09:00 h a: m",
+      "2025-04-20T03:20:61Z h a: m", "2025-04-20T03:20:59 h a: m",
+      "<13>1 2025-04-20T03:20:60.123456789Z h a - - - m", "2025-04-20t03:20:00z h a: m",
+      "2025-02-29T00:00:00Z h a: m", "2024-02-29T00:00:00-0130 h a: m",
+      "2024-02-29T00:00:01+23:59 h a: m", "Apr 20 03:21:00 h a: m"},
+     {"2025-04-20T03:20:54Z", "2025-04-20T03:20:55.5+09:00", "", "", "2025-04-20T03:20:59.123456Z",
+      "2025-04-20T03:20:00Z", "", "2024-02-29T00:00:00-01:30", "2024-02-29T00:00:01+23:59",
+      "2024-04-20T03:21:00+09:00"}},
+};
+
+static void test_stamp_caches(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(ccases); i++) {
+        const struct ccase *cc = &ccases[i];
+        struct cg_syslog_ctx c, oracle;
+        init_ctx(&c, cc->tz, cc->mode, cc->year, cc->now);
+        init_ctx(&oracle, cc->tz, cc->mode, cc->year, cc->now);
+        for (size_t k = 0; k < CG_ARRAY_LEN(cc->lines) && cc->lines[k]; k++) {
+            size_t n = strlen(cc->lines[k]);
+            char *line = malloc(n);
+            assert_non_null(line);
+            memcpy(line, cc->lines[k], n);
+            struct cg_syslog out, want;
+            char buf[64] = "";
+            cg_syslog_decode(&c, line, n, &out, NULL);
+            clear_caches(&oracle);
+            cg_syslog_decode(&oracle, line, n, &want, NULL);
+            cg_time_format(&out.time, buf, sizeof(buf));
+            if (strcmp(buf, cc->times[k]) != 0)
+                fail_msg("%s: line %zu: expected \"%s\", got \"%s\"", cc->name, k, cc->times[k],
+                         buf);
+            same_decode(k, &out, &want);
+            free(line);
+        }
+    }
+}
+
+/* A long deterministic stream (steps of seconds to months, back and forth, over
+ * several years, every stamp form) in several zones and both year modes. */
+static void test_stamp_caches_random(void **state)
+{
+    (void)state;
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static const int64_t steps[] = {
+        0,  1,     59,     61,          3600,         86399,       86400,       86401,
+        -1, -3600, -86400, 150 * 86400, -151 * 86400, 183 * 86400, 366 * 86400, -200 * 86400};
+    static const char *const zones[] = {NULL, "+09:00", "America/New_York", "Europe/London"};
+    for (size_t z = 0; z < CG_ARRAY_LEN(zones) * 2; z++) {
+        struct cg_syslog_ctx c, oracle;
+        enum cg_year_mode mode = z % 2 ? CG_YEAR_CLOCK : CG_YEAR_STREAM;
+        init_ctx(&c, zones[z / 2], mode, 0, 0);
+        init_ctx(&oracle, zones[z / 2], mode, 0, 0);
+        int64_t t = 1735600000; /* 2024-12-30 */
+        uint64_t x = 0x2545F4914F6CDD1Du + z;
+        for (size_t k = 0; k < 4000; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            t += steps[x % CG_ARRAY_LEN(steps)];
+            int64_t y;
+            unsigned m, d;
+            cg_civil_from_days(t / 86400, &y, &m, &d);
+            int sod = (int)(t % 86400), sec = (x >> 8) % 50 == 0 ? 60 : sod % 60;
+            char line[128];
+            switch ((x >> 16) % 5) {
+            case 0:
+            case 1:
+                snprintf(line, sizeof(line), "%s%s %2u %02d:%02d:%02d h a: m",
+                         (x >> 24) % 2 ? "<13>" : "", mon[m - 1], d, sod / 3600, sod / 60 % 60,
+                         sec);
+                break;
+            case 2:
+                snprintf(line, sizeof(line), "%s 29 %02d:%02d:%02d h a: leap?", mon[1], sod / 3600,
+                         sod / 60 % 60, sec);
+                break;
+            case 3:
+                snprintf(line, sizeof(line), "%04lld-%02u-%02uT%02d:%02d:%02d%s h a: m",
+                         (long long)y, m, d, sod / 3600, sod / 60 % 60, sec,
+                         (x >> 24) % 2 ? ".25+05:30" : "Z");
+                break;
+            default:
+                snprintf(line, sizeof(line), "<13>1 %04lld-%02u-%02uT%02d:%02d:%02dZ h a - - - m",
+                         (long long)y, m, d, sod / 3600, sod / 60 % 60, sec);
+                break;
+            }
+            struct cg_syslog out, want;
+            cg_syslog_decode(&c, line, strlen(line), &out, NULL);
+            clear_caches(&oracle);
+            cg_syslog_decode(&oracle, line, strlen(line), &want, NULL);
+            same_decode(k, &out, &want);
+        }
+    }
+}
+
+/* cg_time_format writes the fraction digit by digit: the same text as printf's
+ * "%06d" cut to frac_digits, for every digit count and values at the edges (and a
+ * hand-made struct out of range, which keeps the printf path). */
+static void test_time_format_fraction(void **state)
+{
+    (void)state;
+    static const int32_t usecs[] = {0,    1,       9,        10,        99,       100,    999,
+                                    1000, 12345,   99999,    100000,    123456,   500000, 999999,
+                                    -1,   1000000, 12345678, INT32_MAX, INT32_MIN};
+    for (size_t i = 0; i < CG_ARRAY_LEN(usecs); i++) {
+        for (uint8_t fd = 0; fd <= 9; fd++) {
+            struct cg_time t = {1745119254, usecs[i], -330, fd, CG_TIME_SET};
+            char got[64], frac[16], want[64];
+            size_t n = cg_time_format(&t, got, sizeof(got));
+            snprintf(frac, sizeof(frac), "%06d", (int)usecs[i]);
+            frac[fd > 6 ? 6 : fd] = '\0';
+            snprintf(want, sizeof(want), "2025-04-19T21:50:54%s%s-05:30", fd ? "." : "", frac);
+            if (n != strlen(want) || strcmp(got, want) != 0)
+                fail_msg("usec %d digits %u: got \"%s\", want \"%s\"", (int)usecs[i], fd, got,
+                         want);
+        }
+    }
+}
+
 /* ---- hostile input ---- */
 
 static bool within(struct cg_str s, const char *p, size_t n)
@@ -793,11 +1040,18 @@ static void test_many_sd_params(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_table),          cmocka_unit_test(test_streams),
-        cmocka_unit_test(test_note_time),      cmocka_unit_test(test_ctx_init),
-        cmocka_unit_test(test_two_zones),      cmocka_unit_test(test_every_prefix),
-        cmocka_unit_test(test_mutations),      cmocka_unit_test(test_huge_lines),
+        cmocka_unit_test(test_table),
+        cmocka_unit_test(test_streams),
+        cmocka_unit_test(test_note_time),
+        cmocka_unit_test(test_ctx_init),
+        cmocka_unit_test(test_two_zones),
+        cmocka_unit_test(test_every_prefix),
+        cmocka_unit_test(test_mutations),
+        cmocka_unit_test(test_huge_lines),
         cmocka_unit_test(test_many_sd_params),
+        cmocka_unit_test(test_stamp_caches),
+        cmocka_unit_test(test_stamp_caches_random),
+        cmocka_unit_test(test_time_format_fraction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
