@@ -19,7 +19,10 @@
  * applied here rather than by liblognorm, which builds JSON strings for them on every line
  * (struct nz_tagann); long lists are read by a rule as one value and split here by the
  * "_kvlist" / "_xmlflat" directives instead of a liblognorm "repeat" over a user-defined
- * type (tens of microseconds per line, and leaks).
+ * type (tens of microseconds per line, and leaks). The splitters compare each label or tag
+ * with the one met at the same position of the line before (struct nz_memo) and take the
+ * common forms in tight loops (nz_kvl_run, nz_xtag_fast); fields are added with a filter of
+ * the list's key hashes (cg_fields_add_filtered) so that most adds skip the duplicate scan.
  *
  * Output mapping (the contract for rulebase writers is rules/lognorm/README.md):
  *   - header keys (vendor, product, product_version, event_id, name, severity) fill the
@@ -42,7 +45,7 @@
  * come out in the order of the text.
  *
  * One normalizer per thread: ln_normalize updates statistics inside the context, and the
- * snake_case cache is the normalizer's.
+ * snake_case cache and the memo of the splitters are the normalizer's.
  */
 #include "cefguard/normalize.h"
 #include "cefguard/textutil.h"
@@ -54,6 +57,16 @@
 #include <sys/stat.h>
 
 #include <liblognorm.h>
+
+/* The few small helpers of the per-field path are inlined whatever the compiler's estimate
+ * (measured: their calls were a tenth of the cost of a split), the rare paths kept apart. */
+#if defined(__GNUC__)
+#define NZ_NOINLINE __attribute__((noinline))
+#define NZ_INLINE inline __attribute__((always_inline))
+#else
+#define NZ_NOINLINE
+#define NZ_INLINE inline
+#endif
 
 #define NZ_KEY_MAX 256       /* bytes of a field key built by flattening or snake_case */
 #define NZ_DEPTH_MAX 8       /* nesting levels flattened; deeper values are dropped */
@@ -80,7 +93,7 @@ struct nz_annot {
  * out once, when the file is loaded. */
 enum {
     NZ_ROLE_DROP,    /* event.tags, originalmsg, unparsed-data */
-    NZ_ROLE_FROM,    /* <target>_from: len is the target's length */
+    NZ_ROLE_FROM,    /* <target>_from: len is the target's length, hdr its header index */
     NZ_ROLE_FMT,     /* <target>_fmt */
     NZ_ROLE_KVLIST,  /* <name>_kvlist */
     NZ_ROLE_XMLFLAT, /* <name>_xmlflat */
@@ -100,6 +113,7 @@ static struct nz_role nz_key_role(const char *key, size_t klen);
 /* An annotation as it lands in an event's JSON. */
 struct nz_av {
     const char *name;
+    size_t nlen;
     struct cg_str value;
     struct nz_role role;
 };
@@ -114,6 +128,38 @@ struct nz_tagann {
     const char *tag;
     struct nz_av *v; /* in the order they land, with their final values */
     size_t n;
+    uint64_t lens; /* the lengths of their names, as bits (nz_len_bit) */
+};
+
+/* A bit for a name length (63 for all longer ones): a set of lengths in one word. */
+static uint64_t nz_len_bit(size_t n)
+{
+    return (uint64_t)1 << (n < 63 ? n : 63);
+}
+
+/* The labels and tags a list split (_kvlist, _xmlflat) met at each position of the last line
+ * it split, with their keys. A source writes the same labels in the same order on line after
+ * line, so the bytes at a position are first compared with what was seen there before: one
+ * compare instead of a scan, a snake_case cache lookup and the checks of the general reader.
+ * A match is only taken where the general reader would read the same bytes the same way (see
+ * nz_kvl_run, nz_xmemo_tag); only speed depends on the memo. */
+#define NZ_MEMO_MAX 64 /* positions remembered per kind of list */
+
+struct nz_memo_ent {
+    unsigned char llen, klen; /* llen 0: empty; klen 0: the key is not known */
+    unsigned char kind;       /* what label holds (XML): NZ_MK_* */
+    char label[32];
+    char key[32]; /* the field key of a pair with that label, as added */
+};
+
+enum {
+    NZ_MK_NAME,  /* a name or label that holds no stop byte of its list (see key) */
+    NZ_MK_OPEN,  /* "T>" of an opening tag directly followed by another tag (not "</") */
+    NZ_MK_CLOSE, /* "/...>" of a closing tag, with a byte that is not NUL after the '/' */
+};
+
+struct nz_memo {
+    struct nz_memo_ent kvl[NZ_MEMO_MAX], xml[NZ_MEMO_MAX];
 };
 
 /* A rulebase: its context and its prefilter. A line that no rule of the file can match is
@@ -346,7 +392,10 @@ static bool nz_group_annots(struct nz_base *b)
             k++;
         if (k == g->n) {
             g->v[g->n].name = an->name;
-            g->v[g->n++].role = nz_key_role(an->name, strlen(an->name));
+            g->v[g->n].nlen = strlen(an->name);
+            g->v[g->n].role = nz_key_role(an->name, g->v[g->n].nlen);
+            g->lens |= nz_len_bit(g->v[g->n].nlen);
+            g->n++;
         }
         g->v[k].value = an->value;
     }
@@ -462,8 +511,10 @@ static bool nz_may_match(const struct nz_base *b, struct cg_str text)
         return true;
     for (size_t i = 0; i < b->nneed; i++) {
         const struct nz_need *d = &b->need[i];
-        if (text.n >= d->npfx && memcmp(text.p, d->pfx, d->npfx) == 0 &&
-            (d->nreq == 0 || nz_has_req(d, text)))
+        if (d->npfx && (text.n < d->npfx || text.p[0] != d->pfx[0] ||
+                        memcmp(text.p + 1, d->pfx + 1, d->npfx - 1) != 0))
+            continue; /* the first byte alone rules out most lines */
+        if (d->nreq == 0 || nz_has_req(d, text))
             return true;
     }
     return false;
@@ -972,6 +1023,7 @@ struct nz_snake_slot { /* 64 bytes */
 
 struct nz_snake_cache {
     struct nz_snake_slot v[NZ_SNAKE_SETS][2]; /* [0]: the most recently added */
+    struct nz_memo memo;                      /* allocated with it: one allocation */
 };
 
 static bool nz_snake_hit(const struct nz_snake_slot *sl, size_t n, const uint64_t w[4])
@@ -980,11 +1032,37 @@ static bool nz_snake_hit(const struct nz_snake_slot *sl, size_t n, const uint64_
            sl->w[3] == w[3];
 }
 
-static uint64_t nz_load8(const char *p)
+static NZ_INLINE uint64_t nz_load8(const char *p)
 {
     uint64_t v;
     memcpy(&v, p, 8);
     return v;
+}
+
+static NZ_INLINE uint32_t nz_load4(const char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/* Whether a[0..n) == b[0..n): memcmp without a call, for the short labels and names of tags.
+ * Whole words are read, never a byte outside the n. */
+static NZ_INLINE bool nz_same(const char *a, const char *b, size_t n)
+{
+    if (n >= 8) {
+        for (size_t i = 0; i + 8 < n; i += 8) {
+            if (nz_load8(a + i) != nz_load8(b + i))
+                return false;
+        }
+        return nz_load8(a + n - 8) == nz_load8(b + n - 8);
+    }
+    if (n >= 4)
+        return nz_load4(a) == nz_load4(b) && nz_load4(a + n - 4) == nz_load4(b + n - 4);
+    unsigned d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
 }
 
 /* nz_snake(s, n, out, cap); room: bytes writable at out (>= cap). */
@@ -1035,11 +1113,14 @@ struct nz_directive {
     size_t tlen;
     struct cg_str val; /* in the JSON or in the normalizer */
     bool fmt;          /* _fmt (template) or _from (list) */
+    int hdr;           /* the header key the target is (nz_header_keys), -1 for a field */
 };
 
 struct nz_map {
     struct cg_event *ev;
+    struct cg_fields_filter flt;  /* of ev->fields: adds skip most duplicate scans */
     struct nz_snake_cache *snake; /* NULL: none */
+    struct nz_memo *memo;         /* NULL: none */
     char *kroom;                  /* free bytes in the arena where keys are written (nz_key_room) */
     size_t kfree;
     struct nz_directive dir[NZ_DIRECTIVES_MAX];
@@ -1054,11 +1135,16 @@ static const char *const nz_header_keys[] = {"vendor",   "product", "product_ver
 /* The index in nz_header_keys of k, or -1. */
 static int nz_header_index(const char *k, size_t n)
 {
-    for (int i = 0; i < (int)CG_ARRAY_LEN(nz_header_keys); i++) {
-        if (strlen(nz_header_keys[i]) == n && memcmp(k, nz_header_keys[i], n) == 0)
-            return i;
+    int i;
+    switch (n) { /* the header keys differ in length but for event_id and severity */
+    case 4: i = 4; break;
+    case 6: i = 0; break;
+    case 7: i = 1; break;
+    case 8: i = k[0] == 'e' ? 3 : 5; break;
+    case 15: i = 2; break;
+    default: return -1;
     }
-    return -1;
+    return nz_same(k, nz_header_keys[i], n) ? i : -1;
 }
 
 static struct cg_str *nz_header_at(struct cg_event *ev, int i)
@@ -1081,7 +1167,7 @@ static bool nz_has_suffix(const char *k, size_t n, const char *sfx)
 
 /* Room for n bytes of keys, at m->kroom: keys are written straight into the arena, which
  * is handed out in chunks (one arena call per chunk, not per key). */
-static char *nz_key_room(struct nz_map *m, size_t n)
+static NZ_INLINE char *nz_key_room(struct nz_map *m, size_t n)
 {
     if (m->kfree < n) {
         size_t sz = n > 2048 ? n : 2048;
@@ -1096,11 +1182,11 @@ static char *nz_key_room(struct nz_map *m, size_t n)
 
 /* Adds key = val, key written at m->kroom (kept there only if the field was added), val
  * already in the arena; records it as the last pair. */
-static int nz_add_placed(struct nz_map *m, size_t klen, struct cg_str val)
+static NZ_INLINE int nz_add_placed(struct nz_map *m, size_t klen, struct cg_str val)
 {
     struct cg_fields *f = &m->ev->fields;
     size_t before = f->n;
-    if (cg_fields_add(f, cg_str_make(m->kroom, klen), val) != CG_OK)
+    if (cg_fields_add_filtered(f, &m->flt, cg_str_make(m->kroom, klen), val) != CG_OK)
         return CG_ENOMEM;
     m->last = SIZE_MAX;
     if (f->n > before) {
@@ -1225,10 +1311,44 @@ static size_t nz_pair_key(struct nz_map *m, const char *label, size_t llen)
     return nz_unreserve(k, nz_snake_c(m->snake, label, llen, k, NZ_KEY_MAX, room < 32 ? 32 : room));
 }
 
-/* {"name": L, "value": V}: field snake_case(L) = V. */
-static int nz_emit_pair(struct nz_map *m, const char *label, size_t llen, struct cg_str val)
+/* Remembers label s[0..llen) at e (struct nz_memo), its key not known yet; a label that does not
+ * fit empties e. */
+static void nz_memo_label(struct nz_memo_ent *e, const char *s, size_t llen)
 {
+    e->klen = 0;
+    e->llen = 0;
+    e->kind = NZ_MK_NAME;
+    if (llen == 0 || llen > sizeof(e->label))
+        return;
+    memcpy(e->label, s, llen);
+    e->llen = (unsigned char)llen;
+}
+
+/* nz_pair_key for the label e holds (e NULL: none): the key from e when it is known, else worked
+ * out and remembered. */
+static NZ_INLINE size_t nz_memo_pair_key(struct nz_map *m, struct nz_memo_ent *e, const char *label,
+                                         size_t llen)
+{
+    if (e && e->klen) {
+        char *k = nz_key_room(m, sizeof(e->key));
+        if (!k)
+            return SIZE_MAX;
+        memcpy(k, e->key, sizeof(e->key)); /* the whole key: a constant-size copy */
+        return e->klen;
+    }
     size_t klen = nz_pair_key(m, label, llen);
+    if (e && e->llen && klen && klen <= sizeof(e->key)) {
+        memcpy(e->key, m->kroom, klen);
+        e->klen = (unsigned char)klen;
+    }
+    return klen;
+}
+
+/* {"name": L, "value": V}: field snake_case(L) = V. e: the memo entry holding L, or NULL. */
+static NZ_INLINE int nz_emit_pair(struct nz_map *m, struct nz_memo_ent *e, const char *label,
+                                  size_t llen, struct cg_str val)
+{
+    size_t klen = nz_memo_pair_key(m, e, label, llen);
     m->last = SIZE_MAX;
     if (klen == SIZE_MAX)
         return CG_ENOMEM;
@@ -1281,7 +1401,7 @@ static int nz_emit_unlabeled(struct nz_map *m, struct cg_str v)
     if (v.n == 0)
         return CG_OK; /* an empty column */
     if (nz_is_bare_label(v))
-        return nz_emit_pair(m, v.p, v.n - 1, cg_str_make(v.p, 0));
+        return nz_emit_pair(m, NULL, v.p, v.n - 1, cg_str_make(v.p, 0));
     char key[32];
     int len = snprintf(key, sizeof(key), "unlabeled.%zu", m->unlabeled++);
     return nz_add(m, key, (size_t)len, v);
@@ -1435,7 +1555,7 @@ struct nz_scan {
 
 static const struct nz_scan nz_scan_none = {SIZE_MAX, 0}; /* nothing remembered */
 
-static size_t nz_find(const char *s, size_t n, size_t x, char c, struct nz_scan *sc)
+static NZ_INLINE size_t nz_find(const char *s, size_t n, size_t x, char c, struct nz_scan *sc)
 {
     if (sc->from <= x && x <= sc->at)
         return sc->at;
@@ -1445,13 +1565,27 @@ static size_t nz_find(const char *s, size_t n, size_t x, char c, struct nz_scan 
     return sc->at;
 }
 
-/* The same for a string (needle of nlen > 0 bytes, all of it before n). */
+/* memmem for a needle of at least two bytes that starts with a byte rare in the haystack:
+ * memchr for the first byte, a test of the second, then the rest (glibc's memmem sets up a
+ * two-way search first, which costs more than the whole search here). Linear. */
+static const char *nz_memmem(const char *h, size_t hn, const char *nd, size_t nn)
+{
+    for (const char *end = h + hn; (size_t)(end - h) >= nn; h++) {
+        if (!(h = memchr(h, nd[0], (size_t)(end - h) - nn + 1)))
+            return NULL;
+        if (h[1] == nd[1] && memcmp(h + 2, nd + 2, nn - 2) == 0)
+            return h;
+    }
+    return NULL;
+}
+
+/* The same for a string (needle of nlen >= 2 bytes, all of it before n). */
 static size_t nz_find_str(const char *s, size_t n, size_t x, const char *needle, size_t nlen,
                           struct nz_scan *sc)
 {
     if (sc->from <= x && x <= sc->at)
         return sc->at;
-    const char *p = x < n ? memmem(s + x, n - x, needle, nlen) : NULL;
+    const char *p = x < n ? nz_memmem(s + x, n - x, needle, nlen) : NULL;
     sc->from = x;
     sc->at = p ? (size_t)(p - s) : n;
     return sc->at;
@@ -1461,13 +1595,13 @@ static size_t nz_find_str(const char *s, size_t n, size_t x, const char *needle,
  * including the literal's own terminating NUL, so a literal directly followed by a NUL
  * byte of the input does not match there (it then reads past the literal; in practice
  * those bytes differ). That is kept: lines with NUL bytes come out as they did. */
-static bool nz_lit(const char *s, size_t n, size_t x, const char *lit, size_t llen)
+static NZ_INLINE bool nz_lit(const char *s, size_t n, size_t x, const char *lit, size_t llen)
 {
     return x <= n && n - x >= llen && memcmp(s + x, lit, llen) == 0 &&
            (n - x == llen || s[x + llen] != '\0');
 }
 
-static size_t nz_max(size_t a, size_t b)
+static NZ_INLINE size_t nz_max(size_t a, size_t b)
 {
     return a > b ? a : b;
 }
@@ -1515,6 +1649,8 @@ struct nz_kvl {
     const char *s;
     size_t n;
     struct nz_scan comma, actual;
+    struct nz_memo_ent *memo; /* m->memo->kvl, or NULL */
+    size_t i;                 /* the position of the piece in the list */
 };
 
 static const char nz_occ[] = "Occurrences: ";
@@ -1548,9 +1684,10 @@ static bool nz_kvl_occ(struct nz_kvl *k, size_t p, size_t sp[6], size_t *end, si
     return true;
 }
 
-static int nz_kvl_named(struct nz_map *m, const char *key, const char *s, size_t from, size_t to)
+static int nz_kvl_named(struct nz_map *m, const char *key, size_t klen, const char *s, size_t from,
+                        size_t to)
 {
-    return nz_add(m, key, strlen(key), cg_str_make(s + from, to - from));
+    return nz_add(m, key, klen, cg_str_make(s + from, to - from));
 }
 
 /* One piece at p; *end is where it ends (at a ',' or at n). */
@@ -1562,38 +1699,102 @@ static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
     if (c0 == 'O' && nz_lit(s, n, p, nz_occ, sizeof(nz_occ) - 1)) {
         if (nz_kvl_occ(k, p + sizeof(nz_occ) - 1, sp, end, &far)) {
             m->last = SIZE_MAX;
-            int rc = nz_kvl_named(m, "occurrences", s, sp[0], sp[1]);
+            int rc = nz_kvl_named(m, "occurrences", 11, s, sp[0], sp[1]);
             if (rc == CG_OK)
-                rc = nz_kvl_named(m, "file_path", s, sp[2], sp[3]);
-            return rc == CG_OK ? nz_kvl_named(m, "description", s, sp[4], sp[5]) : rc;
+                rc = nz_kvl_named(m, "file_path", 9, s, sp[2], sp[3]);
+            return rc == CG_OK ? nz_kvl_named(m, "description", 11, s, sp[4], sp[5]) : rc;
         }
     } else if (c0 == 'D' && nz_lit(s, n, p, nz_detsub, sizeof(nz_detsub) - 1)) {
         size_t v = p + sizeof(nz_detsub) - 1;
         *end = nz_find(s, n, v, ',', &k->comma);
         m->last = SIZE_MAX;
-        return nz_kvl_named(m, "detection_submissions", s, v, *end);
+        return nz_kvl_named(m, "detection_submissions", 21, s, v, *end);
     } else if (nz_lit(s, n, p, " ", 1)) {
         *end = nz_find(s, n, p + 1, ',', &k->comma);
         return nz_emit_cont(m, cg_str_make(s + p + 1, *end - p - 1));
     }
-    size_t e = nz_find(s, n, p, ',', &k->comma);
+    struct nz_memo_ent *me = k->memo && k->i < NZ_MEMO_MAX ? &k->memo[k->i] : NULL;
+    size_t c = me ? p + me->llen : 0, e;
+    if (me && me->llen && n - p >= me->llen + 2u && s[c] == ':' && s[c + 1] == ' ' &&
+        (n - c == 2 || s[c + 2] != '\0') && nz_same(s + p, me->label, me->llen)) {
+        /* the label of the memo (no ',' or ':' in it), then ": " */
+        e = nz_find(s, n, c + 2, ',', &k->comma);
+        *end = nz_max(e, far);
+        return nz_emit_pair(m, me, s + p, c - p, cg_str_make(s + c + 2, e - c - 2));
+    }
+    e = nz_find(s, n, p, ',', &k->comma);
     const char *colon = e > p ? memchr(s + p, ':', e - p) : NULL;
     *end = nz_max(e, far);
-    size_t c = colon ? (size_t)(colon - s) : 0;
+    c = colon ? (size_t)(colon - s) : 0;
     if (colon && c > p && nz_lit(s, n, c, ": ", 2)) {
-        return nz_emit_pair(m, s + p, c - p, cg_str_make(s + c + 2, e - c - 2));
+        if (me)
+            nz_memo_label(me, s + p, c - p);
+        return nz_emit_pair(m, me, s + p, c - p, cg_str_make(s + c + 2, e - c - 2));
     }
     return nz_emit_unlabeled(m, cg_str_make(s + p, e - p));
 }
 
-/* The pieces of s[0..n), in order. */
-static int nz_kvlist(struct nz_map *m, const char *s, size_t n)
+/* Whether a piece that starts with the memo's label e and ": " is one that rules 1-3 leave to
+ * rule 4: the label is not "Occurrences", does not start with "Detection Submissions " or a
+ * space. */
+static bool nz_kvl_plain(const struct nz_memo_ent *e)
 {
-    struct nz_kvl k = {s, n, nz_scan_none, nz_scan_none};
+    switch (e->label[0]) {
+    case ' ': return false;
+    case 'O': return !(e->llen == 11 && memcmp(e->label, nz_occ, 11) == 0);
+    case 'D': return !(e->llen >= 22 && memcmp(e->label, nz_detsub, 22) == 0);
+    default: return true;
+    }
+}
+
+#define NZ_KVL_DONE 2 /* nz_kvl_run: the list ended */
+
+/* From the piece at *p, the pieces that are the memo's label of their position, ": " and a
+ * value (most of a line), added as rule 4 would, in a tight loop. *p is left at the first
+ * piece not taken; NZ_KVL_DONE when the list ended. */
+static int nz_kvl_run(struct nz_map *m, struct nz_kvl *k, size_t *pp)
+{
+    const char *s = k->s;
+    size_t n = k->n, p = *pp;
+    for (; k->memo && k->i < NZ_MEMO_MAX; k->i++) {
+        const struct nz_memo_ent *e = &k->memo[k->i];
+        size_t c = p + e->llen, v = c + 2;
+        if (!e->klen || n - p < e->llen + 2u || s[c] != ':' || s[c + 1] != ' ' ||
+            (v < n && s[v] == '\0') || !nz_same(s + p, e->label, e->llen) || !nz_kvl_plain(e))
+            break;
+        const char *comma = memchr(s + v, ',', n - v);
+        size_t end = comma ? (size_t)(comma - s) : n;
+        char *key = nz_key_room(m, sizeof(e->key));
+        if (!key)
+            return CG_ENOMEM;
+        memcpy(key, e->key, sizeof(e->key)); /* a constant-size copy */
+        int rc = nz_add_placed(m, e->klen, cg_str_make(s + v, end - v));
+        if (rc != CG_OK)
+            return rc;
+        if (end >= n) {
+            k->i++;
+            return NZ_KVL_DONE;
+        }
+        if (end + 1 < n && s[end + 1] == '\0')
+            return NZ_NOMATCH; /* as the general loop: the ',' is not followed as a literal */
+        p = end + 1;
+    }
+    *pp = p;
+    return CG_OK;
+}
+
+/* The pieces of s[0..n), in order. */
+static NZ_NOINLINE int nz_kvlist(struct nz_map *m, const char *s, size_t n)
+{
+    struct nz_kvl k = {s, n, nz_scan_none, nz_scan_none, m->memo ? m->memo->kvl : NULL, 0};
     size_t p = 0, end = 0;
     m->last = SIZE_MAX;
-    for (;;) {
-        int rc = nz_kvl_piece(m, &k, p, &end);
+    for (;; k.i++) {
+        int rc = nz_kvl_run(m, &k, &p);
+        if (rc == NZ_KVL_DONE)
+            break;
+        if (rc == CG_OK)
+            rc = nz_kvl_piece(m, &k, p, &end);
         if (rc != CG_OK)
             return rc;
         if (end >= n)
@@ -1641,8 +1842,8 @@ struct nz_xml {
 
 /* The text s[from, to) of the document, entities decoded; a copy in the arena only when it
  * has a '&' (looked for once for the whole document). */
-static bool nz_xtext(struct cg_arena *a, struct nz_xml *x, size_t from, size_t to,
-                     struct cg_str *out)
+static NZ_INLINE bool nz_xtext(struct cg_arena *a, struct nz_xml *x, size_t from, size_t to,
+                               struct cg_str *out)
 {
     if (nz_find(x->s, x->n, from, '&', &x->amp) >= to) {
         *out = cg_str_make(x->s + from, to - from);
@@ -1719,20 +1920,6 @@ static size_t nz_xattrs(struct nz_xml *x, size_t a, size_t far0, struct nz_xemit
     return pos;
 }
 
-/* Whether a[0..n) == b[0..n): memcmp without a call for the short names of tags. */
-static bool nz_same(const char *a, const char *b, size_t n)
-{
-    if (n >= 8 && n <= 16)
-        return nz_load8(a) == nz_load8(b) && nz_load8(a + n - 8) == nz_load8(b + n - 8);
-    if (n > 16)
-        return memcmp(a, b, n) == 0;
-    for (size_t i = 0; i < n; i++) {
-        if (a[i] != b[i])
-            return false;
-    }
-    return true;
-}
-
 /* After the '>' of an opening tag, at v: "text</...>" makes it a leaf. */
 static void nz_xcontent(struct nz_xml *x, size_t v, struct nz_xtag *t)
 {
@@ -1773,13 +1960,15 @@ static bool nz_xclose(struct nz_xml *x, size_t q, struct nz_xtag *t)
     return true;
 }
 
+/* The bytes that end a tag name. */
+static const bool nz_xstop[256] = {[' '] = true, ['/'] = true, ['>'] = true};
+
 /* Form 2 at p. Updates t->end also when it fails (it counts for the furthest point). */
 static bool nz_xnamed(struct nz_xml *x, size_t p, struct nz_xtag *t)
 {
     const char *s = x->s;
     size_t n = x->n, q = p;
-    static const bool stop[256] = {[' '] = true, ['/'] = true, ['>'] = true};
-    while (q < n && !stop[(unsigned char)s[q]])
+    while (q < n && !nz_xstop[(unsigned char)s[q]])
         q++;
     if (q == p || q == n)
         return false;
@@ -1857,7 +2046,9 @@ static int nz_xtag_emit(struct nz_map *m, struct nz_xml *x, const struct nz_xtag
             return CG_ENOMEM;
         rc = nz_add_placed(m, klen, v);
     }
-    klen = t->attrs ? nz_snake(s + t->name, t->name_end - t->name, key, sizeof(key) - 1) : 0;
+    klen = t->attrs ? nz_snake_c(m->snake, s + t->name, t->name_end - t->name, key, sizeof(key) - 1,
+                                 sizeof(key))
+                    : 0;
     if (rc == CG_OK && klen) {
         struct nz_xemit em = {m, x, key, klen, CG_OK};
         nz_xattrs(x, t->attrs, t->far0, &em);
@@ -1867,17 +2058,156 @@ static int nz_xtag_emit(struct nz_map *m, struct nz_xml *x, const struct nz_xtag
     return rc;
 }
 
+/* The end of the name of the tag at p (the first ' ', '/' or '>', n if none). The name the memo
+ * e (NULL: none) holds for this position is tried first; e then holds this name. */
+static NZ_INLINE size_t nz_xname(const char *s, size_t n, size_t p, struct nz_memo_ent *e)
+{
+    size_t l = e && e->kind == NZ_MK_NAME ? e->llen : 0;
+    if (l && n - p > l && nz_xstop[(unsigned char)s[p + l]] && nz_same(s + p, e->label, l))
+        return p + l; /* the label holds no stop byte: a scan would end there too */
+    size_t q = p;
+    while (q < n && !nz_xstop[(unsigned char)s[q]])
+        q++;
+    if (e)
+        nz_memo_label(e, s + p, q - p);
+    return q;
+}
+
+#define NZ_XATTRS_MAX 8 /* attributes of a tag read by nz_xtag_attrs; more: the general reader */
+
+/* A tag "T a=\"v\" b=\"w\"" at p (its name ends at q, at a space) followed by ">" and the next
+ * tag, by "/>" or by "text</T>": read in one pass, with the result of nz_xtag and
+ * nz_xtag_emit (far0 being 0). *next as for nz_xtag_fast. */
+static NZ_NOINLINE int nz_xtag_attrs(struct nz_map *m, struct nz_xml *x, size_t p, size_t q,
+                                     size_t *next)
+{
+    const char *s = x->s;
+    size_t n = x->n, at[NZ_XATTRS_MAX][3], na = 0, a = q + 1, pos, v = 0, r = 0, end;
+    do {
+        if (na == NZ_XATTRS_MAX || !(pos = nz_xattr(x, a, &at[na][1], &at[na][2])))
+            return CG_OK;
+        at[na++][0] = a;
+        a = pos + 1;
+    } while (nz_lit(s, n, pos, " ", 1));
+    bool leaf = false;
+    if (nz_lit(s, n, pos, ">", 1)) {
+        v = pos + 1;
+        r = v < n && s[v] == '<' ? v : nz_find(s, n, v, '<', &x->lt);
+        end = r;
+        if (r + 2 <= n && s[r + 1] == '/' && (r + 2 == n || s[r + 2] != '\0')) {
+            size_t nl = q - p,
+                   c = n - (r + 2) > nl && nz_same(s + r + 2, s + p, nl) && s[r + 2 + nl] == '>'
+                           ? r + 2 + nl
+                           : nz_find(s, n, r + 2, '>', &x->gt);
+            if (c >= n || c == r + 2 || (c + 1 < n && s[c + 1] == '\0'))
+                return CG_OK;
+            leaf = true;
+            end = c + 1;
+        }
+    } else if (nz_lit(s, n, pos, "/>", 2)) {
+        end = pos + 2;
+    } else {
+        return CG_OK;
+    }
+    struct nz_xtag t = {leaf ? NZ_X_LEAF : NZ_X_OPEN, p, q, v, r, 0, 0, end};
+    char key[NZ_KEY_MAX];
+    size_t klen = nz_snake_c(m->snake, s + p, q - p, key, sizeof(key) - 1, sizeof(key));
+    int rc = leaf ? nz_xtag_emit(m, x, &t) : CG_OK; /* its leaf field, without attributes */
+    struct nz_xemit em = {m, x, key, klen, rc};
+    for (size_t i = 0; klen && i < na && em.rc == CG_OK; i++)
+        em.rc = nz_xattr_emit(&em, s, at[i][0], at[i][1], at[i][2]);
+    m->last = SIZE_MAX;
+    *next = end;
+    return em.rc;
+}
+
+/* The tags of nearly every document, read here with the result nz_xtag and nz_xtag_emit would
+ * give (far0 being 0): "/...>" (closing), "T>" followed by the next tag or by text that is not
+ * a leaf's (opening), "T>text</T>" (a leaf: its field is added). *next is where the tag ends,
+ * 0 for any other tag or case, which nz_xtag then reads. e: the memo of this position. */
+static NZ_INLINE int nz_xtag_fast(struct nz_map *m, struct nz_xml *x, size_t p,
+                                  struct nz_memo_ent *e, size_t *next)
+{
+    const char *s = x->s;
+    size_t n = x->n;
+    *next = 0;
+    if (p + 1 >= n)
+        return CG_OK;
+    m->last = SIZE_MAX;
+    if (s[p] == '/') { /* form 1 */
+        size_t c = s[p + 1] ? nz_find(s, n, p + 1, '>', &x->gt) : n;
+        if (c < n && c != p + 1 && (c + 1 == n || s[c + 1] != '\0')) {
+            *next = c + 1;
+            if (e)
+                nz_memo_label(e, s + p, c + 1 - p), e->kind = NZ_MK_CLOSE;
+        }
+        return CG_OK;
+    }
+    size_t q = nz_xname(s, n, p, e), v = q + 1, nl = q - p;
+    if (q != p && v < n && s[q] == ' ' && s[v] != '\0')
+        return nz_xtag_attrs(m, x, p, q, next);
+    if (q == p || q >= n || s[q] != '>' || (v < n && s[v] == '\0'))
+        return CG_OK;
+    size_t r = v < n && s[v] == '<' ? v : nz_find(s, n, v, '<', &x->lt);
+    if (r + 2 > n || s[r + 1] != '/' || (r + 2 < n && s[r + 2] == '\0')) {
+        *next = r; /* not "</" after the text: an opening tag */
+        if (e && r == v && (r + 2 > n || s[r + 1] != '/'))
+            nz_memo_label(e, s + p, v - p), e->kind = NZ_MK_OPEN;
+        return CG_OK;
+    }
+    size_t c = n - (r + 2) > nl && nz_same(s + r + 2, s + p, nl) && s[r + 2 + nl] == '>'
+                   ? r + 2 + nl
+                   : nz_find(s, n, r + 2, '>', &x->gt);
+    if (c >= n || c == r + 2 || (c + 1 < n && s[c + 1] == '\0'))
+        return CG_OK;
+    size_t klen = nz_memo_pair_key(m, e, s + p, nl);
+    struct cg_str val;
+    if (klen == SIZE_MAX || (klen && !nz_xtext(&m->ev->arena, x, v, r, &val)))
+        return CG_ENOMEM;
+    int rc = klen ? nz_add_placed(m, klen, val) : CG_OK;
+    m->last = SIZE_MAX;
+    *next = c + 1;
+    return rc;
+}
+
+/* Whether the tag at p is the opening or closing tag e remembers for this position, which then
+ * ends at p + e->llen (see NZ_MK_OPEN, NZ_MK_CLOSE; nz_xtag_fast gives the same result). */
+static NZ_INLINE bool nz_xmemo_tag(const struct nz_xml *x, size_t p, const struct nz_memo_ent *e)
+{
+    const char *s = x->s;
+    size_t n = x->n, end = p + e->llen;
+    if (e->kind == NZ_MK_OPEN)
+        return n - p > e->llen && s[end] == '<' && (end + 1 >= n || s[end + 1] != '/') &&
+               nz_same(s + p, e->label, e->llen);
+    return e->kind == NZ_MK_CLOSE && n - p >= e->llen && (end == n || s[end] != '\0') &&
+           nz_same(s + p, e->label, e->llen);
+}
+
 /* Tags from p while each is followed by '<'; *end is where the last one stopped. */
 static int nz_xtags(struct nz_map *m, struct nz_xml *x, size_t p, size_t far0, size_t *end)
 {
-    for (;;) {
-        struct nz_xtag t;
-        if (!nz_xtag(x, p, far0, &t))
-            return NZ_NOMATCH;
-        int rc = nz_xtag_emit(m, x, &t);
+    struct nz_memo_ent *memo = m->memo ? m->memo->xml : NULL;
+    for (size_t i = 0;; i++) {
+        struct nz_memo_ent *e = memo && i < NZ_MEMO_MAX ? &memo[i] : NULL;
+        size_t next = 0;
+        int rc = CG_OK;
+        if (!far0 && e && e->llen && e->kind != NZ_MK_NAME && nz_xmemo_tag(x, p, e)) {
+            m->last = SIZE_MAX;
+            next = p + e->llen;
+        } else if (!far0) {
+            rc = nz_xtag_fast(m, x, p, e, &next);
+        }
         if (rc != CG_OK)
             return rc;
-        p = t.end;
+        if (!next) {
+            struct nz_xtag t;
+            if (!nz_xtag(x, p, far0, &t))
+                return NZ_NOMATCH;
+            if ((rc = nz_xtag_emit(m, x, &t)) != CG_OK)
+                return rc;
+            next = t.end;
+        }
+        p = next;
         far0 = 0;
         if (!nz_lit(x->s, x->n, p, "<", 1))
             break;
@@ -1923,7 +2253,7 @@ static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
     return nz_xtail(x, end, far) ? CG_OK : NZ_NOMATCH;
 }
 
-static int nz_xmlflat(struct nz_map *m, const char *s, size_t n)
+static NZ_NOINLINE int nz_xmlflat(struct nz_map *m, const char *s, size_t n)
 {
     size_t far = 0, end = 0;
     struct nz_xml x = {s, n, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
@@ -1958,6 +2288,7 @@ static bool nz_directive(struct nz_map *m, const char *key, size_t klen, const s
         d->tlen = klen - (fmt ? 4 : 5);
         d->val = *v;
         d->fmt = fmt;
+        d->hdr = nz_header_index(key, d->tlen);
     }
     return true;
 }
@@ -1967,12 +2298,12 @@ static bool nz_is_pair_list(const char *key, size_t klen)
     return (klen == 2 && memcmp(key, "kv", 2) == 0) || (klen > 3 && memcmp(key, "kv_", 3) == 0);
 }
 
-static bool nz_is_dropped(const char *key)
+static bool nz_is_dropped(const char *key, size_t klen)
 {
-    switch (key[0]) {
-    case 'e': return strcmp(key, "event.tags") == 0;
-    case 'o': return strcmp(key, "originalmsg") == 0;
-    case 'u': return strcmp(key, "unparsed-data") == 0;
+    switch (klen) {
+    case 10: return memcmp(key, "event.tags", 10) == 0;
+    case 11: return memcmp(key, "originalmsg", 11) == 0;
+    case 13: return memcmp(key, "unparsed-data", 13) == 0;
     default: return false;
     }
 }
@@ -1988,26 +2319,43 @@ static int nz_split(struct nz_map *m, struct cg_str s,
     return split(m, copy ? copy : "", s.n);
 }
 
-/* What a top-level key with a string value does, from its name. */
+/* The role of a key by its suffix, -1 for none: the suffixes end in different bytes or differ
+ * in their tails, so at most one applies. */
+static int nz_suffix_role(const char *key, size_t klen)
+{
+    switch (klen ? key[klen - 1] : '\0') {
+    case 't':
+        if (nz_has_suffix(key, klen, "_fmt"))
+            return NZ_ROLE_FMT;
+        if (nz_has_suffix(key, klen, "_kvlist"))
+            return NZ_ROLE_KVLIST;
+        return nz_has_suffix(key, klen, "_xmlflat") ? NZ_ROLE_XMLFLAT : -1;
+    case 'm': return nz_has_suffix(key, klen, "_from") ? NZ_ROLE_FROM : -1;
+    case 'l': return nz_has_suffix(key, klen, "_xml") ? NZ_ROLE_XML : -1;
+    default: return -1;
+    }
+}
+
+/* What a top-level key with a string value does, from its name (klen bytes, NUL-terminated).
+ * No header key ends in a suffix. */
 static struct nz_role nz_key_role(const char *key, size_t klen)
 {
     struct nz_role r = {NZ_ROLE_DROP, -1, 0};
-    if (nz_is_dropped(key))
+    if (nz_is_dropped(key, klen))
         return r;
-    if (nz_has_suffix(key, klen, "_fmt"))
-        return (struct nz_role){NZ_ROLE_FMT, -1, klen - 4};
-    if (nz_has_suffix(key, klen, "_from"))
-        return (struct nz_role){NZ_ROLE_FROM, -1, klen - 5};
-    if (nz_has_suffix(key, klen, "_kvlist"))
-        return (struct nz_role){NZ_ROLE_KVLIST, -1, 0};
-    if (nz_has_suffix(key, klen, "_xmlflat"))
-        return (struct nz_role){NZ_ROLE_XMLFLAT, -1, 0};
-    if ((r.hdr = nz_header_index(key, klen)) >= 0)
-        return (struct nz_role){NZ_ROLE_HEADER, r.hdr, 0};
-    if (nz_has_suffix(key, klen, "_xml"))
-        r = (struct nz_role){NZ_ROLE_XML, -1, klen - 4};
-    else
+    switch (nz_suffix_role(key, klen)) {
+    case NZ_ROLE_FMT:
+        return (struct nz_role){NZ_ROLE_FMT, nz_header_index(key, klen - 4), klen - 4};
+    case NZ_ROLE_FROM:
+        return (struct nz_role){NZ_ROLE_FROM, nz_header_index(key, klen - 5), klen - 5};
+    case NZ_ROLE_KVLIST: return (struct nz_role){NZ_ROLE_KVLIST, -1, 0};
+    case NZ_ROLE_XMLFLAT: return (struct nz_role){NZ_ROLE_XMLFLAT, -1, 0};
+    case NZ_ROLE_XML: r = (struct nz_role){NZ_ROLE_XML, -1, klen - 4}; break;
+    default:
+        if ((r.hdr = nz_header_index(key, klen)) >= 0)
+            return (struct nz_role){NZ_ROLE_HEADER, r.hdr, 0};
         r = (struct nz_role){NZ_ROLE_FIELD, -1, klen};
+    }
     if (r.len > NZ_KEY_MAX)
         r.role = NZ_ROLE_DROP;
     return r;
@@ -2022,6 +2370,22 @@ static int nz_dup_into(struct cg_arena *a, struct cg_str s, struct cg_str *out)
     return CG_OK;
 }
 
+/* nz_dup_into for a value of a top-level key: a short one goes to the room of the keys (one arena
+ * call per chunk, not per value). No key may be pending there (nz_pair_key). */
+static int nz_copy(struct nz_map *m, struct cg_str s, struct cg_str *out)
+{
+    if (s.n == 0 || s.n > NZ_KEY_MAX)
+        return nz_dup_into(&m->ev->arena, s, out);
+    char *d = nz_key_room(m, s.n);
+    if (!d)
+        return CG_ENOMEM;
+    memcpy(d, s.p, s.n);
+    m->kroom += s.n;
+    m->kfree -= s.n;
+    *out = cg_str_make(d, s.n);
+    return CG_OK;
+}
+
 /* A top-level key with a string value (from the JSON, or an annotation), by its role. */
 static int nz_top_role(struct nz_map *m, const char *key, struct nz_role r, struct cg_str s)
 {
@@ -2030,34 +2394,28 @@ static int nz_top_role(struct nz_map *m, const char *key, struct nz_role r, stru
     case NZ_ROLE_FMT:
     case NZ_ROLE_FROM:
         if (m->ndir < NZ_DIRECTIVES_MAX)
-            m->dir[m->ndir++] = (struct nz_directive){key, r.len, s, r.role == NZ_ROLE_FMT};
+            m->dir[m->ndir++] = (struct nz_directive){key, r.len, s, r.role == NZ_ROLE_FMT, r.hdr};
         return CG_OK;
     case NZ_ROLE_KVLIST: return nz_split(m, s, nz_kvlist);
     case NZ_ROLE_XMLFLAT: return nz_split(m, s, nz_xmlflat);
-    case NZ_ROLE_HEADER: return nz_dup_into(&m->ev->arena, s, nz_header_at(m->ev, r.hdr));
+    case NZ_ROLE_HEADER: return nz_copy(m, s, nz_header_at(m->ev, r.hdr));
     case NZ_ROLE_XML:
         if (s.n && memchr(s.p, '&', s.n))
             return nz_xml_decode(&m->ev->arena, s.p, s.n, &v) ? nz_add(m, key, r.len, v)
                                                               : CG_ENOMEM;
         /* fall through */
-    case NZ_ROLE_FIELD:
-        return nz_dup_into(&m->ev->arena, s, &v) == CG_OK ? nz_add(m, key, r.len, v) : CG_ENOMEM;
+    case NZ_ROLE_FIELD: return nz_copy(m, s, &v) == CG_OK ? nz_add(m, key, r.len, v) : CG_ENOMEM;
     default: return CG_OK;
     }
 }
 
-static int nz_top_str(struct nz_map *m, const char *key, struct cg_str s)
-{
-    return nz_top_role(m, key, nz_key_role(key, strlen(key)), s);
-}
-
-static int nz_top(struct nz_map *m, const char *key, struct fjson_object *v)
+/* A top-level member key (klen bytes, NUL-terminated) = v. */
+static int nz_top(struct nz_map *m, const char *key, size_t klen, struct fjson_object *v)
 {
     enum fjson_type t = fjson_object_get_type(v);
     if (t == fjson_type_string)
-        return nz_top_str(m, key, nz_json_str(v));
-    size_t klen = strlen(key);
-    if (nz_is_dropped(key) || nz_directive(m, key, klen, NULL))
+        return nz_top_role(m, key, nz_key_role(key, klen), nz_json_str(v));
+    if (nz_is_dropped(key, klen) || nz_directive(m, key, klen, NULL))
         return CG_OK;
     struct cg_str *hdr = nz_header_slot(m->ev, key, klen);
     if (hdr) {
@@ -2082,9 +2440,8 @@ static bool nz_from(struct cg_fields *f, const char *list, size_t n, struct cg_s
 {
     size_t i = 0;
     while (i < n) {
-        size_t j = i;
-        while (j < n && list[j] != ',')
-            j++;
+        const char *comma = memchr(list + i, ',', n - i);
+        size_t j = comma ? (size_t)(comma - list) : n;
         size_t s = i, e = j;
         while (s < e && list[s] == ' ')
             s++;
@@ -2100,18 +2457,33 @@ static bool nz_from(struct cg_fields *f, const char *list, size_t n, struct cg_s
     return false;
 }
 
-/* Expands "${key}" references of a template; o == NULL only measures. Returns false when
- * a referenced field is absent. "$" not followed by "{...}" is literal. */
-static bool nz_expand(struct cg_fields *f, const char *t, size_t n, char *o, size_t *len)
+#define NZ_FMT_REFS 8 /* references the measuring pass of a template keeps for the copy */
+
+/* A "${key}" reference of a template: t[at, next) and the field's value. */
+struct nz_ref {
+    size_t at, next;
+    const struct cg_str *v;
+};
+
+/* Walks template t[0..n): o == NULL measures (*len) and keeps the first NZ_FMT_REFS references
+ * in refs (*nrefs: how many there are); else writes the expansion to o. Returns false when a
+ * referenced field is absent. "$" not followed by "{...}" is literal. */
+static bool nz_expand(struct cg_fields *f, const char *t, size_t n, char *o, size_t *len,
+                      struct nz_ref *refs, size_t *nrefs)
 {
-    size_t j = 0;
+    size_t j = 0, r = 0;
     for (size_t i = 0; i < n;) {
-        const char *close = (t[i] == '$' && i + 1 < n && t[i + 1] == '{')
-                                ? memchr(t + i + 2, '}', n - i - 2)
-                                : NULL;
+        const char *d = memchr(t + i, '$', n - i);
+        size_t run = d ? (size_t)(d - (t + i)) : n - i;
+        if (o && run)
+            memcpy(o + j, t + i, run);
+        j += run;
+        if ((i += run) >= n)
+            break;
+        const char *close = i + 1 < n && t[i + 1] == '{' ? memchr(t + i + 2, '}', n - i - 2) : NULL;
         if (!close) {
             if (o)
-                o[j] = t[i];
+                o[j] = '$';
             j++;
             i++;
             continue;
@@ -2120,33 +2492,59 @@ static bool nz_expand(struct cg_fields *f, const char *t, size_t n, char *o, siz
             cg_fields_get(f, cg_str_make(t + i + 2, (size_t)(close - (t + i + 2))));
         if (!v)
             return false;
+        if (!o && r < NZ_FMT_REFS)
+            refs[r] = (struct nz_ref){i, (size_t)(close - t) + 1, v};
+        r++;
         if (o && v->n)
             memcpy(o + j, v->p, v->n);
         j += v->n;
         i = (size_t)(close - t) + 1;
     }
     *len = j;
+    *nrefs = r;
     return true;
+}
+
+/* The expansion of template t[0..n) from the references the measuring pass kept. */
+static void nz_expand_refs(const char *t, size_t n, const struct nz_ref *refs, size_t nrefs,
+                           char *o)
+{
+    size_t prev = 0, j = 0;
+    for (size_t k = 0; k < nrefs; k++) {
+        memcpy(o + j, t + prev, refs[k].at - prev);
+        j += refs[k].at - prev;
+        if (refs[k].v->n)
+            memcpy(o + j, refs[k].v->p, refs[k].v->n);
+        j += refs[k].v->n;
+        prev = refs[k].next;
+    }
+    if (n > prev)
+        memcpy(o + j, t + prev, n - prev);
 }
 
 static int nz_fmt(struct nz_map *m, const char *t, size_t n, struct cg_str *out, bool *ok)
 {
-    size_t len = 0;
-    *ok = nz_expand(&m->ev->fields, t, n, NULL, &len);
+    size_t len = 0, nrefs = 0;
+    struct nz_ref refs[NZ_FMT_REFS];
+    *ok = nz_expand(&m->ev->fields, t, n, NULL, &len, refs, &nrefs);
     if (!*ok)
         return CG_OK;
     char *o = cg_arena_alloc(&m->ev->arena, len ? len : 1);
     if (!o)
         return CG_ENOMEM;
-    nz_expand(&m->ev->fields, t, n, o, &len);
+    if (nrefs <= NZ_FMT_REFS)
+        nz_expand_refs(t, n, refs, nrefs, o);
+    else
+        nz_expand(&m->ev->fields, t, n, o, &len, NULL, &nrefs);
     *out = cg_str_make(o, len);
     return CG_OK;
 }
 
-/* Sets a header value or adds a field, unless the rule already set it. */
-static int nz_set_target(struct nz_map *m, const char *target, size_t tlen, struct cg_str val)
+/* Sets the header value hdr (-1: none) or adds field target, unless the rule already set it. */
+static int nz_set_target(struct nz_map *m, const char *target, size_t tlen, int hdr_index,
+                         struct cg_str val)
 {
-    struct cg_str *hdr = nz_header_slot(m->ev, target, tlen);
+    struct cg_str *hdr = nz_header_at(m->ev, hdr_index);
     if (hdr) {
         if (hdr->n == 0)
             *hdr = val;
@@ -2173,7 +2571,7 @@ static int nz_apply_directives(struct nz_map *m)
                 return CG_ENOMEM;
             if (!d->fmt)
                 ok = nz_from(&m->ev->fields, s, n, &val);
-            if (ok && nz_set_target(m, d->target, d->tlen, val) != CG_OK)
+            if (ok && nz_set_target(m, d->target, d->tlen, d->hdr, val) != CG_OK)
                 return CG_ENOMEM;
         }
     }
@@ -2181,18 +2579,6 @@ static int nz_apply_directives(struct nz_map *m)
 }
 
 /* ---- annotations ------------------------------------------------------------------------ */
-
-/* The member named key of the n members its, or NULL. */
-static struct fjson_object_iterator *nz_member_it(struct fjson_object_iterator *its, size_t n,
-                                                  const char *key)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *k = fjson_object_iter_peek_name(&its[i]);
-        if (k[0] == key[0] && strcmp(k, key) == 0)
-            return &its[i];
-    }
-    return NULL;
-}
 
 static const struct nz_tagann *nz_tag_group(const struct nz_base *b, const char *tag)
 {
@@ -2203,22 +2589,22 @@ static const struct nz_tagann *nz_tag_group(const struct nz_base *b, const char 
     return NULL;
 }
 
-/* The annotations of the event's tags, in the order they land (see struct nz_tagann):
- * the tag's own list for one tag, a merge in the arena for several. */
-static int nz_annotate(const struct nz_base *b, struct fjson_object_iterator *its, size_t nits,
-                       struct cg_arena *a, const struct nz_av **out, size_t *nout)
+/* The annotations of the event's tags (the value of "event.tags"; NULL: none), in the order
+ * they land (see struct nz_tagann): the tag's own list for one tag, a merge in the arena for
+ * several. *lens: the lengths of their names (nz_len_bit). */
+static int nz_annotate(const struct nz_base *b, struct fjson_object *tags, struct cg_arena *a,
+                       const struct nz_av **out, size_t *nout, uint64_t *lens)
 {
-    struct fjson_object_iterator *it = b->ann ? nz_member_it(its, nits, "event.tags") : NULL;
-    struct fjson_object *tags = it ? fjson_object_iter_peek_value(it) : NULL;
     *out = NULL;
     *nout = 0;
-    if (!tags || fjson_object_get_type(tags) != fjson_type_array)
+    *lens = 0;
+    if (!b->ann || !tags || fjson_object_get_type(tags) != fjson_type_array)
         return CG_OK;
     int nt = fjson_object_array_length(tags);
     const struct nz_tagann *g;
     if (nt == 1) {
         if ((g = nz_tag_group(b, fjson_object_get_string(fjson_object_array_get_idx(tags, 0)))))
-            *out = g->v, *nout = g->n;
+            *out = g->v, *nout = g->n, *lens = g->lens;
         return CG_OK;
     }
     struct nz_av *av = cg_arena_alloc(a, b->nann * sizeof(*av));
@@ -2234,6 +2620,7 @@ static int nz_annotate(const struct nz_base *b, struct fjson_object_iterator *it
             if (k == n)
                 av[n++] = g->v[j];
             av[k].value = g->v[j].value;
+            *lens |= nz_len_bit(g->v[j].nlen);
         }
     }
     *out = av;
@@ -2241,38 +2628,107 @@ static int nz_annotate(const struct nz_base *b, struct fjson_object_iterator *it
     return CG_OK;
 }
 
-/* The annotation named key, or NULL. */
-static const struct nz_av *nz_av_find(const struct nz_av *av, size_t n, const char *key)
+/* A member of liblognorm's object, and the annotation that takes its value (NULL: none). */
+struct nz_mem {
+    const char *key;
+    size_t klen;
+    struct fjson_object *v;
+    const struct nz_av *av;
+};
+
+#define NZ_MEMBERS_STACK 16 /* members collected without the arena */
+
+/* The members of obj in text order (see the top of the file) at *out (stack, or the arena for
+ * more than NZ_MEMBERS_STACK), and the value of its "event.tags" (NULL: none). NZ_NOMATCH when
+ * one is "unparsed-data", liblognorm's way of saying no match. */
+static int nz_collect(struct cg_arena *a, struct fjson_object *obj, struct nz_mem **out,
+                      size_t *nout, struct fjson_object **tags)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (av[i].name[0] == key[0] && strcmp(av[i].name, key) == 0)
-            return &av[i];
+    int cnt = fjson_object_object_length(obj);
+    *nout = 0;
+    *tags = NULL;
+    if (cnt <= 0)
+        return CG_OK;
+    struct nz_mem *v = *out;
+    if (cnt > NZ_MEMBERS_STACK && !(v = cg_arena_alloc(a, (size_t)cnt * sizeof(*v))))
+        return CG_ENOMEM;
+    struct fjson_object_iterator it = fjson_object_iter_begin(obj);
+    struct fjson_object_iterator end = fjson_object_iter_end(obj);
+    size_t n = (size_t)cnt;
+    while (n && !fjson_object_iter_equal(&it, &end)) {
+        struct nz_mem *e = &v[--n];
+        e->key = fjson_object_iter_peek_name(&it);
+        e->klen = strlen(e->key);
+        e->v = fjson_object_iter_peek_value(&it);
+        e->av = NULL;
+        fjson_object_iter_next(&it);
     }
-    return NULL;
+    *out = v + n;
+    *nout = (size_t)cnt - n;
+    for (size_t i = 0; i < *nout; i++) {
+        const struct nz_mem *e = &(*out)[i];
+        if (e->klen == 13 && memcmp(e->key, "unparsed-data", 13) == 0)
+            return NZ_NOMATCH;
+        if (!*tags && e->klen == 10 && memcmp(e->key, "event.tags", 10) == 0)
+            *tags = e->v;
+    }
+    return CG_OK;
+}
+
+/* Pairs each member with the annotation of its name (names are unique among annotations),
+ * skipping a member whose name length none has (lens). Returns the annotations so paired as
+ * bits 1 << j, for j < 64. */
+static uint64_t nz_pair_annots(struct nz_mem *mem, size_t n, const struct nz_av *av, size_t nav,
+                               uint64_t lens)
+{
+    uint64_t paired = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; (lens & nz_len_bit(mem[i].klen)) && j < nav; j++) {
+            if (av[j].nlen == mem[i].klen && memcmp(av[j].name, mem[i].key, mem[i].klen) == 0) {
+                mem[i].av = &av[j];
+                paired |= j < 64 ? (uint64_t)1 << j : 0;
+                break;
+            }
+        }
+    }
+    return paired;
+}
+
+/* Whether annotation j of a was paired with a member. */
+static bool nz_av_shadowed(const struct nz_mem *mem, size_t n, const struct nz_av *a, size_t j,
+                           uint64_t paired)
+{
+    if (j < 64)
+        return (paired >> j) & 1;
+    for (size_t i = 0; i < n; i++) {
+        if (mem[i].av == &a[j])
+            return true;
+    }
+    return false;
 }
 
 /* The annotations, then the members of the object. */
 static int nz_map_members(struct nz_map *m, const struct nz_base *b, struct fjson_object *json)
 {
     struct cg_arena *a = &m->ev->arena;
-    struct fjson_object_iterator *its = NULL;
+    struct nz_mem stack[NZ_MEMBERS_STACK], *mem = stack;
+    struct fjson_object *tags = NULL;
     const struct nz_av *av = NULL;
     size_t n = 0, nav = 0;
-    int rc = nz_members(a, json, &its, &n);
-    if (rc == CG_OK && nz_member_it(its, n, "unparsed-data"))
-        return NZ_NOMATCH; /* liblognorm's way of saying no match */
+    uint64_t lens = 0;
+    int rc = nz_collect(a, json, &mem, &n, &tags);
     if (rc == CG_OK)
-        rc = nz_annotate(b, its, n, a, &av, &nav);
+        rc = nz_annotate(b, tags, a, &av, &nav, &lens);
+    uint64_t paired = nz_pair_annots(mem, rc == CG_OK ? n : 0, av, nav, lens);
     /* Last landed first. One named like a parsed member took that member's place. */
     for (size_t j = nav; j-- > 0 && rc == CG_OK;) {
-        if (!nz_member_it(its, n, av[j].name))
+        if (!nz_av_shadowed(mem, n, av, j, paired))
             rc = nz_top_role(m, av[j].name, av[j].role, av[j].value);
     }
     for (size_t i = 0; i < n && rc == CG_OK; i++) {
-        const char *key = fjson_object_iter_peek_name(&its[i]);
-        const struct nz_av *o = nav ? nz_av_find(av, nav, key) : NULL;
-        rc = o ? nz_top_str(m, key, o->value)
-               : nz_top(m, key, fjson_object_iter_peek_value(&its[i]));
+        const struct nz_mem *e = &mem[i];
+        rc = e->av ? nz_top_role(m, e->key, e->av->role, e->av->value)
+                   : nz_top(m, e->key, e->klen, e->v);
     }
     return rc;
 }
@@ -2284,7 +2740,9 @@ static int nz_map(struct cg_event *ev, struct nz_snake_cache *snake, const struc
 {
     struct nz_map m; /* not zeroed as a whole: m.dir is large, and used up to m.ndir */
     m.ev = ev;
+    cg_fields_filter_init(&m.flt, &ev->fields); /* a rollback leaves it wider: still valid */
     m.snake = snake;
+    m.memo = snake ? &snake->memo : NULL;
     m.kroom = NULL;
     m.kfree = 0;
     m.ndir = 0;
@@ -2345,7 +2803,8 @@ static bool nz_input_text(struct cg_event *ev, struct cg_str *out)
     return true;
 }
 
-static void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
+/* Out of line: cg_normalize runs for every event, most of which only take its first test. */
+static NZ_NOINLINE void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
 {
     struct cg_str text;
     if (!nz_input_text(ev, &text))

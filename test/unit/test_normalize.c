@@ -989,12 +989,15 @@ static void expect_fields_exact(const char *what, struct cg_event *ev, const cha
     }
 }
 
+/* Each case twice in a row, and the table twice: the labels normalize.c remembers per position
+ * (from the line before, of another case or the same) never change the result. */
 static void check_split_cases(const char *prefix, const struct split_case *c, size_t nc)
 {
     struct cg_event ev;
     char line[512];
     cg_event_init(&ev, 0);
-    for (size_t i = 0; i < nc; i++) {
+    for (size_t k = 0; k < 4 * nc; k++) {
+        size_t i = (k / 2) % nc;
         int len = snprintf(line, sizeof(line), "%s%s", prefix, c[i].text);
         assert_true(len > 0 && (size_t)len < sizeof(line));
         make_raw_n(&ev, line, (size_t)len);
@@ -1188,6 +1191,98 @@ static void test_split_nul(void **state)
     cg_event_fini(&ev);
 }
 
+/* Templates: literal '$' and an unclosed "${" are text; a template with more references than
+ * the measuring pass keeps (8) is expanded the same way; an absent field skips it. */
+static void test_fmt_refs(void **state)
+{
+    (void)state;
+    struct cg_normalizer *nz = load_string(
+        "fmt.rulebase", "version=2\n"
+                        "rule=t:F %w:word% %v:word%\n"
+                        "annotate=t:+a_fmt=\"${w}$${v}$x${\"\n"
+                        "annotate=t:+b_fmt=\"a${w}b${v}$c${w}${w}${w}${w}${w}${w}${w}${ z\"\n"
+                        "annotate=t:+c_fmt=\"${w}${w}${w}${w}${w}${w}${w}${w}${w}${nope}\"\n"
+                        "annotate=t:+d_fmt=\"\"\n");
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, "F 1 2");
+    cg_normalize(nz, &ev);
+    static const char *const want[][2] = {
+        {"w", "1"}, {"v", "2"}, {"a", "1$2$x${"}, {"b", "a1b2$c1111111${ z"}, {"d", ""}};
+    expect_fields_exact("templates", &ev, want, CG_ARRAY_LEN(want));
+    cg_event_fini(&ev);
+    cg_normalizer_free(nz);
+}
+
+/* The labels and tags remembered per position from the line before (normalize.c, struct
+ * nz_memo) where the rules read the same bytes differently: a remembered label that rule 1,
+ * 2 or 3 of a list takes; a remembered opening or closing tag followed by other bytes; a
+ * remembered leaf name that is now an opening tag; attributes. Each line is read twice in a
+ * row, and the sequence forwards and backwards. */
+static void test_split_memo(void **state)
+{
+    (void)state;
+#define NZT_LINE(s) s, sizeof(s) - 1
+    static const struct {
+        const char *text;
+        size_t n;
+        bool raw;
+        const char *fields[10][2];
+    } seq[] = {
+        {NZT_LINE("SymantecServer: Virus found,A: 1,Occurrences: x,B: 2"),
+         false,
+         {{"a", "1"}, {"occurrences", "x"}, {"b", "2"}}},
+        {NZT_LINE("SymantecServer: Virus found,A: 1,Occurrences: 5,p,d,B: 2"),
+         false,
+         {{"a", "1"}, {"occurrences", "5"}, {"file_path", "p"}, {"description", "d"}, {"b", "2"}}},
+        {NZT_LINE("SymantecServer: Virus found,A: 1, \0x: y"), false, {{"a", "1"}, {"x", "y"}}},
+        {NZT_LINE("SymantecServer: Virus found,A: 1, x: y"), false, {{"a", "1, x: y"}}},
+        {NZT_LINE("SymantecServer: Virus found,Detection Submissions \0X: y,C: 1"),
+         false,
+         {{"detection_submissions_x", "y"}, {"c", "1"}}},
+        {NZT_LINE("SymantecServer: Virus found,Detection Submissions X: y,C: 1"),
+         false,
+         {{"detection_submissions", "X: y"}, {"c", "1"}}},
+        {NZT_LINE("SymantecServer: Virus found,A: 1,\0B: 2"), true, {{NULL, NULL}}},
+        {NZT_LINE("EPOEvents: <E><A>1</A><B>2</B></E>"), false, {{"a", "1"}, {"b", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A><B>2</B></A></E>"), false, {{"b", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A></A></E>"), false, {{"a", ""}}},
+        {NZT_LINE("EPOEvents: <E><A>t<B>2</B></A></E>"), false, {{"b", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A><B>2</B></A>x</E>"), true, {{NULL, NULL}}},
+        {NZT_LINE("EPOEvents: <E><A><B>2</B></A\0></E>"), false, {{"b", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A x=\"1\"><B>2</B></A></E>"), false, {{"a.x", "1"}, {"b", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A x=\"1\">v</A></E>"), false, {{"a", "v"}, {"a.x", "1"}}},
+        {NZT_LINE("EPOEvents: <E><A x=\"1\"></B></E>"), false, {{"a", ""}, {"a.x", "1"}}},
+        {NZT_LINE("EPOEvents: <E><A x=\"1\" y=\"2\"/></E>"), false, {{"a.x", "1"}, {"a.y", "2"}}},
+        {NZT_LINE("EPOEvents: <E><A x=\"1\"y=\"2\"/></E>"), false, {{NULL, NULL}}},
+        {NZT_LINE("EPOEvents: <E><A a=\"1\" b=\"2\" c=\"3\" d=\"4\" e=\"5\" f=\"6\" "
+                  "g=\"7\" h=\"8\" i=\"9\"/></E>"),
+         false,
+         {{"a.a", "1"},
+          {"a.b", "2"},
+          {"a.c", "3"},
+          {"a.d", "4"},
+          {"a.e", "5"},
+          {"a.f", "6"},
+          {"a.g", "7"},
+          {"a.h", "8"},
+          {"a.i", "9"}}},
+    };
+#undef NZT_LINE
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t k = 0; k < 4 * CG_ARRAY_LEN(seq); k++) {
+        size_t j = (k / 2) % CG_ARRAY_LEN(seq);
+        size_t i = k < 2 * CG_ARRAY_LEN(seq) ? j : CG_ARRAY_LEN(seq) - 1 - j;
+        make_raw_n(&ev, seq[i].text, seq[i].n);
+        cg_normalize(g_nz, &ev);
+        if ((ev.format == CG_FMT_RAW) != seq[i].raw)
+            fail_msg("memo line %zu: format %s", i, cg_format_name(ev.format));
+        expect_fields_exact(seq[i].text, &ev, seq[i].fields, CG_ARRAY_LEN(seq[i].fields));
+    }
+    cg_event_fini(&ev);
+}
+
 /* The directives are generic: any rule may use them, and the name before the suffix is
  * not a field. */
 static void test_split_generic(void **state)
@@ -1343,24 +1438,16 @@ static void test_subject_lazy_cef(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_shipped),
-        cmocka_unit_test(test_load_missing_file),
-        cmocka_unit_test(test_load_syntax_error),
-        cmocka_unit_test(test_load_not_v2),
-        cmocka_unit_test(test_load_dir_order),
-        cmocka_unit_test(test_vendor_cases),
-        cmocka_unit_test(test_input_text),
-        cmocka_unit_test(test_prefilter),
-        cmocka_unit_test(test_mapping_generic),
-        cmocka_unit_test(test_xml_entities),
-        cmocka_unit_test(test_pair_list_keys),
-        cmocka_unit_test(test_field_limit),
-        cmocka_unit_test(test_subject),
-        cmocka_unit_test(test_subject_lazy_cef),
-        cmocka_unit_test(test_kvlist),
-        cmocka_unit_test(test_xmlflat),
-        cmocka_unit_test(test_split_nul),
-        cmocka_unit_test(test_split_generic),
+        cmocka_unit_test(test_load_shipped),      cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_load_syntax_error), cmocka_unit_test(test_load_not_v2),
+        cmocka_unit_test(test_load_dir_order),    cmocka_unit_test(test_vendor_cases),
+        cmocka_unit_test(test_input_text),        cmocka_unit_test(test_prefilter),
+        cmocka_unit_test(test_mapping_generic),   cmocka_unit_test(test_fmt_refs),
+        cmocka_unit_test(test_xml_entities),      cmocka_unit_test(test_pair_list_keys),
+        cmocka_unit_test(test_field_limit),       cmocka_unit_test(test_subject),
+        cmocka_unit_test(test_subject_lazy_cef),  cmocka_unit_test(test_kvlist),
+        cmocka_unit_test(test_xmlflat),           cmocka_unit_test(test_split_nul),
+        cmocka_unit_test(test_split_generic),     cmocka_unit_test(test_split_memo),
         cmocka_unit_test(test_annotations),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
