@@ -176,6 +176,7 @@ struct nz_base {
     size_t nann;
     struct nz_tagann *tags; /* the annotations grouped by tag */
     size_t ntags;
+    size_t longest; /* the longest line of the file: bounds any literal of its rules */
 };
 
 struct cg_normalizer {
@@ -486,6 +487,8 @@ static void nz_scan(struct nz_base *b, const char *text, size_t n, struct nz_sca
             pct += p[i] == '%';
         if (pct % 2 || (len >= 8 && memcmp(p, "include=", 8) == 0))
             r->native = false;
+        if (len > b->longest)
+            b->longest = len;
         if (len >= 9 && memcmp(p, "annotate=", 9) == 0) {
             r->annots++;
             r->native = r->native && nz_annot_line(b, p, len, &acap);
@@ -2772,9 +2775,12 @@ static int nz_map(struct cg_event *ev, struct nz_snake_cache *snake, const struc
     return CG_OK;
 }
 
-/* The text a rulebase sees, NUL-terminated in the arena (liblognorm parsers may look one
- * byte past the end): "TAG: MSG" as sent (3164), "APP-NAME: MSG" (5424), the line. */
-static bool nz_input_text(struct cg_event *ev, struct cg_str *out)
+/* The text a rulebase sees, in the arena, followed by pad + 1 NUL bytes: "TAG: MSG" as
+ * sent (3164), "APP-NAME: MSG" (5424), the line. liblognorm 2.0.6 may read past the end
+ * of the text: one byte in general, and up to a rule literal's length when a NUL byte in
+ * the line follows a literal (ln_v2_parseLiteral). With the padding those reads stay in
+ * our buffer and see zeros, so such a line matches or not the same way every time. */
+static bool nz_input_text(struct cg_event *ev, size_t pad, struct cg_str *out)
 {
     const struct cg_syslog *sl = &ev->sl;
     struct cg_str app = CG_STR_NULL, msg = sl->msg;
@@ -2787,9 +2793,12 @@ static bool nz_input_text(struct cg_event *ev, struct cg_str *out)
         msg = ev->line;
     }
     size_t n = (app.n ? app.n + 2 : 0) + msg.n;
-    char *o = cg_arena_alloc(&ev->arena, n + 1);
+    if (n > SIZE_MAX / 2 || pad > SIZE_MAX / 4)
+        return false;
+    char *o = cg_arena_alloc(&ev->arena, n + 1 + pad);
     if (!o)
         return false;
+    memset(o + n, 0, pad + 1);
     size_t j = 0;
     if (app.n) {
         memcpy(o, app.p, app.n);
@@ -2807,7 +2816,10 @@ static bool nz_input_text(struct cg_event *ev, struct cg_str *out)
 static NZ_NOINLINE void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
 {
     struct cg_str text;
-    if (!nz_input_text(ev, &text))
+    size_t pad = 0;
+    for (size_t i = 0; i < nz->n; i++)
+        pad = nz->v[i].longest > pad ? nz->v[i].longest : pad;
+    if (!nz_input_text(ev, pad, &text))
         return;
     for (size_t i = 0; i < nz->n; i++) {
         if (!nz_may_match(&nz->v[i], text))
