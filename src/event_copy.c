@@ -172,10 +172,35 @@ struct cg_event *cg_event_new(size_t max_fields, size_t arena_bytes)
     return ev;
 }
 
-/* A copy's arena starts with room for the line plus the few values that live outside it. */
+/* Arena bytes a view of src needs in a copy: none when it lies in the line. */
+static size_t view_size(const struct cg_event *src, struct cg_str v)
+{
+    if (!v.p || (src->line.p && v.p >= src->line.p && v.p + v.n <= src->line.p + src->line.n))
+        return 0;
+    return (v.n + 7) & ~(size_t)7;
+}
+
+/* A copy's arena starts with room for exactly what clone_fill puts there - the line,
+ * the views outside it, the SD - and a little more (a read copy decodes its fields
+ * into the arena): smaller copies, more of them in the allocator's fast sizes. */
 static struct cg_event *copy_alloc(const struct cg_event *src)
 {
-    return src->line.n > SIZE_MAX / 4 ? NULL : cg_event_new(src->fields.max, src->line.n + 512);
+    if (src->line.n > SIZE_MAX / 4 || src->sl.nsd > SIZE_MAX / 64)
+        return NULL;
+    size_t need = ((src->line.n + 7) & ~(size_t)7) + 64;
+    for (size_t i = 1; i < CG_ARRAY_LEN(str_offsets); i++)
+        need += view_size(
+            src, *(const struct cg_str *)(const void *)((const char *)src + str_offsets[i]));
+    need += view_size(src, src->body);
+    need += src->sl.nsd * sizeof(*src->sl.sd);
+    for (size_t i = 0; i < src->sl.nsd; i++)
+        need += view_size(src, src->sl.sd[i].id) + view_size(src, src->sl.sd[i].name) +
+                view_size(src, src->sl.sd[i].value);
+    bool lazy = (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF) &&
+                (!src->fields_done || src->body.p);
+    for (size_t i = 0; !lazy && i < src->fields.n; i++)
+        need += view_size(src, src->fields.v[i].key) + view_size(src, src->fields.v[i].val);
+    return cg_event_new(src->fields.max, need);
 }
 
 struct cg_event *cg_event_clone(struct cg_event *src)
