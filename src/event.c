@@ -40,6 +40,7 @@ void cg_event_init(struct cg_event *ev, size_t max_fields)
     cg_arena_init(&ev->arena);
     event_clear(ev);
     ev->refs = 0;
+    ev->pool_class = 0;
 }
 
 void cg_event_reset(struct cg_event *ev)

@@ -156,19 +156,72 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     return rc;
 }
 
+/* Freed heap events are kept for reuse, per size class (1, 2, 4, 8, 16 KiB), per thread:
+ * a held event lives for a window (an hour, say) while others come and go, and malloc's
+ * general bins and their consolidation cost more than a list push and pop. At most
+ * POOL_MAX blocks per class are kept (under 8 MiB per thread). */
+#define POOL_CLASSES 5
+#define POOL_MIN 1024
+/* Under AddressSanitizer nothing is kept, so a use after free still shows. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define POOL_MAX 0
+#endif
+#endif
+#ifndef POOL_MAX
+#define POOL_MAX 256
+#endif
+
+static const unsigned pool_max = POOL_MAX;
+
+struct pool_block {
+    struct pool_block *next;
+};
+
+static _Thread_local struct {
+    struct pool_block *head;
+    unsigned n;
+} pool[POOL_CLASSES];
+
+/* The class whose blocks hold n bytes, or -1 (too large to pool). */
+static int pool_class(size_t n)
+{
+    size_t c = POOL_MIN;
+    for (int i = 0; i < POOL_CLASSES; i++, c <<= 1)
+        if (n <= c)
+            return i;
+    return -1;
+}
+
 struct cg_event *cg_event_new(size_t max_fields, size_t arena_bytes)
 {
     size_t head = (sizeof(struct cg_event) + 15) & ~(size_t)15;
     if (arena_bytes > SIZE_MAX / 2)
         return NULL;
-    size_t block = cg_arena_block_size(arena_bytes);
-    char *mem = malloc(head + block);
+    size_t total = head + cg_arena_block_size(arena_bytes);
+    int cls = pool_class(total);
+    char *mem;
+    if (cls >= 0) {
+        total = (size_t)POOL_MIN << cls; /* the arena gets the whole block */
+        mem = (char *)pool[cls].head;
+        if (mem) {
+            pool[cls].head = pool[cls].head->next;
+            pool[cls].n--;
+        } else {
+            mem = malloc(total);
+        }
+    } else {
+        mem = malloc(total);
+    }
     if (!mem)
         return NULL;
     struct cg_event *ev = (struct cg_event *)(void *)mem;
     cg_event_init(ev, max_fields);
-    cg_arena_init_with(&ev->arena, mem + head, block);
+    cg_arena_init_with(&ev->arena, mem + head, total - head);
     ev->refs = 1;
+    ev->pool_class = (uint8_t)(cls + 1);
     return ev;
 }
 
@@ -244,7 +297,27 @@ void cg_event_free(struct cg_event *ev)
         return;
     }
     cg_event_fini(ev);
+    int cls = (int)ev->pool_class - 1;
+    if (cls >= 0 && cls < POOL_CLASSES && pool[cls].n < pool_max) {
+        struct pool_block *b = (struct pool_block *)(void *)ev;
+        b->next = pool[cls].head;
+        pool[cls].head = b;
+        pool[cls].n++;
+        return;
+    }
     free(ev);
+}
+
+void cg_event_pool_drain(void)
+{
+    for (int i = 0; i < POOL_CLASSES; i++) {
+        while (pool[i].head) {
+            struct pool_block *b = pool[i].head;
+            pool[i].head = b->next;
+            free(b);
+        }
+        pool[i].n = 0;
+    }
 }
 
 int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)

@@ -31,6 +31,7 @@ void cg_pipeline_fini(struct cg_pipeline *p)
     p->engine = NULL;
     cg_decoder_fini(&p->dec);
     cg_event_fini(&p->ev);
+    cg_event_pool_drain(); /* the engine's copies went back to the pool */
 }
 
 int cg_pipeline_line(struct cg_pipeline *p, struct cg_str line, bool cut, int64_t arrival_us,

@@ -69,8 +69,9 @@ struct cg_event {
     char leef_delim;
     bool fields_done; /* fields holds the decoded body */
     struct cg_fields fields;
-    unsigned flags; /* CG_EV_* */
-    unsigned refs;  /* 0: owned by its maker (the pipeline's event); >= 1: a shared copy */
+    unsigned flags;     /* CG_EV_* */
+    unsigned refs;      /* 0: owned by its maker (the pipeline's event); >= 1: a shared copy */
+    uint8_t pool_class; /* cg_event_new: 1 + the reuse pool its block returns to; 0: none */
     struct cg_arena arena;
 };
 
@@ -89,9 +90,12 @@ void cg_event_subject(struct cg_event *ev);
 /* Value of field key (decoding the body if needed), or NULL. */
 const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key);
 
-/* A heap event (refs 1, freed with cg_event_free) whose arena's first block of
- * arena_bytes is part of the same allocation. NULL when out of memory. */
+/* A heap event (refs 1, freed with cg_event_free) whose arena's first block of at
+ * least arena_bytes is part of the same allocation. Freed blocks of up to 16 KiB are
+ * kept (per thread, bounded) for the next ones. NULL when out of memory. */
 struct cg_event *cg_event_new(size_t max_fields, size_t arena_bytes);
+/* Frees the blocks this thread keeps for reuse (at exit, or to give memory back). */
+void cg_event_pool_drain(void);
 
 /* Deep copy that owns all its bytes (line, header, syslog header and SD, fields),
  * so it outlives the source's line buffer: correlation keeps these. The fields of a

@@ -6,8 +6,9 @@
 #  1. builds cefguard Release in its own directory ($CG_BENCH_BUILD, default build-bench/);
 #  2. generates LINES lines with test/bench/gen_corpus (cached in $CG_BENCH_CACHE, default
 #     ${TMPDIR:-/tmp}/cefguard-bench, keyed by LINES, SEED and the generator's source);
-#  3. times each row RUNS times (best is kept) after one untimed warm-up run, and prints
-#     lines/s and the ratio to lognormalizer, then what each tool made of the lines.
+#  3. times the rows in RUNS interleaved rounds (each round runs every row once; each row
+#     keeps its best), after one untimed warm-up run, and prints lines/s and the ratio to
+#     lognormalizer, then what each tool made of the lines.
 #
 # Rows (add one with another `row` call at the bottom):
 #   cefguard parse        `cefguard parse FILE > /dev/null`: one JSON event per line, shipped
@@ -122,21 +123,38 @@ time_once() {
     echo "$t0 $t1" | awk '{ printf "%.6f\n", $2 - $1 }'
 }
 
-# row NAME CMD... : warm-up, then RUNS timed runs; keeps the best. The command reads the file
-# named in it or stdin redirected by a wrapper function.
-row() {
-    local name=$1 b="" t rc
-    shift
-    for ((i = 0; i < runs; i++)); do
-        t=$(time_once "$work/err" "$@")
-        rc=$?
-        if [ "$rc" -ne 0 ]; then
-            names+=("$name") best+=("") notes+=("failed (exit $rc): $(tail -1 "$work/err")")
-            return
-        fi
-        if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$t; fi
+# Rows are timed in rounds: each round runs every row once, in order, RUNS rounds, and each
+# row keeps its best time. Interleaving gives every row the same share of a machine whose
+# speed drifts (a shared VM can vary by 30% over a minute), so the ratios stay fair.
+row() { names+=("$1") best+=("") notes+=(""); }
+
+# run_row NAME : the command of a row, stdout to the caller.
+run_row() {
+    case $1 in
+    "cefguard parse") "$cefguard" parse "$corpus" ;;
+    lognormalizer) ln_run ;;
+    "cefguard replay") "$cefguard" replay -q --year 2025 -r "$src/rules" "$corpus" ;;
+    "replay +10k rules")
+        "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" "$corpus" ;;
+    esac
+}
+
+time_rounds() {
+    local t rc
+    for ((r = 0; r < runs; r++)); do
+        for i in "${!names[@]}"; do
+            [ -n "${notes[$i]}" ] && continue
+            t=$(time_once "$work/err" run_row "${names[$i]}")
+            rc=$?
+            if [ "$rc" -ne 0 ]; then
+                best[$i]="" notes[$i]="failed (exit $rc): $(tail -1 "$work/err")"
+                continue
+            fi
+            if [ -z "${best[$i]}" ] || awk -v a="$t" -v b="${best[$i]}" 'BEGIN { exit !(a < b) }'; then
+                best[$i]=$t
+            fi
+        done
     done
-    names+=("$name") best+=("$b") notes+=("")
 }
 
 ln_run() { lognormalizer -r "$rulebase" -e json <"$ln_corpus"; }
@@ -161,12 +179,12 @@ fi
 
 # ---- the rows -------------------------------------------------------------------------------
 if [ "$cg_ok" -eq 1 ]; then
-    row "cefguard parse" "$cefguard" parse "$corpus"
+    row "cefguard parse"
 else
     names+=("cefguard parse") best+=("") notes+=("cefguard parse failed (see above)")
 fi
 if [ "$ln_ok" -eq 1 ]; then
-    row "lognormalizer" ln_run
+    row "lognormalizer"
 else
     names+=("lognormalizer") best+=("") notes+=("lognormalizer not installed (liblognorm-utils)")
 fi
@@ -175,10 +193,10 @@ if [ "$cg_ok" -eq 1 ]; then
     if "$cefguard" replay --stats --year 2025 -r "$src/rules" "$corpus" >/dev/null 2>"$work/rstats"; then
         cg_alerts=$(awk '$1 == "engine.alerts" { print $2 }' "$work/rstats")
     fi
-    row "cefguard replay" "$cefguard" replay -q --year 2025 -r "$src/rules" "$corpus"
-    row "replay +10k rules" "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" \
-        "$corpus"
+    row "cefguard replay"
+    row "replay +10k rules"
 fi
+time_rounds
 
 # ---- report ---------------------------------------------------------------------------------
 ln_rate=""
@@ -188,7 +206,7 @@ for i in "${!names[@]}"; do
     fi
 done
 echo
-echo "cefguard benchmark: $n_lines lines ($(wc -c <"$corpus") bytes, seed $seed), best of $runs, $(nproc) cores"
+echo "cefguard benchmark: $n_lines lines ($(wc -c <"$corpus") bytes, seed $seed), best of $runs interleaved rounds, $(nproc) cores"
 printf '%-20s %10s %14s %14s\n' "" "seconds" "lines/s" "vs lognorm"
 for i in "${!names[@]}"; do
     if [ -z "${best[$i]}" ]; then
