@@ -1076,61 +1076,89 @@ static int sig_op(struct cg_buf *b, const struct op *op)
     return rc;
 }
 
-static int sig_node(struct cg_buf *b, const struct node *nd)
+/* A condition's structure as bytes (path, flags, operators, operands). */
+static int sig_cond(struct cg_buf *b, const struct cond *cd)
 {
-    unsigned char k = (unsigned char)nd->kind;
-    int rc = cg_buf_put(b, &k, 1) | sig_bytes(b, &nd->n, sizeof(nd->n));
-    for (size_t i = 0; i < nd->n; i++)
-        rc |= sig_node(b, &nd->kids[i]);
-    if (nd->kind == N_COND && nd->cond) {
-        const struct cond *cd = nd->cond;
-        unsigned char fl[2] = {cd->nocase, cd->if_missing};
-        const char *path = cd->path.text ? cd->path.text : "";
-        rc |= sig_bytes(b, path, strlen(path)) | cg_buf_put(b, fl, 2) |
-              sig_bytes(b, &cd->nops, sizeof(cd->nops));
-        for (size_t i = 0; i < cd->nops; i++)
-            rc |= sig_op(b, &cd->ops[i]);
-    }
+    unsigned char fl[3] = {(unsigned char)N_COND, cd->nocase, cd->if_missing};
+    const char *path = cd->path.text ? cd->path.text : "";
+    int rc = cg_buf_put(b, fl, sizeof(fl)) | sig_bytes(b, path, strlen(path)) |
+             sig_bytes(b, &cd->nops, sizeof(cd->nops));
+    for (size_t i = 0; i < cd->nops; i++)
+        rc |= sig_op(b, &cd->ops[i]);
     return rc ? CG_ENOMEM : CG_OK;
 }
 
+/* Hash-consing: every distinct subtree gets an id (1..), a parent's signature is its
+ * kind and its children's ids, so each node is serialized once. */
 struct sharer {
-    struct cg_hmap count; /* signature -> occurrences, as a pointer-sized integer */
-    struct cg_hmap slot;  /* signature -> slot, for those seen more than once */
-    struct cg_buf sig;
-    bool assign;
+    struct cg_hmap ids; /* signature -> id, as a pointer-sized integer */
+    uint32_t nids;
+    uint32_t *count; /* occurrences per id */
+    size_t cap;
+    uint32_t *slot; /* pass 2: id -> memo slot */
     uint32_t nslots;
+    struct cg_buf sig;
 };
 
-/* Pass 1 counts every subtree's signature; pass 2 gives each signature seen more than
- * once a slot, and every node with that signature the slot. */
-static int share_walk(struct sharer *sh, struct node *nd)
+/* Interns nd's subtree; returns its id (0: out of memory). A one-child all-of has its
+ * child's id and result, and no memo of its own. Leaves the id in nd->memo. */
+static uint32_t share_intern(struct sharer *sh, struct node *nd)
+{
+    uint32_t kid_ids[8], *kids = nd->n <= 8 ? kid_ids : malloc(nd->n * sizeof(*kids));
+    if (!kids)
+        return 0;
+    bool ok = true;
+    for (size_t i = 0; i < nd->n && ok; i++)
+        ok = (kids[i] = share_intern(sh, &nd->kids[i])) != 0;
+    uint32_t id = 0;
+    nd->memo = 0;
+    if (ok && nd->kind == N_ALL && nd->n == 1) {
+        id = kids[0];
+    } else if (ok) {
+        cg_buf_clear(&sh->sig);
+        unsigned char k = (unsigned char)nd->kind;
+        int rc = nd->kind == N_COND && nd->cond
+                     ? sig_cond(&sh->sig, nd->cond)
+                     : cg_buf_put(&sh->sig, &k, 1) | sig_bytes(&sh->sig, kids, nd->n * 4);
+        const char *key = sh->sig.p ? sh->sig.p : "";
+        if (rc == CG_OK && !(id = (uint32_t)(uintptr_t)cg_hmap_get(&sh->ids, key, sh->sig.n))) {
+            if (sh->nids + 1 >= sh->cap) {
+                size_t cap = sh->cap ? sh->cap * 2 : 256;
+                uint32_t *c = cap < UINT32_MAX ? realloc(sh->count, cap * sizeof(*c)) : NULL;
+                if (!c)
+                    goto out;
+                memset(c + sh->cap, 0, (cap - sh->cap) * sizeof(*c));
+                sh->count = c;
+                sh->cap = cap;
+            }
+            id = ++sh->nids;
+            if (cg_hmap_put(&sh->ids, key, sh->sig.n, (void *)(uintptr_t)id) != CG_OK)
+                id = 0;
+        }
+        if (id) {
+            sh->count[id]++;
+            nd->memo = id;
+        }
+    }
+out:
+    if (kids != kid_ids)
+        free(kids);
+    return id;
+}
+
+/* Pass 2: an id seen more than once becomes a memo slot; every other node has none. */
+static void share_assign(struct sharer *sh, struct node *nd)
 {
     for (size_t i = 0; i < nd->n; i++)
-        if (share_walk(sh, &nd->kids[i]) != CG_OK)
-            return CG_ENOMEM;
-    nd->memo = 0;
-    if (nd->kind == N_ALL && nd->n == 1)
-        return CG_OK; /* its child has the same result, and a slot if shared */
-    cg_buf_clear(&sh->sig);
-    if (sig_node(&sh->sig, nd) != CG_OK)
-        return CG_ENOMEM;
-    const char *k = sh->sig.p ? sh->sig.p : "";
-    uintptr_t count = (uintptr_t)cg_hmap_get(&sh->count, k, sh->sig.n);
-    if (!sh->assign)
-        return cg_hmap_put(&sh->count, k, sh->sig.n, (void *)(count + 1));
-    if (count < 2)
-        return CG_OK; /* only here: nothing to share */
-    uintptr_t slot = (uintptr_t)cg_hmap_get(&sh->slot, k, sh->sig.n);
-    if (!slot) {
-        if (sh->nslots == UINT32_MAX)
-            return CG_OK; /* out of slots: evaluated each time, still right */
-        slot = ++sh->nslots;
-        if (cg_hmap_put(&sh->slot, k, sh->sig.n, (void *)slot) != CG_OK)
-            return CG_ENOMEM;
+        share_assign(sh, &nd->kids[i]);
+    uint32_t id = nd->memo;
+    if (!id || sh->count[id] < 2) {
+        nd->memo = 0;
+        return;
     }
-    nd->memo = (uint32_t)slot;
-    return CG_OK;
+    if (!sh->slot[id])
+        sh->slot[id] = ++sh->nslots;
+    nd->memo = sh->slot[id];
 }
 
 static void share_clear(struct node *nd)
@@ -1142,20 +1170,22 @@ static void share_clear(struct node *nd)
 
 int cg_match_share(struct cg_match **ms, size_t n, size_t *nslots)
 {
-    struct sharer sh = {.nslots = 0};
-    cg_hmap_init(&sh.count, 0);
-    cg_hmap_init(&sh.slot, 0);
+    struct sharer sh = {.nids = 0};
+    cg_hmap_init(&sh.ids, 0);
     cg_buf_init(&sh.sig);
     int rc = CG_OK;
-    for (int pass = 0; pass < 2 && rc == CG_OK; pass++) {
-        sh.assign = pass == 1;
-        for (size_t i = 0; i < n && rc == CG_OK; i++)
-            if (ms[i])
-                rc = share_walk(&sh, &ms[i]->root);
-    }
-    cg_hmap_fini(&sh.count);
-    cg_hmap_fini(&sh.slot);
+    for (size_t i = 0; i < n && rc == CG_OK; i++)
+        if (ms[i] && !share_intern(&sh, &ms[i]->root))
+            rc = CG_ENOMEM;
+    if (rc == CG_OK && !(sh.slot = calloc(sh.nids + 1, sizeof(*sh.slot))))
+        rc = CG_ENOMEM;
+    for (size_t i = 0; i < n && rc == CG_OK; i++)
+        if (ms[i])
+            share_assign(&sh, &ms[i]->root);
+    cg_hmap_fini(&sh.ids);
     cg_buf_fini(&sh.sig);
+    free(sh.count);
+    free(sh.slot);
     *nslots = rc == CG_OK ? sh.nslots : 0;
     if (rc != CG_OK) /* no sharing at all rather than half of it */
         for (size_t i = 0; i < n; i++)
