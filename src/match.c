@@ -44,7 +44,8 @@ struct rx {
     pcre2_code *code;
     pcre2_match_data *md; /* shared by every evaluation: not thread-safe */
     pcre2_match_context *mctx;
-    bool jit;
+    bool jit;       /* JIT-compiled: on first use, so rules that never run cost no JIT */
+    bool jit_tried; /* the JIT compile was attempted (it may fail: interpreted then) */
 };
 
 struct net {
@@ -309,7 +310,11 @@ static bool rx_any(const struct op *op, struct cg_str v)
 {
     PCRE2_SPTR s = (PCRE2_SPTR)(v.p ? v.p : "");
     for (size_t i = 0; i < op->n; i++) {
-        const struct rx *r = &op->rx[i];
+        struct rx *r = &op->rx[i]; /* (the op is const, its regexes JIT-compile lazily) */
+        if (!r->jit_tried) {
+            r->jit_tried = true;
+            r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
+        }
         int rc = r->jit ? pcre2_jit_match(r->code, s, v.n, 0, 0, r->md, r->mctx)
                         : pcre2_match(r->code, s, v.n, 0, 0, r->md, r->mctx);
         if (rc >= 0)
@@ -613,7 +618,6 @@ static void compile_regexes(struct compiler *c, const struct cg_ynode *val, stru
         r->md = pcre2_match_data_create(1, NULL);
         if (!r->md)
             c->oom = true;
-        r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0;
         r->mctx = c->m->mctx;
     }
 }
