@@ -503,6 +503,8 @@ struct compiler {
     bool oom;
 };
 
+static pcre2_match_context *match_ctx(struct compiler *c);
+
 static void cerr(struct compiler *c, const struct cg_ynode *at, const char *fmt, ...)
     CG_PRINTF(3, 4);
 
@@ -618,7 +620,7 @@ static void compile_regexes(struct compiler *c, const struct cg_ynode *val, stru
         r->md = pcre2_match_data_create(1, NULL);
         if (!r->md)
             c->oom = true;
-        r->mctx = c->m->mctx;
+        r->mctx = match_ctx(c);
     }
 }
 
@@ -898,22 +900,36 @@ static void compile_all(struct compiler *c, const struct cg_ynode *map, struct n
     order_kids(c, out);
 }
 
+/* The default JIT stack (32K on the machine stack) fails deep patterns on long values;
+ * a private one makes that limit explicit. It is made when a JIT match first needs it
+ * (an mmap each: 10,000 rules must not make 10,000 of them up front). */
+static pcre2_jit_stack *jit_stack_cb(void *data)
+{
+    struct cg_match *m = data;
+    if (!m->jit_stack)
+        m->jit_stack = pcre2_jit_stack_create(RX_JIT_STACK_START, RX_JIT_STACK_MAX, NULL);
+    return m->jit_stack; /* NULL: PCRE2 falls back to its default stack */
+}
+
+/* The match context of a match with regexes (its match limit and JIT stack). */
+static pcre2_match_context *match_ctx(struct compiler *c)
+{
+    struct cg_match *m = c->m;
+    if (m->mctx)
+        return m->mctx;
+    if (!(m->mctx = pcre2_match_context_create(NULL))) {
+        c->oom = true;
+        return NULL;
+    }
+    pcre2_set_match_limit(m->mctx, RX_MATCH_LIMIT);
+    pcre2_jit_stack_assign(m->mctx, jit_stack_cb, m);
+    return m->mctx;
+}
+
 static int match_new(struct cg_match **out)
 {
-    struct cg_match *m = calloc(1, sizeof(*m));
-    if (!m)
-        return CG_ENOMEM;
-    *out = m;
-    m->mctx = pcre2_match_context_create(NULL);
-    if (!m->mctx)
-        return CG_ENOMEM;
-    pcre2_set_match_limit(m->mctx, RX_MATCH_LIMIT);
-    /* The default JIT stack (32K on the machine stack) fails deep patterns on
-     * long values; a private one makes that limit explicit. */
-    m->jit_stack = pcre2_jit_stack_create(RX_JIT_STACK_START, RX_JIT_STACK_MAX, NULL);
-    if (m->jit_stack)
-        pcre2_jit_stack_assign(m->mctx, NULL, m->jit_stack);
-    return CG_OK;
+    *out = calloc(1, sizeof(**out));
+    return *out ? CG_OK : CG_ENOMEM;
 }
 
 int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node, struct cg_match **out,
