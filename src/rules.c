@@ -22,6 +22,7 @@
 
 #include "cefguard/hmap.h"
 #include "cefguard/template.h"
+#include "cefguard/textutil.h"
 
 #define ID_MAX 128
 #define WHAT_MAX (ID_MAX + 64)
@@ -612,6 +613,17 @@ static bool id_valid(struct loader *l, const struct cg_ynode *n)
     return true;
 }
 
+/* a b c into dst (cap bytes, NUL-terminated, cut to fit). */
+static void concat(char *dst, size_t cap, const char *a, const char *b, const char *c)
+{
+    const char *parts[3] = {a, b, c};
+    size_t n = 0;
+    for (size_t i = 0; i < 3; i++)
+        for (const char *p = parts[i]; *p && n + 1 < cap; p++)
+            dst[n++] = *p;
+    dst[n] = '\0';
+}
+
 /* Records the id (also of a rule that turns out bad, so a later copy of it is
  * still reported as the duplicate it is). */
 static void id_register(struct loader *l, const struct cg_ynode *n, const struct cg_rule *r)
@@ -621,8 +633,9 @@ static void id_register(struct loader *l, const struct cg_ynode *n, const struct
         lerr(l, n, "duplicate rule id '%s' (first defined at %s)", n->str, first);
         return;
     }
-    char at[PATH_MAX + 32];
-    snprintf(at, sizeof(at), "%s:%u", r->file, r->line);
+    char at[PATH_MAX + 32], num[24];
+    num[cg_fmt_u64(num, r->line)] = '\0';
+    concat(at, sizeof(at), r->file, ":", num); /* no printf: this runs for every rule */
     char *v = dupz(l, at);
     if (v && cg_hmap_put(&l->ids, n->str, n->len, v) != CG_OK) {
         free(v);
@@ -632,7 +645,9 @@ static void id_register(struct loader *l, const struct cg_ynode *n, const struct
 
 static void rule_id(struct loader *l, struct cg_rule *r, const struct cg_ynode *map, size_t ordinal)
 {
-    snprintf(l->what, sizeof(l->what), "rule #%zu", ordinal);
+    char num[24];
+    num[cg_fmt_u64(num, ordinal)] = '\0';
+    concat(l->what, sizeof(l->what), "rule #", num, "");
     const struct cg_ynode *n = required(l, map, "id", l->what);
     if (!n || !id_valid(l, n))
         return;
@@ -641,7 +656,7 @@ static void rule_id(struct loader *l, struct cg_rule *r, const struct cg_ynode *
         return;
     if (r->file)
         id_register(l, n, r);
-    snprintf(l->what, sizeof(l->what), "rule '%s'", r->id);
+    concat(l->what, sizeof(l->what), "rule '", r->id, "'");
 }
 
 static void rule_tags(struct loader *l, struct cg_rule *r, const struct cg_ynode *n)
