@@ -1,6 +1,7 @@
 /* match.c - the `match:` language: YAML -> compact tree -> evaluation (see match.h). */
 #include "cefguard/match.h"
 
+#include "cefguard/arena.h"
 #include "cefguard/hmap.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -1111,7 +1112,8 @@ static int sig_cond(struct cg_buf *b, const struct cond *cd)
 /* Hash-consing: every distinct subtree gets an id (1..), a parent's signature is its
  * kind and its children's ids, so each node is serialized once. */
 struct sharer {
-    struct cg_hmap ids; /* signature -> id, as a pointer-sized integer */
+    struct cg_hmap ids;   /* signature -> id, as a pointer-sized integer; keys in `keys` */
+    struct cg_arena keys; /* the signatures: one bump allocator, not a malloc each */
     uint32_t nids;
     uint32_t *count; /* occurrences per id */
     size_t cap;
@@ -1152,7 +1154,8 @@ static uint32_t share_intern(struct sharer *sh, struct node *nd)
                 sh->cap = cap;
             }
             id = ++sh->nids;
-            if (cg_hmap_put(&sh->ids, key, sh->sig.n, (void *)(uintptr_t)id) != CG_OK)
+            const char *kept = sh->sig.n ? cg_arena_dup(&sh->keys, key, sh->sig.n) : key;
+            if (!kept || cg_hmap_put(&sh->ids, kept, sh->sig.n, (void *)(uintptr_t)id) != CG_OK)
                 id = 0;
         }
         if (id) {
@@ -1191,7 +1194,8 @@ static void share_clear(struct node *nd)
 int cg_match_share(struct cg_match **ms, size_t n, size_t *nslots)
 {
     struct sharer sh = {.nids = 0};
-    cg_hmap_init(&sh.ids, 0);
+    cg_hmap_init_borrowed(&sh.ids, 0);
+    cg_arena_init(&sh.keys);
     cg_buf_init(&sh.sig);
     int rc = CG_OK;
     for (size_t i = 0; i < n && rc == CG_OK; i++)
@@ -1203,6 +1207,7 @@ int cg_match_share(struct cg_match **ms, size_t n, size_t *nslots)
         if (ms[i])
             share_assign(&sh, &ms[i]->root);
     cg_hmap_fini(&sh.ids);
+    cg_arena_fini(&sh.keys);
     cg_buf_fini(&sh.sig);
     free(sh.count);
     free(sh.slot);
