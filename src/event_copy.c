@@ -114,6 +114,14 @@ static int copy_sd(struct cg_event *ev, const struct cg_event *src)
     return rc;
 }
 
+/* A CEF/LEEF event is copied with its extension undecoded (see clone_fill); one built
+ * by hand, with fields but no extension, is copied with its fields. */
+static bool copy_is_lazy(const struct cg_event *src)
+{
+    return (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF) &&
+           (!src->fields_done || src->body.p);
+}
+
 /* Fills ev (freshly initialised or reset) with a copy of src. A CEF/LEEF event is
  * copied undecoded, even when src's fields are decoded: its fields are exactly the
  * decoded extension (nothing else adds to them), so the copy decodes them again from
@@ -121,8 +129,7 @@ static int copy_sd(struct cg_event *ev, const struct cg_event *src)
  * never comes, the last heartbeat of a silence rule - never are. */
 static int clone_fill(struct cg_event *ev, struct cg_event *src)
 {
-    bool lazy = (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF) &&
-                (!src->fields_done || src->body.p); /* (built by hand, not decoded: copy) */
+    bool lazy = copy_is_lazy(src);
     if (!lazy && cg_event_fields(src) != CG_OK)
         return CG_ENOMEM;
     struct cg_arena *a = &ev->arena;
@@ -249,8 +256,7 @@ static struct cg_event *copy_alloc(const struct cg_event *src)
     for (size_t i = 0; i < src->sl.nsd; i++)
         need += view_size(src, src->sl.sd[i].id) + view_size(src, src->sl.sd[i].name) +
                 view_size(src, src->sl.sd[i].value);
-    bool lazy = (src->format == CG_FMT_CEF || src->format == CG_FMT_LEEF) &&
-                (!src->fields_done || src->body.p);
+    bool lazy = copy_is_lazy(src);
     for (size_t i = 0; !lazy && i < src->fields.n; i++)
         need += view_size(src, src->fields.v[i].key) + view_size(src, src->fields.v[i].val);
     return cg_event_new(src->fields.max, need);

@@ -184,6 +184,7 @@ struct cg_normalizer {
     size_t n;
     size_t cap;
     struct nz_snake_cache *snake; /* NULL until a rule matched, or when out of memory */
+    size_t pad; /* zero bytes after the text handed to liblognorm: the longest base line */
 };
 
 /* ---- prefilter ---------------------------------------------------------------------- */
@@ -744,6 +745,8 @@ int cg_normalizer_load(struct cg_normalizer *nz, const char *path, struct cg_buf
         rc = nz_load_base(b, path, text, n, &st, err);
         if (rc == CG_OK) {
             nz->n++;
+            if (b->longest > nz->pad)
+                nz->pad = b->longest;
         } else {
             if (b->ctx)
                 ln_exitCtx(b->ctx);
@@ -2816,10 +2819,7 @@ static bool nz_input_text(struct cg_event *ev, size_t pad, struct cg_str *out)
 static NZ_NOINLINE void nz_try_rulebases(struct cg_normalizer *nz, struct cg_event *ev)
 {
     struct cg_str text;
-    size_t pad = 0;
-    for (size_t i = 0; i < nz->n; i++)
-        pad = nz->v[i].longest > pad ? nz->v[i].longest : pad;
-    if (!nz_input_text(ev, pad, &text))
+    if (!nz_input_text(ev, nz->pad, &text))
         return;
     for (size_t i = 0; i < nz->n; i++) {
         if (!nz_may_match(&nz->v[i], text))

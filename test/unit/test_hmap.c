@@ -54,13 +54,20 @@ static void exercise(struct cg_hmap *m, char (*keys)[16])
     assert_int_equal(m->n, live + 1);
 }
 
-static void test_copied(void **state)
+/* NKEYS keys "k<i>", 16 bytes each. */
+static char (*make_keys(void))[16]
 {
-    (void)state;
     char(*keys)[16] = calloc(NKEYS, 16);
     assert_non_null(keys);
     for (size_t i = 0; i < NKEYS; i++)
         key_of(keys[i], 16, i);
+    return keys;
+}
+
+static void test_copied(void **state)
+{
+    (void)state;
+    char(*keys)[16] = make_keys();
     struct cg_hmap m;
     cg_hmap_init(&m, 42);
     exercise(&m, keys);
@@ -76,10 +83,7 @@ static void test_copied(void **state)
 static void test_borrowed(void **state)
 {
     (void)state;
-    char(*keys)[16] = calloc(NKEYS, 16);
-    assert_non_null(keys);
-    for (size_t i = 0; i < NKEYS; i++)
-        key_of(keys[i], 16, i);
+    char(*keys)[16] = make_keys();
     struct cg_hmap m;
     cg_hmap_init_borrowed(&m, 7);
     exercise(&m, keys);
