@@ -10,7 +10,7 @@ int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
     memset(p, 0, sizeof(*p));
     p->o = *o;
     cg_event_init(&p->ev, o->max_fields);
-    cg_reject_log_init(&p->rlog, 10, 10);
+    cg_log_rejects_init(&p->rlog, 10, 10);
     if (cg_decoder_init(&p->dec, &o->syslog) != CG_OK) {
         cg_event_fini(&p->ev);
         return CG_EINVAL;
@@ -55,7 +55,7 @@ int cg_pipeline_line(struct cg_pipeline *p, struct cg_str line, bool cut, int64_
         rc = cg_engine_process(p->engine, ev, arrival_us);
     cg_stats_count_event(&p->stats, ev);
     if (ev->format == CG_FMT_RAW && p->o.log_rejects)
-        cg_reject_log_event(&p->rlog, src, lineno, ev);
+        cg_log_reject(&p->rlog, src, lineno, ev->reason, ev->line);
     return rc;
 }
 

@@ -21,13 +21,26 @@ static inline void cg_buf_clear(struct cg_buf *b)
 {
     b->n = 0;
 }
-/* Makes room for at least extra more bytes. */
-int cg_buf_reserve(struct cg_buf *b, size_t extra);
+/* The slow path of cg_buf_reserve. */
+int cg_buf_grow(struct cg_buf *b, size_t extra);
+
+/* Makes room for at least extra more bytes (and the NUL of cg_buf_cstr); inline, since
+ * writers call it for every string and there is room nearly always. */
+static inline int cg_buf_reserve(struct cg_buf *b, size_t extra)
+{
+    if (CG_LIKELY(b->cap - b->n > extra))
+        return CG_OK;
+    return cg_buf_grow(b, extra);
+}
 int cg_buf_put(struct cg_buf *b, const void *p, size_t n);
 int cg_buf_putc(struct cg_buf *b, char c);
 int cg_buf_puts(struct cg_buf *b, const char *z);
 int cg_buf_printf(struct cg_buf *b, const char *fmt, ...) CG_PRINTF(2, 3);
 /* Returns a NUL-terminated view (the NUL is not counted in n). */
 const char *cg_buf_cstr(struct cg_buf *b);
+
+/* Writes all of b to fd (retrying short writes and EINTR) and clears b. CG_OK, or CG_EIO
+ * with errno kept and b not cleared (part of it may have been written). */
+int cg_buf_write_fd(struct cg_buf *b, int fd);
 
 #endif

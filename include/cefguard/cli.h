@@ -6,14 +6,9 @@
 #ifndef CEFGUARD_CLI_H
 #define CEFGUARD_CLI_H
 
-#include "cefguard/buf.h"
-
 int cg_cmd_parse(int argc, char **argv);
 int cg_cmd_replay(int argc, char **argv);
 int cg_cmd_check(int argc, char **argv);
 int cg_cmd_test(int argc, char **argv);
-
-/* Writes all of b to fd and clears b. CG_OK or CG_EIO. */
-int cg_write_all(int fd, struct cg_buf *b);
 
 #endif

@@ -112,6 +112,11 @@ struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src);
  * it with the last one. NULL is a no-op. */
 void cg_event_free(struct cg_event *ev);
 
+/* Appends the event as one JSON object (no newline); decodes fields if needed. Adds the
+ * bytes replaced by U+FFFD to *bad_utf8 (may be NULL). The key order is fixed; see
+ * README.md "Normalized event". CG_OK or CG_ENOMEM (event_json.c). */
+int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8);
+
 /* Appends a self-contained binary form of a decoded event (for state snapshots). */
 int cg_event_serialize(struct cg_event *ev, struct cg_buf *out);
 /* Reads one serialized event at *p (advancing it); NULL when the bytes up to end

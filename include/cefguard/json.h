@@ -13,7 +13,6 @@
 
 #include "cefguard/buf.h"
 #include "cefguard/common.h"
-#include "cefguard/event.h"
 
 /* Appends a quoted JSON string; adds the number of replaced bytes to *bad_utf8
  * (may be NULL). Returns CG_OK or CG_ENOMEM. */
@@ -24,8 +23,16 @@ int cg_json_put_strv(struct cg_buf *b, struct cg_str s, size_t *bad_utf8);
 /* Appends v in decimal. Returns CG_OK or CG_ENOMEM. */
 int cg_json_put_u64(struct cg_buf *b, uint64_t v);
 
-/* Appends the event as one JSON object (no newline); decodes fields if needed.
- * The key order is fixed; see README.md "Normalized event". */
-int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8);
+/* Writers that put several strings under one reservation (the event writer, one per
+ * key and value) reserve CG_JSON_STR_ROOM(n) bytes for a string of n bytes and write it
+ * with cg_json_write_str. Block stores may write up to CG_JSON_SLACK bytes past what a
+ * string needs; a string (or key + value) longer than CG_JSON_STR_MAX is CG_ENOMEM. */
+#define CG_JSON_SLACK 16
+#define CG_JSON_STR_MAX ((SIZE_MAX - 256) / 6)
+#define CG_JSON_STR_ROOM(n) ((n)*6 + 2 + CG_JSON_SLACK) /* every byte can become \u00XX */
+
+/* Writes p[0..n) as a quoted JSON string at o, which has CG_JSON_STR_ROOM(n) bytes;
+ * adds the replaced bytes to *bad (not NULL); returns the new end. */
+char *cg_json_write_str(char *o, const char *p, size_t n, size_t *bad);
 
 #endif

@@ -9,7 +9,9 @@
 #define CEFGUARD_LOG_H
 
 #include "cefguard/buf.h"
-#include "cefguard/event.h"
+#include "cefguard/reject.h"
+
+#include <stdint.h>
 
 enum cg_log_level { CG_LOG_ERR, CG_LOG_WARN, CG_LOG_INFO, CG_LOG_DEBUG };
 
@@ -21,7 +23,7 @@ int cg_log_escape(struct cg_buf *b, const char *p, size_t n, size_t max);
 
 /* Per-reason limiter: at most burst reports per interval seconds; the number
  * held back is reported with the next report that gets through. */
-struct cg_reject_log {
+struct cg_log_rejects {
     unsigned burst;
     unsigned interval;
     int64_t window_start[CG_REJ_MAX];
@@ -29,9 +31,9 @@ struct cg_reject_log {
     uint64_t held_back[CG_REJ_MAX];
 };
 
-void cg_reject_log_init(struct cg_reject_log *rl, unsigned burst, unsigned interval);
+void cg_log_rejects_init(struct cg_log_rejects *rl, unsigned burst, unsigned interval);
 /* Logs "rejected <source>:<lineno> (<reason>): <escaped bytes>" when the limiter allows. */
-void cg_reject_log_event(struct cg_reject_log *rl, const char *source, uint64_t lineno,
-                         const struct cg_event *ev);
+void cg_log_reject(struct cg_log_rejects *rl, const char *source, uint64_t lineno,
+                   enum cg_reject reason, struct cg_str line);
 
 #endif

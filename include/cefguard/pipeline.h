@@ -37,7 +37,7 @@ struct cg_pipeline {
     struct cg_engine *engine;
     struct cg_event ev;
     struct cg_stats stats;
-    struct cg_reject_log rlog;
+    struct cg_log_rejects rlog;
 };
 
 /* CG_EINVAL: bad timezone; CG_ENOMEM. */

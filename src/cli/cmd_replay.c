@@ -41,7 +41,7 @@ static void on_alert(void *ctx, const struct cg_alert *a)
     struct replay_run *rr = ctx;
     if (cg_alert_to_json(a, &rr->out) != CG_OK || cg_buf_putc(&rr->out, '\n') != CG_OK)
         rr->err = CG_ENOMEM;
-    else if (rr->out.n >= OUT_FLUSH_AT && cg_write_all(STDOUT_FILENO, &rr->out) != CG_OK)
+    else if (rr->out.n >= OUT_FLUSH_AT && cg_buf_write_fd(&rr->out, STDOUT_FILENO) != CG_OK)
         rr->err = CG_EIO;
 }
 
@@ -52,7 +52,7 @@ static int on_event(void *ctx, struct cg_event *ev)
     if (cg_event_to_json(ev, &rr->out, &bad) != CG_OK || cg_buf_putc(&rr->out, '\n') != CG_OK)
         return CG_ENOMEM;
     rr->pl.stats.invalid_utf8 += bad;
-    return rr->out.n >= OUT_FLUSH_AT ? cg_write_all(STDOUT_FILENO, &rr->out) : CG_OK;
+    return rr->out.n >= OUT_FLUSH_AT ? cg_buf_write_fd(&rr->out, STDOUT_FILENO) : CG_OK;
 }
 
 static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)
@@ -114,7 +114,7 @@ int cg_cmd_replay(int argc, char **argv)
         rc = cg_pipeline_finish(&rr.pl);
     if (rc == CG_OK)
         rc = rr.err;
-    if (cg_write_all(STDOUT_FILENO, &rr.out) != CG_OK && rc == CG_OK) {
+    if (cg_buf_write_fd(&rr.out, STDOUT_FILENO) != CG_OK && rc == CG_OK) {
         cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
         rc = CG_EIO;
     }

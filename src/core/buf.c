@@ -1,9 +1,12 @@
 /* buf.c - growable output buffer (see buf.h). */
 #include "cefguard/buf.h"
+#include "cefguard/vec.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 void cg_buf_init(struct cg_buf *b)
 {
@@ -18,25 +21,12 @@ void cg_buf_fini(struct cg_buf *b)
     cg_buf_init(b);
 }
 
-int cg_buf_reserve(struct cg_buf *b, size_t extra)
+int cg_buf_grow(struct cg_buf *b, size_t extra)
 {
-    if (b->cap - b->n > extra) /* keep one byte for cg_buf_cstr */
-        return CG_OK;
-    size_t need = b->n + extra + 1;
+    size_t need = b->n + extra + 1; /* keep one byte for cg_buf_cstr */
     if (need < b->n)
         return CG_ENOMEM;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need) {
-        if (cap > SIZE_MAX / 2)
-            return CG_ENOMEM;
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p)
-        return CG_ENOMEM;
-    b->p = p;
-    b->cap = cap;
-    return CG_OK;
+    return cg_vec_reserve_ptr(&b->p, &b->cap, 1, need);
 }
 
 int cg_buf_put(struct cg_buf *b, const void *p, size_t n)
@@ -88,4 +78,19 @@ const char *cg_buf_cstr(struct cg_buf *b)
         return "";
     b->p[b->n] = '\0';
     return b->p;
+}
+
+int cg_buf_write_fd(struct cg_buf *b, int fd)
+{
+    size_t off = 0;
+    while (off < b->n) {
+        ssize_t w = write(fd, b->p + off, b->n - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return CG_EIO;
+        off += (size_t)w;
+    }
+    cg_buf_clear(b);
+    return CG_OK;
 }

@@ -26,21 +26,6 @@ static void parse_usage(FILE *f)
                "line.\n\n" CLI_DECODE_HELP);
 }
 
-int cg_write_all(int fd, struct cg_buf *b)
-{
-    size_t off = 0;
-    while (off < b->n) {
-        ssize_t w = write(fd, b->p + off, b->n - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return CG_EIO;
-        off += (size_t)w;
-    }
-    cg_buf_clear(b);
-    return CG_OK;
-}
-
 static int on_event(void *ctx, struct cg_event *ev)
 {
     struct parse_run *pr = ctx;
@@ -48,7 +33,7 @@ static int on_event(void *ctx, struct cg_event *ev)
     if (cg_event_to_json(ev, &pr->out, &bad) != CG_OK || cg_buf_putc(&pr->out, '\n') != CG_OK)
         return CG_ENOMEM;
     pr->pl.stats.invalid_utf8 += bad;
-    return pr->out.n >= OUT_FLUSH_AT ? cg_write_all(STDOUT_FILENO, &pr->out) : CG_OK;
+    return pr->out.n >= OUT_FLUSH_AT ? cg_buf_write_fd(&pr->out, STDOUT_FILENO) : CG_OK;
 }
 
 int cg_cmd_parse(int argc, char **argv)
@@ -87,7 +72,7 @@ int cg_cmd_parse(int argc, char **argv)
         goto out;
     }
     int rc = cli_run_inputs(&pr.pl, &o, argc - optind, argv + optind);
-    if (cg_write_all(STDOUT_FILENO, &pr.out) != CG_OK && rc == CG_OK) {
+    if (cg_buf_write_fd(&pr.out, STDOUT_FILENO) != CG_OK && rc == CG_OK) {
         cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
         rc = CG_EIO;
     }

@@ -55,7 +55,7 @@ int cg_log_escape(struct cg_buf *b, const char *p, size_t n, size_t max)
     return CG_OK;
 }
 
-void cg_reject_log_init(struct cg_reject_log *rl, unsigned burst, unsigned interval)
+void cg_log_rejects_init(struct cg_log_rejects *rl, unsigned burst, unsigned interval)
 {
     memset(rl, 0, sizeof(*rl));
     rl->burst = burst;
@@ -69,10 +69,10 @@ static int64_t mono_seconds(void)
     return (int64_t)ts.tv_sec;
 }
 
-void cg_reject_log_event(struct cg_reject_log *rl, const char *source, uint64_t lineno,
-                         const struct cg_event *ev)
+void cg_log_reject(struct cg_log_rejects *rl, const char *source, uint64_t lineno,
+                   enum cg_reject reason, struct cg_str line)
 {
-    enum cg_reject r = ev->reason < CG_REJ_MAX ? ev->reason : CG_REJ_NONE;
+    enum cg_reject r = reason < CG_REJ_MAX ? reason : CG_REJ_NONE;
     if (log_level < CG_LOG_WARN)
         return;
     int64_t now = mono_seconds();
@@ -87,7 +87,7 @@ void cg_reject_log_event(struct cg_reject_log *rl, const char *source, uint64_t 
     rl->in_window[r]++;
     struct cg_buf b;
     cg_buf_init(&b);
-    cg_log_escape(&b, ev->line.p, ev->line.n, 200);
+    cg_log_escape(&b, line.p, line.n, 200);
     char held[64] = "";
     if (rl->held_back[r])
         snprintf(held, sizeof(held), " [%" PRIu64 " more not shown]", rl->held_back[r]);
