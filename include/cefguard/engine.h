@@ -66,7 +66,17 @@ struct cg_alert {
     struct cg_str target;  /* response target value (unset: no response) */
 };
 
-typedef void (*cg_alert_fn)(void *ctx, const struct cg_alert *a);
+/* Receives each alert as it is emitted, in emission order.
+ *
+ * Lifetime: the alert and everything it points to (rule aside: the rule set outlives the
+ * engine) - key values, events, joined event, values, summary, target - is valid only
+ * during the call. A receiver that keeps an alert (an approval queue, a batch) copies what
+ * it keeps; cg_event_clone() shares an event cheaply.
+ *
+ * Return: CG_OK, or an error code that stops the engine: the call that was processing
+ * (cg_engine_process, _advance, _flush) returns it at once; the alert is counted and its
+ * internal event is not queued. The caller decides whether the stream goes on. */
+typedef int (*cg_alert_fn)(void *ctx, const struct cg_alert *a);
 
 struct cg_engine_opts {
     int64_t lateness_us; /* default 0 */

@@ -21,7 +21,6 @@
 struct replay_run {
     struct cg_pipeline pl;
     struct cg_buf out;
-    int err;
 };
 
 static void replay_usage(FILE *f)
@@ -36,13 +35,12 @@ static void replay_usage(FILE *f)
                "(0)\n" CLI_DECODE_HELP);
 }
 
-static void on_alert(void *ctx, const struct cg_alert *a)
+static int on_alert(void *ctx, const struct cg_alert *a)
 {
     struct replay_run *rr = ctx;
     if (cg_alert_to_json(a, &rr->out) != CG_OK || cg_buf_putc(&rr->out, '\n') != CG_OK)
-        rr->err = CG_ENOMEM;
-    else if (rr->out.n >= OUT_FLUSH_AT && cg_buf_write_fd(&rr->out, STDOUT_FILENO) != CG_OK)
-        rr->err = CG_EIO;
+        return CG_ENOMEM;
+    return rr->out.n >= OUT_FLUSH_AT ? cg_buf_write_fd(&rr->out, STDOUT_FILENO) : CG_OK;
 }
 
 static int on_event(void *ctx, struct cg_event *ev)
@@ -112,8 +110,6 @@ int cg_cmd_replay(int argc, char **argv)
     int rc = cli_run_inputs(&rr.pl, &o, argc - optind, argv + optind);
     if (rc == CG_OK)
         rc = cg_pipeline_finish(&rr.pl);
-    if (rc == CG_OK)
-        rc = rr.err;
     if (cg_buf_write_fd(&rr.out, STDOUT_FILENO) != CG_OK && rc == CG_OK) {
         cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
         rc = CG_EIO;

@@ -100,15 +100,15 @@ int cg_cmd_check(int argc, char **argv)
 struct test_run {
     struct cg_buf *alerts; /* one JSON object per line */
     size_t nalerts;
-    int err;
 };
 
-static void collect_alert(void *ctx, const struct cg_alert *a)
+static int collect_alert(void *ctx, const struct cg_alert *a)
 {
     struct test_run *tr = ctx;
-    if (cg_alert_to_json(a, tr->alerts) != CG_OK || cg_buf_putc(tr->alerts, '\n') != CG_OK)
-        tr->err = CG_ENOMEM;
     tr->nalerts++;
+    if (cg_alert_to_json(a, tr->alerts) != CG_OK || cg_buf_putc(tr->alerts, '\n') != CG_OK)
+        return CG_ENOMEM;
+    return CG_OK;
 }
 
 /* Walks path from v. True when the path exists; *out is its value (NULL for a JSON
@@ -205,7 +205,7 @@ static int run_case(const struct cg_rule_test *t, const struct cg_ruleset *rs,
                     struct cg_normalizer *nz, const struct cli_opts *o, struct cg_buf *alerts,
                     size_t *nalerts)
 {
-    struct test_run tr = {alerts, 0, CG_OK};
+    struct test_run tr = {alerts, 0};
     struct cg_pipeline_opts po;
     cli_pipeline_opts(o, nz, &po);
     po.syslog.timezone = t->timezone ? t->timezone : "UTC";
@@ -234,7 +234,7 @@ static int run_case(const struct cg_rule_test *t, const struct cg_ruleset *rs,
         rc = cg_pipeline_finish(&pl);
     cg_pipeline_fini(&pl);
     *nalerts = tr.nalerts;
-    return rc == CG_OK ? tr.err : rc;
+    return rc;
 }
 
 int cg_cmd_test(int argc, char **argv)

@@ -872,7 +872,7 @@ int cg_engine_emit(struct cg_engine *e, struct kstate *ks, struct cg_alert *a)
     if (rc != CG_OK)
         return rc;
     e->st.alerts++;
-    if (e->fn)
-        e->fn(e->fn_ctx, a);
+    if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
+        return rc;
     return queue_internal(e, a);
 }

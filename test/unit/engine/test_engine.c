@@ -24,7 +24,7 @@ struct got {
     size_t n;
 };
 
-static void on_alert(void *ctx, const struct cg_alert *a)
+static int on_alert(void *ctx, const struct cg_alert *a)
 {
     struct got *g = ctx;
     if (g->n >= 400)
@@ -46,6 +46,7 @@ static void on_alert(void *ctx, const struct cg_alert *a)
              a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
              a->target.p ? " target=" : "", a->target.p ? (int)a->target.n : 0,
              a->target.p ? a->target.p : "");
+    return CG_OK;
 }
 
 static struct cg_ruleset *load_rules(const char *yaml)
