@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Throughput of `cefguard parse` against liblognorm's `lognormalizer` on the same lines.
 #
-# usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS]      (defaults: 1000000, 1, 3)
+# usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS] [-b BASELINE]  (defaults: 1000000, 1, 3)
+#
+#  -b BASELINE: another cefguard binary (e.g. a Release build of the commit before a change);
+#     it gets the rows "base parse" and "base replay", timed in the same interleaved rounds,
+#     so before and after are measured side by side on the same machine state.
 #
 #  1. builds cefguard Release in its own directory ($CG_BENCH_BUILD, default build-bench/);
 #  2. generates LINES lines with test/bench/gen_corpus (cached in $CG_BENCH_CACHE, default
@@ -28,15 +32,20 @@
 # Timing is bash + `date +%s.%N`; nothing beyond coreutils, sed and grep.
 set -uo pipefail
 
-lines=1000000 seed=1 runs=3
-while getopts "n:s:r:h" opt; do
+lines=1000000 seed=1 runs=3 baseline=""
+while getopts "n:s:r:b:h" opt; do
     case $opt in
     n) lines=$OPTARG ;;
     s) seed=$OPTARG ;;
     r) runs=$OPTARG ;;
+    b) baseline=$OPTARG ;;
     *) sed -n '2,20p' "$0"; exit 2 ;;
     esac
 done
+if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
+    echo "bench: -b $baseline: not an executable" >&2
+    exit 2
+fi
 for v in "$lines" "$seed" "$runs"; do
     [[ "$v" =~ ^[0-9]+$ ]] || { echo "bench: not a number: $v" >&2; exit 2; }
 done
@@ -132,12 +141,14 @@ row() { names+=("$1") best+=("") notes+=(""); }
 # run_row NAME : the command of a row, stdout to the caller.
 run_row() {
     case $1 in
-    "cefguard parse") "$cefguard" parse "$corpus" ;;
+    "cefguard parse") "${rss[@]}" "$cefguard" parse "$corpus" ;;
     lognormalizer) ln_run ;;
-    "cefguard replay") "$cefguard" replay -q --year 2025 -r "$src/rules" "$corpus" ;;
+    "cefguard replay") "${rss[@]}" "$cefguard" replay -q --year 2025 -r "$src/rules" "$corpus" ;;
     "replay +10k rules")
-        "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" "$corpus" ;;
-    "load +10k rules") "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" /dev/null ;;
+        "${rss[@]}" "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" "$corpus" ;;
+    "load +10k rules") "${rss[@]}" "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" /dev/null ;;
+    "base parse") "${rss[@]}" "$baseline" parse "$corpus" ;;
+    "base replay") "${rss[@]}" "$baseline" replay -q --year 2025 -r "$src/rules" "$corpus" ;;
     esac
 }
 
@@ -159,7 +170,19 @@ time_rounds() {
     done
 }
 
-ln_run() { lognormalizer -r "$rulebase" -e json <"$ln_corpus"; }
+# The memory pass: each row once more under GNU time (if installed), for its max RSS.
+rss=() mem=()
+mem_rounds() {
+    [ -x /usr/bin/time ] || return 0
+    for i in "${!names[@]}"; do
+        [ -n "${notes[$i]}" ] && continue
+        rss=(/usr/bin/time -f %M -o "$work/rss")
+        run_row "${names[$i]}" >/dev/null 2>&1 && mem[$i]=$(awk '{ printf "%.1f", $1 / 1024 }' "$work/rss")
+        rss=()
+    done
+}
+
+ln_run() { "${rss[@]}" lognormalizer -r "$rulebase" -e json <"$ln_corpus"; }
 
 # ---- warm-up runs that also say what each tool made of the lines -----------------------------
 cg_stats=""
@@ -199,7 +222,12 @@ if [ "$cg_ok" -eq 1 ]; then
     row "replay +10k rules"
     row "load +10k rules" # the same on no input: what loading the rules costs, once
 fi
+if [ -n "$baseline" ]; then
+    row "base parse"
+    row "base replay"
+fi
 time_rounds
+mem_rounds
 
 # ---- report ---------------------------------------------------------------------------------
 ln_rate=""
@@ -210,19 +238,19 @@ for i in "${!names[@]}"; do
 done
 echo
 echo "cefguard benchmark: $n_lines lines ($(wc -c <"$corpus") bytes, seed $seed), best of $runs interleaved rounds, $(nproc) cores"
-printf '%-20s %10s %14s %14s\n' "" "seconds" "lines/s" "vs lognorm"
+printf '%-20s %10s %14s %14s %12s\n' "" "seconds" "lines/s" "vs lognorm" "max RSS MB"
 for i in "${!names[@]}"; do
     if [ -z "${best[$i]}" ]; then
         printf '%-20s %s\n' "${names[$i]}" "${notes[$i]}"
         continue
     fi
     if [ "${names[$i]}" = "load +10k rules" ]; then # no lines: seconds only
-        printf '%-20s %10.3f %14s %14s\n' "${names[$i]}" "${best[$i]}" "-" "-"
+        printf '%-20s %10.3f %14s %14s %12s\n' "${names[$i]}" "${best[$i]}" "-" "-" "${mem[$i]:--}"
         continue
     fi
     rate=$(awk -v n="$n_lines" -v t="${best[$i]}" 'BEGIN { printf "%.0f", n / t }')
     ratio=$( [ -n "$ln_rate" ] && awk -v a="$rate" -v b="$ln_rate" 'BEGIN { printf "%.2fx", a / b }' || echo "-")
-    printf '%-20s %10.3f %14s %14s\n' "${names[$i]}" "${best[$i]}" "$rate" "$ratio"
+    printf '%-20s %10.3f %14s %14s %12s\n' "${names[$i]}" "${best[$i]}" "$rate" "$ratio" "${mem[$i]:--}"
 done
 echo
 if [ -n "$cg_stats" ]; then
