@@ -16,11 +16,12 @@ cd "$here"
 jobs=${JOBS:-$(nproc)}
 
 # Debian 12 packages: build tools, the chosen libraries, and the real peers the tests drive
-# (lognormalizer for the comparison test and the benchmark, rsyslog, kcat, clang for libFuzzer).
+# (lognormalizer for the comparison test and the benchmark, rsyslog, kcat, clang for libFuzzer,
+# GNU time and valgrind for the benchmark's memory column and instruction counts).
 pkgs=(build-essential cmake pkg-config git ca-certificates tzdata
       liblognorm-dev liblognorm-utils libestr-dev libfastjson-dev libpcre2-dev libyaml-dev
       libsqlite3-dev libevent-dev librdkafka-dev libcmocka-dev
-      clang libclang-rt-14-dev clang-format rsyslog kcat)
+      clang libclang-rt-14-dev clang-format rsyslog kcat time valgrind)
 
 install_deps() {
     local missing=()
