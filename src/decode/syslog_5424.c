@@ -63,7 +63,8 @@ static void sd_push(struct sd_vec *sd, struct cg_str id, struct cg_str name, str
     if (sd->n >= SD_PARAMS_MAX || !sd->a)
         return;
     if (sd->n == sd->cap) {
-        /* Doubling in the arena wastes at most the old copies: bounded by 2x. */
+        /* In the arena, like the values it points to, so not vec.h (realloc): doubling
+         * there wastes at most the old copies, bounded by 2x. */
         size_t cap = sd->cap ? sd->cap * 2 : 8;
         cap = cap > SD_PARAMS_MAX ? SD_PARAMS_MAX : cap;
         struct cg_sd_param *nv = cg_arena_alloc(sd->a, cap * sizeof(*nv));
