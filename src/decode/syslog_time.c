@@ -55,7 +55,7 @@ static int64_t year_of(int64_t secs)
 {
     int64_t y;
     unsigned m, d;
-    cg_civil_from_days(sl_floor_div(secs, SL_DAY), &y, &m, &d);
+    cg_time_civil_from_days(sl_floor_div(secs, SL_DAY), &y, &m, &d);
     return y;
 }
 
@@ -63,7 +63,7 @@ static int64_t year_of(int64_t secs)
 
 static int64_t local_secs(int64_t y, const struct civil *cv)
 {
-    return cg_days_from_civil(y, cv->mon, cv->day) * SL_DAY + cv->hour * 3600 + cv->min * 60 +
+    return cg_time_days_from_civil(y, cv->mon, cv->day) * SL_DAY + cv->hour * 3600 + cv->min * 60 +
            cv->sec;
 }
 
