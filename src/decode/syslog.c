@@ -95,28 +95,13 @@ static size_t host_len_colon(const char *p, size_t n)
     return last == '-' || last == '.' || last == '_' ? 0 : i;
 }
 
-/* Length of the run of hostname bytes (class 1) at p, at most lim (<= avail). */
-static inline size_t run_host(const char *p, size_t avail, size_t lim)
-{
-    size_t j = 0;
-#ifdef SL_SSE2
-    size_t r = sl_sse_run(p, avail, lim, SL_RUN_HOST, &j);
-    if (r != SIZE_MAX)
-        return r;
-#else
-    (void)avail;
-#endif
-    while (j < lim && (host_class[(unsigned char)p[j]] & 1))
-        j++;
-    return j;
-}
-
 /* Length of the hostname at p (followed by SP or the end), 0 when the word is not
  * one (see the top comment). The run of hostname bytes ends at the only byte of
  * an IPv6 literal that is not one, ':', or at a byte of neither. */
 static size_t host_len(const char *p, size_t n)
 {
-    size_t lim = n < SL_HOST_MAX + 1 ? n : SL_HOST_MAX + 1, i = run_host(p, n, lim);
+    size_t lim = n < SL_HOST_MAX + 1 ? n : SL_HOST_MAX + 1,
+           i = sl_run(p, n, lim, SL_RUN_HOST, host_class);
     if (i < lim && p[i] == ':')
         return host_len_colon(p, n);
     if (i == 0 || i > SL_HOST_MAX || (i < n && p[i] != ' '))

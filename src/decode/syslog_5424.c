@@ -24,26 +24,10 @@
 #define SD_NAME_MAX 32
 #define SD_PARAMS_MAX 256
 
-/* Length of the run of PRINTUSASCII bytes at p, at most lim (<= avail). */
-static inline size_t run_print(const char *p, size_t avail, size_t lim)
-{
-    size_t j = 0;
-#ifdef SL_SSE2
-    size_t r = sl_sse_run(p, avail, lim, SL_RUN_PRINT, &j);
-    if (r != SIZE_MAX)
-        return r;
-#else
-    (void)avail;
-#endif
-    while (j < lim && (unsigned char)(p[j] - 33) < 94)
-        j++;
-    return j;
-}
-
 /* One header field: 1..max PRINTUSASCII bytes then SP; "-" leaves out unset. */
 static inline bool take_field(const char *p, size_t n, size_t *i, size_t max, struct cg_str *out)
 {
-    size_t s = *i, j = s + run_print(p + s, n - s, n - s > max ? max : n - s);
+    size_t s = *i, j = s + sl_run(p + s, n - s, n - s > max ? max : n - s, SL_RUN_PRINT, NULL);
     if (j == s || j >= n || p[j] != ' ')
         return false;
     if (!(j - s == 1 && p[s] == '-'))
@@ -89,41 +73,11 @@ static const unsigned char sd_name_ok[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0,
 };
 
-/* Length of the run of SD-NAME bytes at p, at most lim (<= avail). */
-static inline size_t run_sd_name(const char *p, size_t avail, size_t lim)
-{
-    size_t j = 0;
-#ifdef SL_SSE2
-    size_t r = sl_sse_run(p, avail, lim, SL_RUN_SD_NAME, &j);
-    if (r != SIZE_MAX)
-        return r;
-#else
-    (void)avail;
-#endif
-    while (j < lim && sd_name_ok[(unsigned char)p[j]])
-        j++;
-    return j;
-}
-
-/* Length of the run at p of bytes other than '"' and '\\', at most avail. */
-static inline size_t run_sd_value(const char *p, size_t avail)
-{
-    size_t j = 0;
-#ifdef SL_SSE2
-    size_t r = sl_sse_run(p, avail, avail, SL_RUN_SD_VALUE, &j);
-    if (r != SIZE_MAX)
-        return r;
-#endif
-    while (j < avail && p[j] != '"' && p[j] != '\\')
-        j++;
-    return j;
-}
-
 /* SD-NAME: 1..32 PRINTUSASCII except '=' SP ']' '"'. */
 static bool sd_name(const char *p, size_t n, size_t *i, struct cg_str *out)
 {
-    size_t s = *i,
-           j = s + run_sd_name(p + s, n - s, n - s > SD_NAME_MAX + 1 ? SD_NAME_MAX + 1 : n - s);
+    size_t s = *i, j = s + sl_run(p + s, n - s, n - s > SD_NAME_MAX + 1 ? SD_NAME_MAX + 1 : n - s,
+                                  SL_RUN_SD_NAME, sd_name_ok);
     if (j == s || j - s > SD_NAME_MAX)
         return false;
     *out = cg_str_make(p + s, j - s);
@@ -152,7 +106,7 @@ static bool sd_value(const char *p, size_t n, size_t *i, bool keep, struct cg_ar
 {
     size_t s = *i, j = s;
     bool esc = false;
-    while ((j += run_sd_value(p + j, n - j)) < n && p[j] == '\\') {
+    while ((j += sl_run(p + j, n - j, n - j, SL_RUN_SD_VALUE, NULL)) < n && p[j] == '\\') {
         esc = true;
         j += 2; /* the escaped byte, whatever it is, cannot close the value */
         if (j >= n)

@@ -63,7 +63,14 @@ static inline int sl_two_digits(const char *p)
 }
 
 /* Byte runs of header fields. With SSE2 the bytes are classified 16 at a time
- * (while 16 are readable), the byte loops take the rest. */
+ * (while 16 are readable), the byte loop of sl_run takes the rest. */
+enum sl_run_kind {
+    SL_RUN_PRINT,   /* PRINTUSASCII: 33..126 */
+    SL_RUN_HOST,    /* hostname bytes: alnum . _ - */
+    SL_RUN_SD_NAME, /* PRINTUSASCII except '=' ']' '"' */
+    SL_RUN_SD_VALUE /* PARAM-VALUE bytes that need no look: all but '"' and '\\' */
+};
+
 #ifdef SL_SSE2
 static inline __m128i sl_load16(const char *p)
 {
@@ -114,8 +121,6 @@ static inline unsigned sl_sd_value_stop(__m128i v)
                                                     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
 }
 
-enum sl_run_kind { SL_RUN_PRINT, SL_RUN_HOST, SL_RUN_SD_NAME, SL_RUN_SD_VALUE };
-
 /* The leading run at p of the bytes of a kind, at most lim long (avail >= lim
  * bytes are readable), over whole blocks: its length, or SIZE_MAX when the
  * blocks ran out first, with *j where the caller's byte loop goes on. */
@@ -136,6 +141,37 @@ static inline size_t sl_sse_run(const char *p, size_t avail, size_t lim, enum sl
     return *j >= lim ? lim : SIZE_MAX;
 }
 #endif
+
+/* The byte loop's test: is ch a byte of a run of kind? HOST and SD_NAME bytes are
+ * those whose entry in the caller's class table cls has bit 0 set. */
+static inline bool sl_run_byte(enum sl_run_kind kind, unsigned char ch, const unsigned char *cls)
+{
+    switch (kind) {
+    case SL_RUN_PRINT: return (unsigned char)(ch - 33) < 94;
+    case SL_RUN_SD_VALUE: return ch != '"' && ch != '\\';
+    case SL_RUN_HOST:
+    case SL_RUN_SD_NAME: break;
+    }
+    return cls[ch] & 1;
+}
+
+/* Length of the leading run at p of the bytes of a kind, at most lim (<= avail
+ * bytes are readable). cls: the class table for HOST and SD_NAME, else NULL. */
+static inline size_t sl_run(const char *p, size_t avail, size_t lim, enum sl_run_kind kind,
+                            const unsigned char *cls)
+{
+    size_t j = 0;
+#ifdef SL_SSE2
+    size_t r = sl_sse_run(p, avail, lim, kind, &j);
+    if (r != SIZE_MAX)
+        return r;
+#else
+    (void)avail;
+#endif
+    while (j < lim && sl_run_byte(kind, (unsigned char)p[j], cls))
+        j++;
+    return j;
+}
 
 static inline int64_t sl_floor_div(int64_t a, int64_t b)
 {
