@@ -6,7 +6,7 @@
  * otherwise into the event's arena. Keys are unique within a list: the first
  * occurrence of a key wins, a later duplicate is dropped and counted in
  * dup_dropped. At most max entries are kept; the rest are counted in
- * limit_dropped. The array is grown with realloc and kept across events
+ * limit_dropped. The array grows by cg_vec_reserve (vec.h) and is kept across events
  * (cg_fields_clear keeps the capacity).
  */
 #ifndef CEFGUARD_FIELDS_H

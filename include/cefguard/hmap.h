@@ -5,7 +5,7 @@
  * values are opaque pointers the caller owns. Iteration order is the slot order,
  * which depends on the insert history: callers that need deterministic output
  * sort or keep their own order (the engine keeps insertion lists).
- * Hash: cg_hash_bytes with a per-map seed. Keys come from log lines,
+ * Hash: cg_hmap_hash_bytes with a per-map seed. Keys come from log lines,
  * so callers that face attacker-chosen keys pass a random seed; tables also have
  * a bounded size (max_keys) so a flood costs evictions, not unbounded probing.
  */
@@ -32,10 +32,10 @@ struct cg_hmap {
 
 /* A word-at-a-time 64-bit hash of n bytes with a seed (multiply-xorshift mixing, the
  * length mixed in): fast on the short keys of log events; not a cryptographic PRF. */
-uint64_t cg_hash_bytes(uint64_t seed, const char *p, size_t n);
+uint64_t cg_hmap_hash_bytes(uint64_t seed, const char *p, size_t n);
 /* n bytes of a and b are equal; compared a word at a time (short keys: cheaper than a
  * call to memcmp). */
-bool cg_bytes_eq(const char *a, const char *b, size_t n);
+bool cg_hmap_bytes_eq(const char *a, const char *b, size_t n);
 
 void cg_hmap_init(struct cg_hmap *m, uint64_t seed);
 /* A map that keeps the caller's key pointers instead of copies: each key's bytes must

@@ -28,9 +28,9 @@ struct cg_time {
 };
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */
-int64_t cg_days_from_civil(int64_t y, unsigned m, unsigned d);
+int64_t cg_time_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* Inverse of the above. */
-void cg_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+void cg_time_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 
 /* Writes RFC 3339 into out (>= 40 bytes), returns length; 0 when !CG_TIME_SET. */
 size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz);

@@ -24,7 +24,7 @@ static inline uint64_t tail_word(const char *p, size_t n)
            (uint64_t)(unsigned char)t[r - 1] << 16;
 }
 
-uint64_t cg_hash_bytes(uint64_t seed, const char *p, size_t n)
+uint64_t cg_hmap_hash_bytes(uint64_t seed, const char *p, size_t n)
 {
     const uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xbf58476d1ce4e5b9ull;
     uint64_t h = seed ^ (n * k1);
@@ -42,7 +42,7 @@ uint64_t cg_hash_bytes(uint64_t seed, const char *p, size_t n)
     return h ^ (h >> 32);
 }
 
-bool cg_bytes_eq(const char *a, const char *b, size_t n)
+bool cg_hmap_bytes_eq(const char *a, const char *b, size_t n)
 {
     uint64_t diff = 0, x, y;
     if (!n)
@@ -87,14 +87,14 @@ static struct cg_hmap_slot *find(const struct cg_hmap *m, const char *k, size_t 
         struct cg_hmap_slot *s = &m->slots[i];
         if (!s->key)
             return NULL;
-        if (s->key != TOMB && s->hash == h && s->klen == kn && cg_bytes_eq(s->key, k, kn))
+        if (s->key != TOMB && s->hash == h && s->klen == kn && cg_hmap_bytes_eq(s->key, k, kn))
             return s;
     }
 }
 
 void *cg_hmap_get(const struct cg_hmap *m, const char *k, size_t kn)
 {
-    struct cg_hmap_slot *s = find(m, k, kn, cg_hash_bytes(m->seed, k, kn));
+    struct cg_hmap_slot *s = find(m, k, kn, cg_hmap_hash_bytes(m->seed, k, kn));
     return s ? s->val : NULL;
 }
 
@@ -124,7 +124,7 @@ static int grow(struct cg_hmap *m)
 
 int cg_hmap_put(struct cg_hmap *m, const char *k, size_t kn, void *val)
 {
-    uint64_t h = cg_hash_bytes(m->seed, k, kn);
+    uint64_t h = cg_hmap_hash_bytes(m->seed, k, kn);
     struct cg_hmap_slot *s = find(m, k, kn, h);
     if (s) {
         s->val = val;
@@ -152,7 +152,7 @@ int cg_hmap_put(struct cg_hmap *m, const char *k, size_t kn, void *val)
 
 void *cg_hmap_del(struct cg_hmap *m, const char *k, size_t kn)
 {
-    struct cg_hmap_slot *s = find(m, k, kn, cg_hash_bytes(m->seed, k, kn));
+    struct cg_hmap_slot *s = find(m, k, kn, cg_hmap_hash_bytes(m->seed, k, kn));
     if (!s)
         return NULL;
     void *val = s->val;

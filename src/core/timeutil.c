@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
-int64_t cg_days_from_civil(int64_t y, unsigned m, unsigned d)
+int64_t cg_time_days_from_civil(int64_t y, unsigned m, unsigned d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
@@ -14,7 +14,7 @@ int64_t cg_days_from_civil(int64_t y, unsigned m, unsigned d)
     return era * 146097 + (int64_t)doe - 719468;
 }
 
-void cg_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+void cg_time_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
 {
     z += 719468;
     int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -42,7 +42,7 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
     int64_t sod = local - days * 86400;
     int64_t y;
     unsigned m, d;
-    cg_civil_from_days(days, &y, &m, &d);
+    cg_time_civil_from_days(days, &y, &m, &d);
     if (y < 0 || y > 9999)
         return 0;
     char *o = out;
@@ -181,7 +181,7 @@ static ALWAYS_INLINE bool rfc3339_head(const char *s, int64_t *base)
     int y = yh * 100 + yl;
     if (d > 28 && d > days_in_month(y, (unsigned)mo))
         return false;
-    *base = cg_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
+    *base = cg_time_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60;
     return true;
 }
 

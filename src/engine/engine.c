@@ -261,14 +261,14 @@ static uint64_t cand_hash(const struct cg_str *parts)
         seed = (seed ^ x) * 0x9e3779b97f4a7c15ull;
     }
     const struct cg_str *id = &parts[0];
-    return cg_hash_bytes(seed ^ (id->p ? 0 : 1), id->p ? id->p : "", id->n);
+    return cg_hmap_hash_bytes(seed ^ (id->p ? 0 : 1), id->p ? id->p : "", id->n);
 }
 
 static bool cand_eq(const struct cand_slot *s, const struct cg_str *parts)
 {
     for (size_t i = 0; i < 3; i++)
         if ((s->parts[i].p == NULL) != (parts[i].p == NULL) || s->parts[i].n != parts[i].n ||
-            !cg_bytes_eq(s->parts[i].p, parts[i].p, parts[i].n))
+            !cg_hmap_bytes_eq(s->parts[i].p, parts[i].p, parts[i].n))
             return false;
     return true;
 }

@@ -75,6 +75,8 @@ static int copy_fields(struct cg_event *ev, const struct cg_event *src)
 {
     if (!src->fields.n)
         return CG_OK;
+    /* Sized once to the count, not grown (vec.h would round it up to a power of two):
+     * the copy's list never grows, and held copies are kept small. */
     if (ev->fields.cap < src->fields.n) {
         struct cg_field *v = realloc(ev->fields.v, src->fields.n * sizeof(*v));
         if (!v)

@@ -131,14 +131,14 @@ static void test_time_instant(void **state)
 static void test_civil(void **state)
 {
     (void)state;
-    assert_int_equal(cg_days_from_civil(1970, 1, 1), 0);
-    assert_int_equal(cg_days_from_civil(2000, 3, 1), 11017);
-    assert_int_equal(cg_days_from_civil(1969, 12, 31), -1);
+    assert_int_equal(cg_time_days_from_civil(1970, 1, 1), 0);
+    assert_int_equal(cg_time_days_from_civil(2000, 3, 1), 11017);
+    assert_int_equal(cg_time_days_from_civil(1969, 12, 31), -1);
     for (int64_t d = -800000; d < 800000; d += 37) {
         int64_t y;
         unsigned m, dd;
-        cg_civil_from_days(d, &y, &m, &dd);
-        assert_int_equal(cg_days_from_civil(y, m, dd), d);
+        cg_time_civil_from_days(d, &y, &m, &dd);
+        assert_int_equal(cg_time_days_from_civil(y, m, dd), d);
     }
 }
 

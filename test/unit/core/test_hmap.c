@@ -103,8 +103,8 @@ static void test_borrowed(void **state)
     free(keys);
 }
 
-/* cg_bytes_eq agrees with memcmp for every length up to 40 and every position of a
- * difference (the tail loads overlap: each byte must still count); cg_hash_bytes
+/* cg_hmap_bytes_eq agrees with memcmp for every length up to 40 and every position of a
+ * difference (the tail loads overlap: each byte must still count); cg_hmap_hash_bytes
  * depends on every byte and on the length. */
 static void test_bytes(void **state)
 {
@@ -114,25 +114,25 @@ static void test_bytes(void **state)
         a[i] = (char)('a' + i % 26);
     for (size_t n = 0; n <= 40; n++) {
         memcpy(b, a, sizeof(a));
-        assert_true(cg_bytes_eq(a, b, n));
-        uint64_t h = cg_hash_bytes(1, a, n);
-        assert_int_equal(h, cg_hash_bytes(1, b, n));
-        assert_int_not_equal(h, cg_hash_bytes(2, a, n)); /* the seed counts */
+        assert_true(cg_hmap_bytes_eq(a, b, n));
+        uint64_t h = cg_hmap_hash_bytes(1, a, n);
+        assert_int_equal(h, cg_hmap_hash_bytes(1, b, n));
+        assert_int_not_equal(h, cg_hmap_hash_bytes(2, a, n)); /* the seed counts */
         if (n < 40)
-            assert_int_not_equal(h, cg_hash_bytes(1, a, n + 1)); /* so does the length */
+            assert_int_not_equal(h, cg_hmap_hash_bytes(1, a, n + 1)); /* so does the length */
         for (size_t pos = 0; pos < n; pos++) {
             memcpy(b, a, sizeof(a));
             b[pos] ^= 0x20;
-            if (cg_bytes_eq(a, b, n))
+            if (cg_hmap_bytes_eq(a, b, n))
                 fail_msg("n %zu: a difference at %zu not seen", n, pos);
-            if (cg_hash_bytes(1, a, n) == cg_hash_bytes(1, b, n))
+            if (cg_hmap_hash_bytes(1, a, n) == cg_hmap_hash_bytes(1, b, n))
                 fail_msg("n %zu: hash ignores byte %zu", n, pos);
         }
         /* bytes past n do not count */
         memcpy(b, a, sizeof(a));
         b[n] ^= 1;
-        assert_true(cg_bytes_eq(a, b, n));
-        assert_int_equal(cg_hash_bytes(1, a, n), cg_hash_bytes(1, b, n));
+        assert_true(cg_hmap_bytes_eq(a, b, n));
+        assert_int_equal(cg_hmap_hash_bytes(1, a, n), cg_hmap_hash_bytes(1, b, n));
     }
 }
 

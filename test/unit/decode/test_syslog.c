@@ -810,7 +810,7 @@ static void test_stamp_caches_random(void **state)
             t += steps[x % CG_ARRAY_LEN(steps)];
             int64_t y;
             unsigned m, d;
-            cg_civil_from_days(t / 86400, &y, &m, &d);
+            cg_time_civil_from_days(t / 86400, &y, &m, &d);
             int sod = (int)(t % 86400), sec = (x >> 8) % 50 == 0 ? 60 : sod % 60;
             char line[128];
             switch ((x >> 16) % 5) {

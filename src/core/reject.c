@@ -1,20 +1,5 @@
-/* common.c - names of error and reject codes. */
-#include "cefguard/common.h"
+/* reject.c - names of the reject reasons (see reject.h). */
 #include "cefguard/reject.h"
-
-const char *cg_err_str(enum cg_err e)
-{
-    switch (e) {
-    case CG_OK: return "ok";
-    case CG_ENOMEM: return "out of memory";
-    case CG_EINVAL: return "invalid argument";
-    case CG_EIO: return "i/o error";
-    case CG_ENOENT: return "not found";
-    case CG_ELIMIT: return "limit reached";
-    case CG_EPARSE: return "parse error";
-    }
-    return "unknown error";
-}
 
 const char *cg_reject_name(enum cg_reject r)
 {
