@@ -338,16 +338,26 @@ static void other_key(struct cg_rules_loader *l, struct cg_rule *r, const struct
                      key_count(n), where, key_count(rule_key));
 }
 
+/* join and holddown: the other events (match: / cancel:), their key, and the period
+ * (window: / for:). */
+static void corr_other(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map,
+                       const struct cg_ynode *rule_key, const char *where, const char *match_key,
+                       const char *period_key)
+{
+    const struct cg_ynode *n;
+    if ((n = cg_rules_required(l, map, match_key, where)))
+        match_at(l, n, match_key, where, &r->other);
+    other_key(l, r, map, rule_key, where);
+    if ((n = cg_rules_required(l, map, period_key, where)))
+        cg_rules_duration_at(l, n, period_key, where, &r->window_us);
+}
+
 static void corr_join(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map,
                       const struct cg_ynode *rule_key, const char *where)
 {
     const struct cg_ynode *n;
     cg_rules_check_keys(l, map, join_keys, where);
-    if ((n = cg_rules_required(l, map, "match", where)))
-        match_at(l, n, "match", where, &r->other);
-    other_key(l, r, map, rule_key, where);
-    if ((n = cg_rules_required(l, map, "window", where)))
-        cg_rules_duration_at(l, n, "window", where, &r->window_us);
+    corr_other(l, r, map, rule_key, where, "match", "window");
     if ((n = cg_rules_get(l, map, "required", where)))
         cg_rules_bool_at(l, n, "required", where, &r->join_required);
 }
@@ -377,13 +387,8 @@ static void corr_threshold(struct cg_rules_loader *l, struct cg_rule *r, const s
 static void corr_holddown(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map,
                           const struct cg_ynode *rule_key, const char *where)
 {
-    const struct cg_ynode *n;
     cg_rules_check_keys(l, map, holddown_keys, where);
-    if ((n = cg_rules_required(l, map, "cancel", where)))
-        match_at(l, n, "cancel", where, &r->other);
-    other_key(l, r, map, rule_key, where);
-    if ((n = cg_rules_required(l, map, "for", where)))
-        cg_rules_duration_at(l, n, "for", where, &r->window_us);
+    corr_other(l, r, map, rule_key, where, "cancel", "for");
 }
 
 static void corr_compile(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *key,

@@ -72,13 +72,20 @@ const struct cg_ynode *cg_rules_required(struct cg_rules_loader *l, const struct
     return cg_rules_get(l, map, key, where);
 }
 
+/* n is of type t, or "'key' must be <what> in where" is reported. */
+static bool want_type(struct cg_rules_loader *l, const struct cg_ynode *n, enum cg_ynode_type t,
+                      const char *what, const char *key, const char *where)
+{
+    if (n->type == t)
+        return true;
+    cg_rules_err(l, n, "'%s' must be %s in %s", key, what, where);
+    return false;
+}
+
 bool cg_rules_is_map(struct cg_rules_loader *l, const struct cg_ynode *n, const char *key,
                      const char *where)
 {
-    if (n->type == CG_Y_MAP)
-        return true;
-    cg_rules_err(l, n, "'%s' must be a mapping in %s", key, where);
-    return false;
+    return want_type(l, n, CG_Y_MAP, "a mapping", key, where);
 }
 
 char *cg_rules_dup(struct cg_rules_loader *l, const char *p, size_t n)
@@ -177,10 +184,7 @@ void cg_rules_check_keys(struct cg_rules_loader *l, const struct cg_ynode *map,
 bool cg_rules_want_scalar(struct cg_rules_loader *l, const struct cg_ynode *n, const char *key,
                           const char *where)
 {
-    if (n->type == CG_Y_SCALAR)
-        return true;
-    cg_rules_err(l, n, "'%s' must be a text in %s", key, where);
-    return false;
+    return want_type(l, n, CG_Y_SCALAR, "a text", key, where);
 }
 
 char *cg_rules_text_at(struct cg_rules_loader *l, const struct cg_ynode *n, const char *key,
