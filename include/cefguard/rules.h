@@ -50,7 +50,7 @@ enum cg_corr_kind {
     CG_CORR_SILENCE,   /* alert when matching events stop for a period; clear on return */
 };
 
-const char *cg_corr_name(enum cg_corr_kind k);
+const char *cg_rule_corr_name(enum cg_corr_kind k);
 
 struct cg_keyspec {
     struct cg_path *paths;
@@ -132,6 +132,6 @@ void cg_ruleset_fini(struct cg_ruleset *rs);
 int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err);
 
 /* Parses "90s", "15m", ... into microseconds; false when invalid or <= 0. */
-bool cg_duration_parse(const char *s, int64_t *us);
+bool cg_rule_duration_parse(const char *s, int64_t *us);
 
 #endif

@@ -40,7 +40,7 @@ static const struct {
 
 /* ---- names of the rule language -------------------------------------------- */
 
-const char *cg_corr_name(enum cg_corr_kind k)
+const char *cg_rule_corr_name(enum cg_corr_kind k)
 {
     switch (k) {
     case CG_CORR_NONE: return "none";
@@ -52,7 +52,7 @@ const char *cg_corr_name(enum cg_corr_kind k)
     return "unknown";
 }
 
-bool cg_duration_parse(const char *s, int64_t *us)
+bool cg_rule_duration_parse(const char *s, int64_t *us)
 {
     static const struct {
         const char *unit;
@@ -307,7 +307,7 @@ static void rule_basics(struct cg_rules_loader *l, struct cg_rule *r, const stru
     const struct cg_ynode *n;
     if ((n = cg_rules_get(l, map, "description", l->what)))
         r->description = cg_rules_text_at(l, n, "description", l->what);
-    if (!cg_ymap_get(map, "severity"))
+    if (!cg_yaml_map_get(map, "severity"))
         r->severity = cg_rules_dupz(l, "medium");
     else if ((n = cg_rules_get(l, map, "severity", l->what)))
         r->severity = cg_rules_enum_at(l, n, severities, "severity", l->what);
@@ -323,7 +323,7 @@ static void rule_basics(struct cg_rules_loader *l, struct cg_rule *r, const stru
 static void other_key(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *corr,
                       const struct cg_ynode *rule_key, const char *where)
 {
-    const struct cg_ynode *n = cg_ymap_get(corr, "key");
+    const struct cg_ynode *n = cg_yaml_map_get(corr, "key");
     if (n && !cg_rules_get(l, corr, "key", where))
         return;
     if (!n) {
@@ -417,7 +417,7 @@ static void corr_compile(struct cg_rules_loader *l, struct cg_rule *r, const str
  * scratch rule) so its own mistakes show up in the same run. */
 static void rule_corr(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map)
 {
-    const struct cg_ynode *first = NULL, *rule_key = cg_ymap_get(map, "key");
+    const struct cg_ynode *first = NULL, *rule_key = cg_yaml_map_get(map, "key");
     for (size_t i = 0; i < map->n; i++) {
         const struct cg_ynode *k = map->kv[2 * i], *v = map->kv[2 * i + 1];
         size_t c = 0;
@@ -467,7 +467,7 @@ static void template_at(struct cg_rules_loader *l, const struct cg_ynode *n,
  * braces doubled so the text is taken literally. */
 static void rule_summary(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map)
 {
-    const struct cg_ynode *n = cg_ymap_get(map, "summary");
+    const struct cg_ynode *n = cg_yaml_map_get(map, "summary");
     if (n) {
         if ((n = cg_rules_get(l, map, "summary", l->what)))
             template_at(l, n, &r->summary);
@@ -503,7 +503,7 @@ static void rule_response(struct cg_rules_loader *l, struct cg_rule *r, const st
     cg_rules_check_keys(l, resp, response_keys, where);
     if ((n = cg_rules_required(l, resp, "action", where)))
         r->response.action = cg_rules_enum_at(l, n, actions, "action", where);
-    if (cg_ymap_get(resp, "target")) {
+    if (cg_yaml_map_get(resp, "target")) {
         if ((n = cg_rules_get(l, resp, "target", where)))
             cg_rules_path_at(l, n, "target", where, &r->response.target);
     } else {
@@ -513,7 +513,7 @@ static void rule_response(struct cg_rules_loader *l, struct cg_rule *r, const st
             l->oom = true;
         cg_buf_fini(&scratch);
     }
-    if (!cg_ymap_get(resp, "approval"))
+    if (!cg_yaml_map_get(resp, "approval"))
         r->response.approval = cg_rules_dupz(l, "manual");
     else if ((n = cg_rules_get(l, resp, "approval", where)))
         r->response.approval = cg_rules_enum_at(l, n, approvals, "approval", where);

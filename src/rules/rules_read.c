@@ -54,7 +54,7 @@ bool cg_rules_is_null(const struct cg_ynode *n)
 const struct cg_ynode *cg_rules_get(struct cg_rules_loader *l, const struct cg_ynode *map,
                                     const char *key, const char *where)
 {
-    const struct cg_ynode *v = cg_ymap_get(map, key);
+    const struct cg_ynode *v = cg_yaml_map_get(map, key);
     if (v && cg_rules_is_null(v)) {
         cg_rules_err(l, v, "'%s' needs a value in %s", key, where);
         return NULL;
@@ -65,7 +65,7 @@ const struct cg_ynode *cg_rules_get(struct cg_rules_loader *l, const struct cg_y
 const struct cg_ynode *cg_rules_required(struct cg_rules_loader *l, const struct cg_ynode *map,
                                          const char *key, const char *where)
 {
-    if (!cg_ymap_get(map, key)) {
+    if (!cg_yaml_map_get(map, key)) {
         cg_rules_err(l, map, "missing required key '%s' in %s", key, where);
         return NULL;
     }
@@ -239,7 +239,7 @@ bool cg_rules_duration_at(struct cg_rules_loader *l, const struct cg_ynode *n, c
         cg_rules_err(l, n, "'%s' must be a duration (90s, 15m) in %s", key, where);
         return false;
     }
-    if (!memchr(n->str, '\0', n->len) && cg_duration_parse(n->str, us))
+    if (!memchr(n->str, '\0', n->len) && cg_rule_duration_parse(n->str, us))
         return true;
     struct cg_rules_quoted q;
     cg_rules_err(

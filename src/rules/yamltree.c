@@ -293,7 +293,7 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
     return rc;
 }
 
-const struct cg_ynode *cg_ymap_get(const struct cg_ynode *map, const char *key)
+const struct cg_ynode *cg_yaml_map_get(const struct cg_ynode *map, const char *key)
 {
     if (!map || map->type != CG_Y_MAP)
         return NULL;
