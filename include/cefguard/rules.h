@@ -118,8 +118,10 @@ struct cg_rule_test {
 struct cg_ruleset {
     struct cg_rule **rules;
     size_t n;
+    size_t rules_cap; /* room in rules (vec.h) */
     struct cg_rule_test **tests;
     size_t ntests;
+    size_t tests_cap; /* room in tests */
     size_t nfiles;
     size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
 };

@@ -4,6 +4,7 @@
 
 #include "cefguard/arena.h"
 #include "cefguard/hmap.h"
+#include "cefguard/vec.h"
 
 /* ---- shared subexpressions ------------------------------------------------- */
 
@@ -49,12 +50,26 @@ struct sharer {
     struct cg_hmap ids;   /* signature -> id, as a pointer-sized integer; keys in `keys` */
     struct cg_arena keys; /* the signatures: one bump allocator, not a malloc each */
     uint32_t nids;
-    uint32_t *count; /* occurrences per id */
-    size_t cap;
-    uint32_t *slot; /* pass 2: id -> memo slot */
+    uint32_t *count; /* occurrences per id (1..nids) */
+    size_t cap;      /* of count (vec.h) */
+    uint32_t *slot;  /* pass 2: id -> memo slot */
     uint32_t nslots;
     struct cg_buf sig;
 };
+
+/* The next id, for the signature key (sh->sig.n bytes); 0 when out of memory. */
+static uint32_t share_new_id(struct sharer *sh, const char *key)
+{
+    if (sh->nids >= UINT32_MAX - 1 ||
+        cg_vec_reserve_ptr(&sh->count, &sh->cap, sizeof(*sh->count), (size_t)sh->nids + 2) != CG_OK)
+        return 0;
+    uint32_t id = ++sh->nids;
+    sh->count[id] = 0;
+    const char *kept = sh->sig.n ? cg_arena_dup(&sh->keys, key, sh->sig.n) : key;
+    if (!kept || cg_hmap_put(&sh->ids, kept, sh->sig.n, (void *)(uintptr_t)id) != CG_OK)
+        return 0;
+    return id;
+}
 
 /* Interns nd's subtree; returns its id (0: out of memory). A one-child all-of has its
  * child's id and result, and no memo of its own. Leaves the id in nd->memo. */
@@ -77,27 +92,13 @@ static uint32_t share_intern(struct sharer *sh, struct cg_match_node *nd)
                      ? sig_cond(&sh->sig, nd->cond)
                      : cg_buf_put(&sh->sig, &k, 1) | sig_bytes(&sh->sig, kids, nd->n * 4);
         const char *key = sh->sig.p ? sh->sig.p : "";
-        if (rc == CG_OK && !(id = (uint32_t)(uintptr_t)cg_hmap_get(&sh->ids, key, sh->sig.n))) {
-            if (sh->nids + 1 >= sh->cap) {
-                size_t cap = sh->cap ? sh->cap * 2 : 256;
-                uint32_t *c = cap < UINT32_MAX ? realloc(sh->count, cap * sizeof(*c)) : NULL;
-                if (!c)
-                    goto out;
-                memset(c + sh->cap, 0, (cap - sh->cap) * sizeof(*c));
-                sh->count = c;
-                sh->cap = cap;
-            }
-            id = ++sh->nids;
-            const char *kept = sh->sig.n ? cg_arena_dup(&sh->keys, key, sh->sig.n) : key;
-            if (!kept || cg_hmap_put(&sh->ids, kept, sh->sig.n, (void *)(uintptr_t)id) != CG_OK)
-                id = 0;
-        }
+        if (rc == CG_OK && !(id = (uint32_t)(uintptr_t)cg_hmap_get(&sh->ids, key, sh->sig.n)))
+            id = share_new_id(sh, key);
         if (id) {
             sh->count[id]++;
             nd->memo = id;
         }
     }
-out:
     if (kids != kid_ids)
         free(kids);
     return id;

@@ -33,29 +33,13 @@ void cg_ruleset_fini(struct cg_ruleset *rs)
     memset(rs, 0, sizeof(*rs));
 }
 
-/* Arrays grow by doubling from 8; the capacity follows from n, so the public
- * struct needs no capacity member. */
-static bool needs_growth(size_t n)
-{
-    return n == 0 || (n >= 8 && (n & (n - 1)) == 0);
-}
-
-static size_t grown(size_t n)
-{
-    return n < 8 ? 8 : 2 * n;
-}
-
 static void append_rule(struct cg_rules_loader *l, struct cg_rule *r)
 {
     struct cg_ruleset *rs = l->rs;
-    if (needs_growth(rs->n)) {
-        struct cg_rule **v = realloc(rs->rules, grown(rs->n) * sizeof(*v));
-        if (!v) {
-            l->oom = true;
-            cg_rule_free(r);
-            return;
-        }
-        rs->rules = v;
+    if (cg_vec_reserve_ptr(&rs->rules, &rs->rules_cap, sizeof(*rs->rules), rs->n + 1) != CG_OK) {
+        l->oom = true;
+        cg_rule_free(r);
+        return;
     }
     r->index = rs->n;
     rs->rules[rs->n++] = r;
@@ -64,14 +48,11 @@ static void append_rule(struct cg_rules_loader *l, struct cg_rule *r)
 static void append_test(struct cg_rules_loader *l, struct cg_rule_test *t)
 {
     struct cg_ruleset *rs = l->rs;
-    if (needs_growth(rs->ntests)) {
-        struct cg_rule_test **v = realloc(rs->tests, grown(rs->ntests) * sizeof(*v));
-        if (!v) {
-            l->oom = true;
-            cg_rule_test_free(t);
-            return;
-        }
-        rs->tests = v;
+    if (cg_vec_reserve_ptr(&rs->tests, &rs->tests_cap, sizeof(*rs->tests), rs->ntests + 1) !=
+        CG_OK) {
+        l->oom = true;
+        cg_rule_test_free(t);
+        return;
     }
     rs->tests[rs->ntests++] = t;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <yaml.h>
 
+#include "cefguard/vec.h"
+
 /* Nodes are allocated in chunks and linked by index, so growth never moves a
  * node that a parent already points at. */
 #define CHUNK_NODES 256
@@ -75,14 +77,8 @@ static struct cg_ynode *node_new(struct loader *l, enum cg_ynode_type t, const y
 
 static int child_add(struct cg_ynode *parent, struct cg_ynode *child, size_t *cap)
 {
-    if (parent->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        struct cg_ynode **kv = realloc(parent->kv, nc * sizeof(*kv));
-        if (!kv)
-            return CG_ENOMEM;
-        parent->kv = kv;
-        *cap = nc;
-    }
+    if (cg_vec_reserve_ptr(&parent->kv, cap, sizeof(*parent->kv), parent->n + 1) != CG_OK)
+        return CG_ENOMEM;
     parent->kv[parent->n++] = child;
     return CG_OK;
 }
