@@ -41,6 +41,17 @@ struct cg_rules_quoted {
 
 /* ---- rules_read.c: messages and typed values ---------------------------------------- */
 
+/* YAML null: `key:`, `key: ~`, `key: null`. Only expected values may be null:
+ * anywhere else it is an unfinished edit, and a silent default could change
+ * what a rule does (`silence:` alone would make an alert-on-every-event rule).
+ * Inline: it runs for every key of every rule. */
+static inline bool cg_rules_is_null(const struct cg_ynode *n)
+{
+    return n->type == CG_Y_SCALAR && n->plain &&
+           (n->len == 0 || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
+            strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+}
+
 /* Appends "file:line:column: message" for node at and counts the error. */
 void cg_rules_err(struct cg_rules_loader *l, const struct cg_ynode *at, const char *fmt, ...)
     CG_PRINTF(3, 4);
@@ -48,8 +59,6 @@ void cg_rules_err(struct cg_rules_loader *l, const struct cg_ynode *at, const ch
 const char *cg_rules_quote(struct cg_rules_quoted *q, const char *p, size_t n);
 /* "'key' of what", in w. */
 const char *cg_rules_where_of(struct cg_rules_where *w, const char *key, const char *what);
-/* YAML null: `key:`, `key: ~`, `key: null` (plain scalars only). */
-bool cg_rules_is_null(const struct cg_ynode *n);
 /* The value of an optional key: NULL when absent (or null, which is reported). */
 const struct cg_ynode *cg_rules_get(struct cg_rules_loader *l, const struct cg_ynode *map,
                                     const char *key, const char *where);

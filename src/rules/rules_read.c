@@ -40,16 +40,6 @@ const char *cg_rules_where_of(struct cg_rules_where *w, const char *key, const c
     return w->s;
 }
 
-/* YAML null: `key:`, `key: ~`, `key: null`. Only expected values may be null:
- * anywhere else it is an unfinished edit, and a silent default could change
- * what a rule does (`silence:` alone would make an alert-on-every-event rule). */
-bool cg_rules_is_null(const struct cg_ynode *n)
-{
-    return n->type == CG_Y_SCALAR && n->plain &&
-           (n->len == 0 || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
-            strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
-}
-
 /* The value of an optional key: NULL when absent (or null, which is reported). */
 const struct cg_ynode *cg_rules_get(struct cg_rules_loader *l, const struct cg_ynode *map,
                                     const char *key, const char *where)
