@@ -523,10 +523,6 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
                     struct cg_rule **out)
 {
     *out = NULL;
-    if (map->type != CG_Y_MAP) {
-        cg_rules_err(l, map, "rule #%zu must be a mapping", ordinal);
-        return CG_EPARSE;
-    }
     unsigned nerr = l->nerr;
     struct cg_rule *r = calloc(1, sizeof(*r));
     if (!r) {
@@ -542,10 +538,10 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
     rule_limits(l, r, map);
     rule_summary(l, r, map);
     rule_response(l, r, map);
-    if (l->nerr != nerr || l->oom) {
+    int rc = cg_rules_outcome(l, nerr);
+    if (rc == CG_OK)
+        *out = r;
+    else
         cg_rule_free(r);
-        return l->oom ? CG_ENOMEM : CG_EPARSE;
-    }
-    *out = r;
-    return CG_OK;
+    return rc;
 }

@@ -131,10 +131,6 @@ int cg_rule_test_compile(struct cg_rules_loader *l, const struct cg_ynode *map, 
                          struct cg_rule_test **out)
 {
     *out = NULL;
-    if (map->type != CG_Y_MAP) {
-        cg_rules_err(l, map, "test #%zu must be a mapping", ordinal);
-        return CG_EPARSE;
-    }
     unsigned nerr = l->nerr;
     struct cg_rule_test *t = calloc(1, sizeof(*t));
     if (!t) {
@@ -153,10 +149,10 @@ int cg_rule_test_compile(struct cg_rules_loader *l, const struct cg_ynode *map, 
         test_options(l, t, n);
     if ((n = cg_rules_required(l, map, "expect", l->what)))
         test_expect(l, t, n);
-    if (l->nerr != nerr || l->oom) {
+    int rc = cg_rules_outcome(l, nerr);
+    if (rc == CG_OK)
+        *out = t;
+    else
         cg_rule_test_free(t);
-        return l->oom ? CG_ENOMEM : CG_EPARSE;
-    }
-    *out = t;
-    return CG_OK;
+    return rc;
 }

@@ -73,7 +73,9 @@ static void add_test(struct cg_rules_loader *l, const struct cg_ynode *map, size
 
 /* ---- files ---------------------------------------------------------------- */
 
+/* Each entry of the list under key (a mapping: "rule #2 must be a mapping" otherwise). */
 static void compile_list(struct cg_rules_loader *l, const struct cg_ynode *root, const char *key,
+                         const char *noun,
                          void (*each)(struct cg_rules_loader *, const struct cg_ynode *, size_t))
 {
     const struct cg_ynode *list = cg_rules_get(l, root, key, "the file");
@@ -83,8 +85,12 @@ static void compile_list(struct cg_rules_loader *l, const struct cg_ynode *root,
         cg_rules_err(l, list, "'%s' must be a list", key);
         return;
     }
-    for (size_t i = 0; i < list->n && !l->oom; i++)
-        each(l, list->kv[i], i + 1);
+    for (size_t i = 0; i < list->n && !l->oom; i++) {
+        if (list->kv[i]->type != CG_Y_MAP)
+            cg_rules_err(l, list->kv[i], "%s #%zu must be a mapping", noun, i + 1);
+        else
+            each(l, list->kv[i], i + 1);
+    }
 }
 
 static void compile_doc(struct cg_rules_loader *l)
@@ -100,8 +106,8 @@ static void compile_doc(struct cg_rules_loader *l)
         return;
     }
     cg_rules_check_keys(l, root, top_keys, "the file");
-    compile_list(l, root, "rules", add_rule);
-    compile_list(l, root, "tests", add_test);
+    compile_list(l, root, "rules", "rule", add_rule);
+    compile_list(l, root, "tests", "test", add_test);
 }
 
 struct err_line {

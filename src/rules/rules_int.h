@@ -92,15 +92,21 @@ bool cg_rules_path_at(struct cg_rules_loader *l, const struct cg_ynode *n, const
 
 /* ---- rule.c and rule_test.c: one entry of `rules:` / `tests:` ------------------------ */
 
-/* Compiles the ordinal-th (1-based) entry of `rules:` of l->doc. CG_OK with *out (owned by
- * the caller: cg_rule_free); CG_EPARSE, the errors reported; CG_ENOMEM with l->oom set.
+/* How an entry compiled since l->nerr was nerr: CG_ENOMEM, CG_EPARSE or CG_OK. */
+static inline int cg_rules_outcome(const struct cg_rules_loader *l, unsigned nerr)
+{
+    return l->oom ? CG_ENOMEM : l->nerr != nerr ? CG_EPARSE : CG_OK;
+}
+
+/* Compiles the ordinal-th (1-based) entry of `rules:` of l->doc, a mapping. CG_OK with *out (owned
+ * by the caller: cg_rule_free); CG_EPARSE, the errors reported; CG_ENOMEM with l->oom set.
  * Registers the rule's id in l->ids, also when the rule is bad (so that a later copy is
  * still reported as the duplicate it is). */
 int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal,
                     struct cg_rule **out);
 void cg_rule_free(struct cg_rule *r);
 
-/* The same for an entry of `tests:` (cg_rule_test_free). */
+/* The same for an entry of `tests:` (a mapping; cg_rule_test_free). */
 int cg_rule_test_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal,
                          struct cg_rule_test **out);
 void cg_rule_test_free(struct cg_rule_test *t);
