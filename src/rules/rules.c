@@ -33,9 +33,13 @@ void cg_ruleset_fini(struct cg_ruleset *rs)
     memset(rs, 0, sizeof(*rs));
 }
 
-static void append_rule(struct cg_rules_loader *l, struct cg_rule *r)
+/* Compiles one entry of `rules:` and appends it to the set. */
+static void add_rule(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal)
 {
     struct cg_ruleset *rs = l->rs;
+    struct cg_rule *r;
+    if (cg_rule_compile(l, map, ordinal, &r) != CG_OK)
+        return;
     if (cg_vec_reserve_ptr(&rs->rules, &rs->rules_cap, sizeof(*rs->rules), rs->n + 1) != CG_OK) {
         l->oom = true;
         cg_rule_free(r);
@@ -45,9 +49,12 @@ static void append_rule(struct cg_rules_loader *l, struct cg_rule *r)
     rs->rules[rs->n++] = r;
 }
 
-static void append_test(struct cg_rules_loader *l, struct cg_rule_test *t)
+static void add_test(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal)
 {
     struct cg_ruleset *rs = l->rs;
+    struct cg_rule_test *t;
+    if (cg_rule_test_compile(l, map, ordinal, &t) != CG_OK)
+        return;
     if (cg_vec_reserve_ptr(&rs->tests, &rs->tests_cap, sizeof(*rs->tests), rs->ntests + 1) !=
         CG_OK) {
         l->oom = true;
@@ -55,20 +62,6 @@ static void append_test(struct cg_rules_loader *l, struct cg_rule_test *t)
         return;
     }
     rs->tests[rs->ntests++] = t;
-}
-
-static void add_rule(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal)
-{
-    struct cg_rule *r;
-    if (cg_rule_compile(l, map, ordinal, &r) == CG_OK)
-        append_rule(l, r);
-}
-
-static void add_test(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal)
-{
-    struct cg_rule_test *t;
-    if (cg_rule_test_compile(l, map, ordinal, &t) == CG_OK)
-        append_test(l, t);
 }
 
 /* ---- files ---------------------------------------------------------------- */
