@@ -5,7 +5,7 @@
 /* ---- index support ------------------------------------------------------- */
 
 /* Walks the conjunction at the top (all-of nodes only: under any/not a value is
- * not required) for the shortest case-sensitive eq/in list on kind k. */
+ * not required) for the tightest ge/gt and le/lt bounds on kind k. */
 static void find_bounds(const struct cg_match_node *nd, enum cg_path_kind k, double *lo, double *hi)
 {
     if (nd->kind == CG_MATCH_ALL) {
