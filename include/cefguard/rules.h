@@ -50,7 +50,7 @@ enum cg_corr_kind {
     CG_CORR_SILENCE,   /* alert when matching events stop for a period; clear on return */
 };
 
-const char *cg_corr_name(enum cg_corr_kind k);
+const char *cg_rule_corr_name(enum cg_corr_kind k);
 
 struct cg_keyspec {
     struct cg_path *paths;
@@ -118,8 +118,10 @@ struct cg_rule_test {
 struct cg_ruleset {
     struct cg_rule **rules;
     size_t n;
+    size_t rules_cap; /* room in rules (vec.h) */
     struct cg_rule_test **tests;
     size_t ntests;
+    size_t tests_cap; /* room in tests */
     size_t nfiles;
     size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
 };
@@ -132,6 +134,6 @@ void cg_ruleset_fini(struct cg_ruleset *rs);
 int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err);
 
 /* Parses "90s", "15m", ... into microseconds; false when invalid or <= 0. */
-bool cg_duration_parse(const char *s, int64_t *us);
+bool cg_rule_duration_parse(const char *s, int64_t *us);
 
 #endif

@@ -52,7 +52,7 @@ int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc *
 void cg_ydoc_free(struct cg_ydoc *doc);
 
 /* Value of key in a mapping, or NULL (also when map is not a mapping). */
-const struct cg_ynode *cg_ymap_get(const struct cg_ynode *map, const char *key);
+const struct cg_ynode *cg_yaml_map_get(const struct cg_ynode *map, const char *key);
 
 /* Appends "name:line:column: message\n" for node (or name: message without node). */
 void cg_yaml_error(struct cg_buf *err, const struct cg_ydoc *doc, const struct cg_ynode *node,

@@ -86,7 +86,7 @@ int cli_opt(struct cli_opts *o, int c, const char *arg, const char *cmd)
             break;
         return 1;
     case OPT_LATENESS:
-        if (!cg_duration_parse(arg, &o->lateness_us)) {
+        if (!cg_rule_duration_parse(arg, &o->lateness_us)) {
             if (strcmp(arg, "0") != 0)
                 break;
             o->lateness_us = 0;

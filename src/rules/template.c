@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cefguard/path.h"
+#include "cefguard/vec.h"
 
 /* Rendered bytes per summary: values come from log lines, so an attacker can
  * make them as long as a line; an alert summary stays readable. */
@@ -71,15 +72,9 @@ void cg_template_free(struct cg_template *t)
 static struct part *part_new(struct tcomp *c, enum part_kind kind)
 {
     struct cg_template *t = c->t;
-    if (t->n == t->cap) {
-        size_t nc = t->cap ? t->cap * 2 : 8;
-        struct part *p = realloc(t->parts, nc * sizeof(*p));
-        if (!p) {
-            c->oom = true;
-            return NULL;
-        }
-        t->parts = p;
-        t->cap = nc;
+    if (cg_vec_reserve_ptr(&t->parts, &t->cap, sizeof(*t->parts), t->n + 1) != CG_OK) {
+        c->oom = true;
+        return NULL;
     }
     struct part *p = &t->parts[t->n++];
     memset(p, 0, sizeof(*p));

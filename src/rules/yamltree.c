@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <yaml.h>
 
+#include "cefguard/vec.h"
+
 /* Nodes are allocated in chunks and linked by index, so growth never moves a
  * node that a parent already points at. */
 #define CHUNK_NODES 256
@@ -75,14 +77,8 @@ static struct cg_ynode *node_new(struct loader *l, enum cg_ynode_type t, const y
 
 static int child_add(struct cg_ynode *parent, struct cg_ynode *child, size_t *cap)
 {
-    if (parent->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        struct cg_ynode **kv = realloc(parent->kv, nc * sizeof(*kv));
-        if (!kv)
-            return CG_ENOMEM;
-        parent->kv = kv;
-        *cap = nc;
-    }
+    if (cg_vec_reserve_ptr(&parent->kv, cap, sizeof(*parent->kv), parent->n + 1) != CG_OK)
+        return CG_ENOMEM;
     parent->kv[parent->n++] = child;
     return CG_OK;
 }
@@ -293,7 +289,7 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
     return rc;
 }
 
-const struct cg_ynode *cg_ymap_get(const struct cg_ynode *map, const char *key)
+const struct cg_ynode *cg_yaml_map_get(const struct cg_ynode *map, const char *key)
 {
     if (!map || map->type != CG_Y_MAP)
         return NULL;

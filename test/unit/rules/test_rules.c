@@ -718,23 +718,23 @@ static void test_duration_parse(void **state)
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
         int64_t us = -1;
-        bool ok = cg_duration_parse(cases[i].s, &us);
+        bool ok = cg_rule_duration_parse(cases[i].s, &us);
         if (ok != cases[i].ok || (ok && us != cases[i].us))
             fail_msg("'%s': got %d %lld", cases[i].s, ok, (long long)us);
     }
     int64_t us = 0;
-    assert_false(cg_duration_parse(NULL, &us));
+    assert_false(cg_rule_duration_parse(NULL, &us));
 }
 
 static void test_corr_name(void **state)
 {
     (void)state;
-    assert_str(cg_corr_name(CG_CORR_NONE), "none");
-    assert_str(cg_corr_name(CG_CORR_THRESHOLD), "threshold");
-    assert_str(cg_corr_name(CG_CORR_JOIN), "join");
-    assert_str(cg_corr_name(CG_CORR_HOLDDOWN), "holddown");
-    assert_str(cg_corr_name(CG_CORR_SILENCE), "silence");
-    assert_str(cg_corr_name((enum cg_corr_kind)99), "unknown");
+    assert_str(cg_rule_corr_name(CG_CORR_NONE), "none");
+    assert_str(cg_rule_corr_name(CG_CORR_THRESHOLD), "threshold");
+    assert_str(cg_rule_corr_name(CG_CORR_JOIN), "join");
+    assert_str(cg_rule_corr_name(CG_CORR_HOLDDOWN), "holddown");
+    assert_str(cg_rule_corr_name(CG_CORR_SILENCE), "silence");
+    assert_str(cg_rule_corr_name((enum cg_corr_kind)99), "unknown");
 }
 
 int main(void)

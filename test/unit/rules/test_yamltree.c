@@ -34,21 +34,21 @@ static void test_tree(void **state)
 {
     (void)state;
     struct cg_ydoc *doc = load_ok("rules:\n  - id: a\n    tags: [x, \"y\"]\n  - id: b\n");
-    const struct cg_ynode *rules = cg_ymap_get(doc->root, "rules");
+    const struct cg_ynode *rules = cg_yaml_map_get(doc->root, "rules");
     assert_non_null(rules);
     assert_int_equal(rules->type, CG_Y_SEQ);
     assert_int_equal(rules->n, 2);
-    const struct cg_ynode *id = cg_ymap_get(rules->kv[0], "id");
+    const struct cg_ynode *id = cg_yaml_map_get(rules->kv[0], "id");
     assert_string_equal(id->str, "a");
     assert_int_equal(id->line, 2);
     assert_int_equal(id->col, 9);
-    const struct cg_ynode *tags = cg_ymap_get(rules->kv[0], "tags");
+    const struct cg_ynode *tags = cg_yaml_map_get(rules->kv[0], "tags");
     assert_int_equal(tags->n, 2);
     assert_true(tags->kv[0]->plain);
     assert_false(tags->kv[1]->plain);
-    assert_null(cg_ymap_get(rules->kv[0], "nope"));
-    assert_null(cg_ymap_get(rules, "id")); /* not a mapping */
-    assert_int_equal(cg_ymap_get(rules->kv[1], "id")->line, 4);
+    assert_null(cg_yaml_map_get(rules->kv[0], "nope"));
+    assert_null(cg_yaml_map_get(rules, "id")); /* not a mapping */
+    assert_int_equal(cg_yaml_map_get(rules->kv[1], "id")->line, 4);
     cg_ydoc_free(doc);
 }
 
