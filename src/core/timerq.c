@@ -48,21 +48,25 @@ static void sift_down(struct cg_timerq *q, size_t i, struct cg_timerq_entry t)
     q->v[i] = t;
 }
 
-int cg_timerq_add_seq(struct cg_timerq *q, int64_t deadline, uint64_t seq, cg_timerq_fn fn,
-                      void *arg)
+static inline int push(struct cg_timerq *q, struct cg_timerq_entry t)
 {
     if (cg_vec_reserve(q, q->n + 1) != CG_OK)
         return CG_ENOMEM;
     size_t i = q->n++;
-    sift_up(q, i, (struct cg_timerq_entry){deadline, seq, fn, arg});
+    sift_up(q, i, t);
     return CG_OK;
+}
+
+int cg_timerq_add_seq(struct cg_timerq *q, int64_t deadline, uint64_t seq, cg_timerq_fn fn,
+                      void *arg)
+{
+    return push(q, (struct cg_timerq_entry){deadline, seq, fn, arg});
 }
 
 int cg_timerq_add(struct cg_timerq *q, int64_t deadline, cg_timerq_fn fn, void *arg, uint64_t *seq)
 {
-    int rc = cg_timerq_add_seq(q, deadline, q->seq + 1, fn, arg);
-    if (rc != CG_OK)
-        return rc;
+    if (push(q, (struct cg_timerq_entry){deadline, q->seq + 1, fn, arg}) != CG_OK)
+        return CG_ENOMEM;
     q->seq++;
     if (seq)
         *seq = q->seq;
@@ -86,7 +90,9 @@ bool cg_timerq_pop(struct cg_timerq *q, struct cg_timerq_entry *out)
     if (!q->n)
         return false;
     *out = q->v[0];
-    remove_at(q, 0);
+    struct cg_timerq_entry last = q->v[--q->n];
+    if (q->n)
+        sift_down(q, 0, last);
     return true;
 }
 
