@@ -12,11 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
-{
-    return cg_index_candidates(&e->index, ev) != NULL;
-}
-
 /* ---- lifecycle --------------------------------------------------------------------------- */
 
 static int alert_emit(void *arg, struct cg_alert *a);
@@ -91,6 +86,11 @@ void cg_engine_free(struct cg_engine *e)
 const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e)
 {
     return &e->st;
+}
+
+bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
+{
+    return cg_index_candidates(&e->index, ev) != NULL;
 }
 
 /* ---- deadlines --------------------------------------------------------------------------- */

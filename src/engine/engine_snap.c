@@ -2,14 +2,15 @@
  * engine_snap.c - engine state snapshots (see engine.h).
  *
  * Format, version 1 (binio.h encoding):
- *   "CGSNAP1\n", u64 clock, u8 has_clock, u64 seq,
+ *   "CGSNAP1\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
  *   u32 number of rules with keys, then per rule:
  *     str rule id, u32 nkeys, then per key, oldest first (restores the LRU order):
  *       str key, u64 touched, u64 supp_until, u64 supp_count, u8 supp_timer, event? supp_last,
  *       u32 ntimes + u64 each, u32 ndv + (str, u64) each,
  *       items first, items pending, items other (u32 n + (u64 t, u64 deadline, u64 seq, event?)),
  *       u64 last_seen, u64 silence_deadline, u8 silent, event? last_ev
- *   u32 ntimers, then per timer: str rule id, str key, u64 deadline, u64 seq, u8 kind.
+ *   u32 ntimers, then per timer: str rule id, str key, u64 deadline, u64 seq, u8 kind
+ *     (enum cg_corr_timer_kind: 0 pending, 1 silence, 2 suppress), in heap order.
  * "event?" is u8 0 (none) or 1 followed by a serialized event.
  * Timers are stored as they are, so a restored engine fires the same deadlines in the
  * same order as the engine that wrote the snapshot would have.
