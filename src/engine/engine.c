@@ -277,25 +277,11 @@ static struct cg_str arena_str(struct cg_event *ev, const char *z)
     return c ? cg_str_make(c, n) : CG_STR_NULL;
 }
 
-/* The alert as an event, so rules can match cefguard's own alerts. */
-static struct cg_event *internal_event(const struct cg_alert *a)
+/* The fields of the alert's internal event: rule, summary, count, suppressed, key.<path>
+ * per key value, and action and target when the alert requests a response. */
+static int put_internal_fields(struct cg_event *ev, const struct cg_alert *a)
 {
-    /* Immutable once queued (refs 1): holders share it. Room for its fields' values. */
-    struct cg_event *ev = cg_event_new(0, a->summary.n + 512);
-    if (!ev)
-        return NULL;
     const struct cg_rule *r = a->rule;
-    ev->format = CG_FMT_INTERNAL;
-    ev->fields_done = true;
-    ev->subject_done = true;
-    ev->time.sec = a->time_us >= 0 ? a->time_us / 1000000 : -((-a->time_us + 999999) / 1000000);
-    ev->time.usec = (int32_t)(a->time_us - ev->time.sec * 1000000);
-    ev->time.off_min = a->off_min;
-    ev->time.flags = CG_TIME_SET;
-    ev->vendor = ev->product = arena_str(ev, "cefguard");
-    ev->event_id = arena_str(ev, cg_alert_kind_name(a->kind));
-    ev->name = arena_str(ev, r->id);
-    ev->severity = arena_str(ev, r->severity);
     int rc = put_field(ev, CG_STR_LIT("rule"), cg_str_make(r->id, strlen(r->id)));
     rc |= put_field(ev, CG_STR_LIT("summary"), a->summary);
     rc |= put_field_u64(ev, CG_STR_LIT("count"), a->count);
@@ -315,6 +301,29 @@ static struct cg_event *internal_event(const struct cg_alert *a)
         if (a->target.p)
             rc |= put_field(ev, CG_STR_LIT("target"), a->target);
     }
+    return rc;
+}
+
+/* The alert as an event, so rules can match cefguard's own alerts. */
+static struct cg_event *internal_event(const struct cg_alert *a)
+{
+    /* Immutable once queued (refs 1): holders share it. Room for its fields' values. */
+    struct cg_event *ev = cg_event_new(0, a->summary.n + 512);
+    if (!ev)
+        return NULL;
+    const struct cg_rule *r = a->rule;
+    ev->format = CG_FMT_INTERNAL;
+    ev->fields_done = true;
+    ev->subject_done = true;
+    ev->time.sec = a->time_us >= 0 ? a->time_us / 1000000 : -((-a->time_us + 999999) / 1000000);
+    ev->time.usec = (int32_t)(a->time_us - ev->time.sec * 1000000);
+    ev->time.off_min = a->off_min;
+    ev->time.flags = CG_TIME_SET;
+    ev->vendor = ev->product = arena_str(ev, "cefguard");
+    ev->event_id = arena_str(ev, cg_alert_kind_name(a->kind));
+    ev->name = arena_str(ev, r->id);
+    ev->severity = arena_str(ev, r->severity);
+    int rc = put_internal_fields(ev, a);
     /* The subject: the response target, else the first key value, else the trigger's. */
     const struct cg_str *sub = cg_fields_getz(&ev->fields, "target");
     if (!sub && a->nkey && a->key[0].p)
