@@ -1,7 +1,18 @@
-/* alert.c - alert JSON (see alert.h). */
+/* alert.c - alert kinds by name (engine.h), alert JSON (see alert.h). */
 #include "cefguard/alert.h"
 
 #include "cefguard/json.h"
+
+const char *cg_alert_kind_name(enum cg_alert_kind k)
+{
+    switch (k) {
+    case CG_ALERT_FIRE: return "alert";
+    case CG_ALERT_SILENCE: return "silence";
+    case CG_ALERT_CLEARED: return "cleared";
+    case CG_ALERT_SUPPRESSED: return "suppressed";
+    }
+    return "unknown";
+}
 
 static int put_time(struct cg_buf *b, int64_t us, int16_t off)
 {

@@ -1,271 +1,45 @@
 /*
- * correlate.c - per-key state of each correlation kind (see rules.h, engine.h).
+ * correlate.c - what each correlation kind does with a matching event and with a
+ * deadline (see rules.h, engine.h, correlate.h); key states are correlate_state.c.
  *
  * Windows are closed intervals: an event exactly `window` after another is
  * inside it, a cancel exactly `for` after the event still cancels it, and a
  * deadline fires once the engine clock (minus lateness) has passed it.
  */
-#include "engine_int.h"
+#include "correlate.h"
+
+#include "key.h"
+
+#include "cefguard/vec.h"
 
 #include <stdlib.h>
 
-/* ---- key states ---------------------------------------------------------------------------- */
-
-/* Key states a rule keeps for reuse: joins and hold-downs make and drop a key per
- * related event; a reused state keeps its arrays. */
-#define KSTATE_FREE_MAX 64
-
-/* Lets go of the held events of a list; keeps its array. */
-static void items_empty(struct item_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        cg_event_free(l->v[i].ev);
-    l->n = 0;
-}
-
-/* Lets go of everything a key state holds, keeping its arrays (a reused state). */
-static void kstate_empty(struct kstate *ks)
-{
-    for (size_t i = 0; i < ks->ndv; i++)
-        free(ks->dv[i].s);
-    ks->ndv = 0;
-    ks->ntimes = 0;
-    items_empty(&ks->first);
-    items_empty(&ks->pending);
-    items_empty(&ks->other);
-    cg_event_free(ks->supp_last);
-    cg_event_free(ks->last_ev);
-    ks->supp_last = ks->last_ev = NULL;
-}
-
-/* Frees a key state (key and vals share its allocation). */
-static void kstate_destroy(struct kstate *ks)
-{
-    kstate_empty(ks);
-    free(ks->times);
-    free(ks->dv);
-    free(ks->first.v);
-    free(ks->pending.v);
-    free(ks->other.v);
-    free(ks);
-}
-
-void cg_kstate_release(struct kstate *ks)
-{
-    if (--ks->refs)
-        return;
-    struct rstate *r = ks->rs;
-    if (r->nfree >= KSTATE_FREE_MAX) {
-        kstate_destroy(ks);
-        return;
-    }
-    kstate_empty(ks);
-    ks->next = r->free;
-    r->free = ks;
-    r->nfree++;
-}
-
-static void lru_unlink(struct rstate *r, struct kstate *ks)
-{
-    if (ks->prev)
-        ks->prev->next = ks->next;
-    else
-        r->lru_head = ks->next;
-    if (ks->next)
-        ks->next->prev = ks->prev;
-    else
-        r->lru_tail = ks->prev;
-    ks->prev = ks->next = NULL;
-}
-
-static void lru_append(struct rstate *r, struct kstate *ks)
-{
-    ks->prev = r->lru_tail;
-    ks->next = NULL;
-    if (r->lru_tail)
-        r->lru_tail->next = ks;
-    else
-        r->lru_head = ks;
-    r->lru_tail = ks;
-}
-
-/* Takes a key out of the table; pending timers see it dead and let go. */
-static void kstate_drop(struct rstate *r, struct kstate *ks)
-{
-    lru_unlink(r, ks);
-    cg_hmap_del(&r->keys, ks->key, ks->keylen);
-    r->nkeys--;
-    ks->dead = true;
-    cg_kstate_release(ks);
-}
-
-void cg_rstate_fini(struct rstate *r)
-{
-    while (r->lru_head)
-        kstate_drop(r, r->lru_head);
-    cg_hmap_fini(&r->keys);
-    while (r->free) {
-        struct kstate *ks = r->free;
-        r->free = ks->next;
-        kstate_destroy(ks);
-    }
-    r->nfree = 0;
-}
-
-/* Splits an encoded key ("<len>:bytes" or "-" per value) into views. */
-static void key_decode(const char *k, size_t n, struct cg_str *vals, size_t nvals)
-{
-    size_t i = 0;
-    for (size_t v = 0; v < nvals; v++) {
-        if (i < n && k[i] == '-') {
-            vals[v] = CG_STR_NULL;
-            i++;
-            continue;
-        }
-        size_t len = 0;
-        while (i < n && k[i] >= '0' && k[i] <= '9')
-            len = len * 10 + (size_t)(k[i++] - '0');
-        i++; /* ':' */
-        vals[v] = cg_str_make(k + i, len);
-        i += len;
-    }
-}
-
-/* How long a key with nothing pending is worth keeping after its last activity. */
-static int64_t retention(const struct cg_rule *r)
-{
-    return r->window_us > r->suppress_us ? r->window_us : r->suppress_us;
-}
-
-static bool kstate_idle(const struct kstate *ks)
-{
-    return ks->pending.n == 0 && !ks->supp_timer && ks->rs->rule->corr != CG_CORR_SILENCE;
-}
-
-/* Expires at most two idle keys from the old end of the LRU list: amortised O(1). */
-static void expire_some(struct cg_engine *e, struct rstate *r)
-{
-    int64_t due = e->clock - e->o.lateness_us;
-    for (int i = 0; i < 2 && r->lru_head; i++) {
-        struct kstate *ks = r->lru_head;
-        if (!kstate_idle(ks) || ks->touched + retention(r->rule) >= due || ks->supp_until >= due)
-            return;
-        kstate_drop(r, ks);
-    }
-}
-
-/* A reused key state with room for the key, or NULL. Its arrays stay (empty). */
-static struct kstate *kstate_reuse(struct rstate *r, size_t keylen)
-{
-    struct kstate *ks = r->free;
-    if (!ks || ks->keycap < keylen)
-        return NULL;
-    r->free = ks->next;
-    r->nfree--;
-    struct kstate keep = *ks;
-    memset(ks, 0, sizeof(*ks));
-    ks->key = keep.key;
-    ks->vals = keep.vals;
-    ks->keycap = keep.keycap;
-    ks->times = keep.times;
-    ks->dv = keep.dv;
-    ks->first = (struct item_list){keep.first.v, 0, keep.first.cap};
-    ks->pending = (struct item_list){keep.pending.v, 0, keep.pending.cap};
-    ks->other = (struct item_list){keep.other.v, 0, keep.other.cap};
-    return ks;
-}
-
-/* A new key state; the state, its value views and its key bytes are one allocation
- * (with room for keys up to 64 bytes, so it can be reused for another key). */
-static struct kstate *kstate_new(struct rstate *r, const char *key, size_t keylen, int64_t t)
-{
-    size_t nv = r->rule->key.n ? r->rule->key.n : 1;
-    if (keylen > SIZE_MAX / 2)
-        return NULL;
-    struct kstate *ks = kstate_reuse(r, keylen);
-    if (!ks) {
-        size_t cap = keylen < 64 ? 64 : keylen;
-        if (!(ks = calloc(1, sizeof(*ks) + nv * sizeof(struct cg_str) + cap)))
-            return NULL;
-        ks->vals = (struct cg_str *)(ks + 1);
-        ks->key = (char *)(ks->vals + nv);
-        ks->keycap = cap;
-    }
-    if (keylen) /* a rule without key: has the empty key, and key may be NULL */
-        memcpy(ks->key, key, keylen);
-    ks->keylen = keylen;
-    key_decode(ks->key, keylen, ks->vals, r->rule->key.n);
-    ks->rs = r;
-    ks->refs = 1;
-    ks->touched = t;
-    return ks;
-}
-
-struct kstate *cg_kstate_get(struct cg_engine *e, struct rstate *r, const char *key, size_t keylen,
-                             int64_t t, bool create)
-{
-    struct kstate *ks = cg_hmap_get(&r->keys, key, keylen);
-    if (ks) {
-        if (r->lru_tail != ks) {
-            lru_unlink(r, ks);
-            lru_append(r, ks);
-        }
-        if (t > ks->touched)
-            ks->touched = t;
-        return ks;
-    }
-    if (!create)
-        return NULL;
-    /* Expiry runs only when a key is added: the table cannot grow without it, and an
-     * idle key that stays until then changes no outcome (its windows are over). */
-    expire_some(e, r);
-    if (r->nkeys >= r->rule->max_keys) {
-        kstate_drop(r, r->lru_head);
-        e->st.evictions++;
-    }
-    if (!(ks = kstate_new(r, key, keylen, t)))
-        return NULL;
-    if (cg_hmap_put(&r->keys, ks->key, keylen, ks) != CG_OK) {
-        kstate_destroy(ks);
-        return NULL;
-    }
-    lru_append(r, ks);
-    r->nkeys++;
-    return ks;
-}
-
 /* ---- held events ------------------------------------------------------------------------- */
 
-static int items_push(struct item_list *l, struct item it, uint64_t *dropped)
+static int items_push(struct cg_corr_items *l, struct cg_corr_item it, uint64_t *dropped)
 {
-    if (l->n == CG_MAX_PENDING_PER_KEY) { /* bounded: the oldest goes, counted */
+    if (l->n == CG_CORR_HELD_MAX) { /* bounded: the oldest goes, counted */
         (*dropped)++;
         cg_event_free(l->v[0].ev);
         memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
         l->n--;
     }
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        struct item *v = realloc(l->v, cap * sizeof(*v));
-        if (!v)
-            return CG_ENOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
+    if (cg_vec_reserve(l, l->n + 1) != CG_OK)
+        return CG_ENOMEM;
     l->v[l->n++] = it;
     return CG_OK;
 }
 
 /* Removes item i without freeing its event (ownership goes to the caller). */
-static struct item items_take(struct item_list *l, size_t i)
+static struct cg_corr_item items_take(struct cg_corr_items *l, size_t i)
 {
-    struct item it = l->v[i];
+    struct cg_corr_item it = l->v[i];
     memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
     l->n--;
     return it;
 }
 
-static void items_prune_before(struct item_list *l, int64_t t)
+static void items_prune_before(struct cg_corr_items *l, int64_t t)
 {
     size_t w = 0;
     for (size_t i = 0; i < l->n; i++) {
@@ -282,10 +56,65 @@ static int64_t abs64(int64_t x)
     return x < 0 ? -x : x;
 }
 
+/* ---- copies of the event being dispatched ----------------------------------------------- */
+
+/* A copy of ev to keep (cg_event_clone). The rules that keep the event being dispatched
+ * share one copy of it. */
+static struct cg_event *corr_copy(struct cg_corr_ctx *cx, struct cg_event *ev)
+{
+    if (ev->refs || ev != cx->copy_of)
+        return cg_event_clone(ev);
+    if (!cx->copy && !(cx->copy = cg_event_clone(ev)))
+        return NULL;
+    return cg_event_clone(cx->copy);
+}
+
+/* The same, replacing old (cg_event_reclone). */
+static struct cg_event *corr_recopy(struct cg_corr_ctx *cx, struct cg_event *old,
+                                    struct cg_event *ev)
+{
+    if (ev->refs || ev != cx->copy_of)
+        return cg_event_reclone(old, ev);
+    if (cx->copy) {
+        cg_event_free(old);
+        return cg_event_clone(cx->copy);
+    }
+    struct cg_event *c = cg_event_reclone(old, ev); /* reuses old's memory when it can */
+    if (c)
+        cx->copy = cg_event_clone(c);
+    return c;
+}
+
+void cg_corr_end(struct cg_corr_ctx *cx)
+{
+    cg_event_free(cx->copy);
+    cx->copy = NULL;
+    cx->copy_of = NULL;
+}
+
+/* ---- timers ------------------------------------------------------------------------------ */
+
+static int fire_pending(void *arg, const struct cg_timerq_entry *tm);
+static int fire_silence(void *arg, const struct cg_timerq_entry *tm);
+static int fire_suppress(void *arg, const struct cg_timerq_entry *tm);
+
+/* The callback of each kind: the kinds are told apart by their callbacks. */
+static const cg_timerq_fn timer_fns[] = {fire_pending, fire_silence, fire_suppress};
+
+/* A timer of ks (holding a reference to it); its seq in *seq when seq is not NULL. */
+static int timer_add(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
+                     enum cg_corr_timer_kind kind, int64_t deadline, uint64_t *seq)
+{
+    int rc = cg_timerq_add(cx->timers, deadline, timer_fns[kind], ks, seq);
+    if (rc == CG_OK)
+        ks->refs++;
+    return rc;
+}
+
 /* ---- alerts ------------------------------------------------------------------------------ */
 
 static void alert_init(struct cg_alert *a, const struct cg_rule *r, enum cg_alert_kind kind,
-                       int64_t t, struct kstate *ks)
+                       int64_t t, struct cg_corr_kstate *ks)
 {
     memset(a, 0, sizeof(*a));
     a->rule = r;
@@ -298,7 +127,28 @@ static void alert_init(struct cg_alert *a, const struct cg_rule *r, enum cg_aler
     a->key_paths = r->key.paths;
 }
 
-static int emit_events(struct cg_engine *e, struct kstate *ks, struct cg_alert *a,
+/* An alert within the key's suppression period: counted, its trigger kept for the
+ * summary, and the end of the period set. */
+static int hold_back(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_alert *a)
+{
+    ks->supp_count++;
+    cx->st->suppressed++;
+    if (a->nevents) {
+        struct cg_event *c = corr_copy(cx, a->events[a->nevents - 1]);
+        if (!c)
+            return CG_ENOMEM;
+        cg_event_free(ks->supp_last);
+        ks->supp_last = c;
+    }
+    if (ks->supp_timer)
+        return CG_OK;
+    ks->supp_timer = true;
+    return timer_add(cx, ks, CG_CORR_TIMER_SUPPRESS, ks->supp_until, NULL);
+}
+
+/* Emits an alert of key ks (NULL: a rule without state), applying the rule's
+ * suppression. */
+static int emit_events(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_alert *a,
                        struct cg_event **evs, size_t n, uint64_t count)
 {
     a->events = evs;
@@ -306,18 +156,24 @@ static int emit_events(struct cg_engine *e, struct kstate *ks, struct cg_alert *
     a->count = count;
     if (n && evs[n - 1])
         a->off_min = evs[n - 1]->time.off_min;
-    return cg_engine_emit(e, ks, a);
+    const struct cg_rule *r = a->rule;
+    if (ks && r->suppress_us && a->kind == CG_ALERT_FIRE) {
+        if (ks->supp_until && a->time_us <= ks->supp_until)
+            return hold_back(cx, ks, a);
+        ks->supp_until = a->time_us + r->suppress_us;
+    }
+    return cx->emit(cx->emit_arg, a);
 }
 
 /* ---- correlation kinds ------------------------------------------------------------------- */
 
-static int on_none(struct cg_engine *e, struct rstate *r, struct cg_event *ev, int64_t t)
+static int on_none(struct cg_corr_ctx *cx, struct cg_corr_rstate *r, struct cg_event *ev, int64_t t)
 {
-    struct kstate *ks = NULL;
+    struct cg_corr_kstate *ks = NULL;
     struct cg_str tmpvals[16];
     struct cg_alert a;
     if (r->rule->suppress_us) {
-        ks = cg_kstate_get(e, r, e->scratch.p, e->scratch.n, t, true);
+        ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
         if (!ks)
             return CG_ENOMEM;
         alert_init(&a, r->rule, CG_ALERT_FIRE, t, ks);
@@ -325,14 +181,14 @@ static int on_none(struct cg_engine *e, struct rstate *r, struct cg_event *ev, i
         /* Stateless: the key lives in scratch only for the call. */
         alert_init(&a, r->rule, CG_ALERT_FIRE, t, NULL);
         size_t nv = r->rule->key.n < 16 ? r->rule->key.n : 16;
-        key_decode(e->scratch.p, e->scratch.n, tmpvals, nv);
+        cg_key_decode(cx->key.p, cx->key.n, tmpvals, nv);
         a.key = tmpvals;
         a.nkey = nv;
     }
-    return emit_events(e, ks, &a, &ev, 1, 1);
+    return emit_events(cx, ks, &a, &ev, 1, 1);
 }
 
-static int dval_see(struct kstate *ks, struct cg_str v, int64_t t, unsigned cap)
+static int dval_see(struct cg_corr_kstate *ks, struct cg_str v, int64_t t, unsigned cap)
 {
     for (size_t i = 0; i < ks->ndv; i++) {
         if (ks->dv[i].n == v.n && memcmp(ks->dv[i].s, v.p, v.n) == 0) {
@@ -350,11 +206,11 @@ static int dval_see(struct kstate *ks, struct cg_str v, int64_t t, unsigned cap)
         return CG_ENOMEM;
     if (v.n)
         memcpy(s, v.p, v.n);
-    ks->dv[ks->ndv++] = (struct dval){s, v.n, t};
+    ks->dv[ks->ndv++] = (struct cg_corr_dval){s, v.n, t};
     return CG_OK;
 }
 
-static void dval_prune(struct kstate *ks, int64_t from)
+static void dval_prune(struct cg_corr_kstate *ks, int64_t from)
 {
     size_t w = 0;
     for (size_t i = 0; i < ks->ndv; i++) {
@@ -366,7 +222,7 @@ static void dval_prune(struct kstate *ks, int64_t from)
     ks->ndv = w;
 }
 
-static int times_insert(struct kstate *ks, int64_t t, unsigned cap)
+static int times_insert(struct cg_corr_kstate *ks, int64_t t, unsigned cap)
 {
     if (!ks->times && !(ks->times = malloc(cap * sizeof(*ks->times))))
         return CG_ENOMEM;
@@ -382,7 +238,7 @@ static int times_insert(struct kstate *ks, int64_t t, unsigned cap)
     return CG_OK;
 }
 
-static void times_prune(struct kstate *ks, int64_t from)
+static void times_prune(struct cg_corr_kstate *ks, int64_t from)
 {
     size_t k = 0;
     while (k < ks->ntimes && ks->times[k] < from)
@@ -393,7 +249,8 @@ static void times_prune(struct kstate *ks, int64_t from)
     ks->ntimes -= k;
 }
 
-static int threshold_fire(struct cg_engine *e, struct kstate *ks, int64_t t, uint64_t count)
+static int threshold_fire(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, int64_t t,
+                          uint64_t count)
 {
     const struct cg_rule *r = ks->rs->rule;
     struct cg_alert a;
@@ -411,7 +268,7 @@ static int threshold_fire(struct cg_engine *e, struct kstate *ks, int64_t t, uin
     size_t n = ks->first.n < 16 ? ks->first.n : 16;
     for (size_t i = 0; i < n; i++)
         evs[i] = ks->first.v[i].ev;
-    int rc = emit_events(e, ks, &a, evs, n, count);
+    int rc = emit_events(cx, ks, &a, evs, n, count);
     free(vals);
     /* A fired threshold starts over. */
     for (size_t i = 0; i < ks->ndv; i++)
@@ -422,7 +279,8 @@ static int threshold_fire(struct cg_engine *e, struct kstate *ks, int64_t t, uin
     return rc;
 }
 
-static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int on_threshold(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
+                        int64_t t)
 {
     const struct cg_rule *r = ks->rs->rule;
     int64_t from = t - r->window_us;
@@ -441,43 +299,49 @@ static int on_threshold(struct cg_engine *e, struct kstate *ks, struct cg_event 
     if (rc != CG_OK)
         return rc;
     items_prune_before(&ks->first, from);
-    if (ks->first.n < e->o.max_events) {
-        struct cg_event *c = cg_engine_copy(e, ev);
-        if (!c || items_push(&ks->first, (struct item){c, t, 0, 0}, &e->st.held_dropped) != CG_OK) {
+    if (ks->first.n < cx->max_events) {
+        struct cg_event *c = corr_copy(cx, ev);
+        if (!c || items_push(&ks->first, (struct cg_corr_item){c, t, 0, 0},
+                             &cx->st->held_dropped) != CG_OK) {
             cg_event_free(c);
             return CG_ENOMEM;
         }
     }
     size_t have = r->distinct ? ks->ndv : ks->ntimes;
-    return have >= r->count ? threshold_fire(e, ks, t, have) : CG_OK;
+    return have >= r->count ? threshold_fire(cx, ks, t, have) : CG_OK;
 }
 
-static int join_emit(struct cg_engine *e, struct kstate *ks, struct cg_event *primary, int64_t t,
-                     struct cg_event *joined)
+static int join_emit(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *primary,
+                     int64_t t, struct cg_event *joined)
 {
     struct cg_alert a;
     alert_init(&a, ks->rs->rule, CG_ALERT_FIRE, t, ks);
     a.joined = joined;
-    return emit_events(e, ks, &a, &primary, 1, joined ? 2 : 1);
+    return emit_events(cx, ks, &a, &primary, 1, joined ? 2 : 1);
 }
 
-static int hold(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int hold(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev, int64_t t)
 {
-    struct cg_event *c = cg_engine_copy(e, ev);
-    uint64_t seq = cg_engine_next_seq(e);
+    struct cg_event *c = corr_copy(cx, ev);
+    if (!c)
+        return CG_ENOMEM;
+    /* The timer first: the item carries its seq (a timer whose item is gone does nothing). */
+    uint64_t seq;
     int64_t deadline = t + ks->rs->rule->window_us;
-    if (!c || items_push(&ks->pending, (struct item){c, t, deadline, seq}, &e->st.held_dropped) !=
-                  CG_OK) {
+    if (timer_add(cx, ks, CG_CORR_TIMER_PENDING, deadline, &seq) != CG_OK ||
+        items_push(&ks->pending, (struct cg_corr_item){c, t, deadline, seq},
+                   &cx->st->held_dropped) != CG_OK) {
         cg_event_free(c);
         return CG_ENOMEM;
     }
-    return cg_engine_timer_add(e, deadline, seq, T_PENDING, ks);
+    return CG_OK;
 }
 
-static int on_join_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int on_join_main(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
+                        int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
-    items_prune_before(&ks->other, e->clock - e->o.lateness_us - w);
+    items_prune_before(&ks->other, cx->clock - cx->lateness_us - w);
     size_t best = ks->other.n;
     for (size_t i = 0; i < ks->other.n; i++) {
         int64_t d = abs64(ks->other.v[i].t - t);
@@ -485,14 +349,15 @@ static int on_join_main(struct cg_engine *e, struct kstate *ks, struct cg_event 
             best = i;
     }
     if (best < ks->other.n)
-        return join_emit(e, ks, ev, t, ks->other.v[best].ev);
-    return hold(e, ks, ev, t);
+        return join_emit(cx, ks, ev, t, ks->other.v[best].ev);
+    return hold(cx, ks, ev, t);
 }
 
-static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int on_join_other(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
+                         int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
-    struct cg_event *c = cg_engine_copy(e, ev);
+    struct cg_event *c = corr_copy(cx, ev);
     if (!c)
         return CG_ENOMEM;
     int rc = CG_OK;
@@ -501,43 +366,45 @@ static int on_join_other(struct cg_engine *e, struct kstate *ks, struct cg_event
             i++;
             continue;
         }
-        struct item it = items_take(&ks->pending, i);
-        rc = join_emit(e, ks, it.ev, it.t, c);
+        struct cg_corr_item it = items_take(&ks->pending, i);
+        rc = join_emit(cx, ks, it.ev, it.t, c);
         cg_event_free(it.ev);
     }
     if (rc == CG_OK)
-        rc = items_push(&ks->other, (struct item){c, t, 0, 0}, &e->st.held_dropped);
+        rc = items_push(&ks->other, (struct cg_corr_item){c, t, 0, 0}, &cx->st->held_dropped);
     else
         cg_event_free(c);
     return rc;
 }
 
-static int on_holddown_main(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int on_holddown_main(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
+                            int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
     for (size_t i = 0; i < ks->other.n; i++)
         if (ks->other.v[i].t >= t && ks->other.v[i].t <= t + w)
             return CG_OK; /* the cancel already arrived (out of order) */
-    return hold(e, ks, ev, t);
+    return hold(cx, ks, ev, t);
 }
 
-static int on_holddown_cancel(struct cg_engine *e, struct kstate *ks, int64_t t)
+static int on_holddown_cancel(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
     for (size_t i = 0; i < ks->pending.n;) {
         if (t >= ks->pending.v[i].t && t <= ks->pending.v[i].t + w) {
-            struct item it = items_take(&ks->pending, i);
+            struct cg_corr_item it = items_take(&ks->pending, i);
             cg_event_free(it.ev);
         } else {
             i++;
         }
     }
     /* Remember the cancel for pending events that arrive late. */
-    items_prune_before(&ks->other, e->clock - e->o.lateness_us - w);
-    return items_push(&ks->other, (struct item){NULL, t, 0, 0}, &e->st.held_dropped);
+    items_prune_before(&ks->other, cx->clock - cx->lateness_us - w);
+    return items_push(&ks->other, (struct cg_corr_item){NULL, t, 0, 0}, &cx->st->held_dropped);
 }
 
-static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *ev, int64_t t)
+static int on_silence(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
+                      int64_t t)
 {
     const struct cg_rule *r = ks->rs->rule;
     int rc = CG_OK;
@@ -545,13 +412,13 @@ static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *e
         ks->silent = false;
         struct cg_alert a;
         alert_init(&a, r, CG_ALERT_CLEARED, t, ks);
-        rc = emit_events(e, ks, &a, &ev, 1, 1);
+        rc = emit_events(cx, ks, &a, &ev, 1, 1);
         if (rc != CG_OK)
             return rc;
     }
     if (ks->last_ev && t < ks->last_seen)
         return CG_OK;
-    ks->last_ev = cg_engine_recopy(e, ks->last_ev, ev);
+    ks->last_ev = corr_recopy(cx, ks->last_ev, ev);
     if (!ks->last_ev)
         return CG_ENOMEM;
     ks->last_seen = t;
@@ -559,30 +426,32 @@ static int on_silence(struct cg_engine *e, struct kstate *ks, struct cg_event *e
     ks->silence_deadline = t + r->window_us;
     /* One timer per key: when it fires early it re-arms to the current deadline. */
     if (!armed)
-        rc = cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE, ks);
+        rc = timer_add(cx, ks, CG_CORR_TIMER_SILENCE, ks->silence_deadline, NULL);
     return rc;
 }
 
-int cg_corr_event(struct cg_engine *e, struct rstate *r, enum role role, struct cg_event *ev,
-                  int64_t t)
+int cg_corr_event(struct cg_corr_rstate *r, enum cg_corr_role role, struct cg_event *ev, int64_t t)
 {
+    struct cg_corr_ctx *cx = r->ctx;
     const struct cg_rule *rule = r->rule;
-    const struct cg_keyspec *kspec = role == ROLE_MAIN ? &rule->key : &rule->other_key;
-    if (!cg_engine_key(e, kspec, ev))
+    const struct cg_keyspec *kspec = role == CG_CORR_ROLE_MAIN ? &rule->key : &rule->other_key;
+    if (cg_key_build(kspec, ev, &cx->key) != CG_OK)
         return CG_ENOMEM;
     if (rule->corr == CG_CORR_NONE)
-        return on_none(e, r, ev, t);
+        return on_none(cx, r, ev, t);
     /* Cancels and related events only matter for keys that exist or may come. */
-    struct kstate *ks = cg_kstate_get(e, r, e->scratch.p, e->scratch.n, t, true);
+    struct cg_corr_kstate *ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
     if (!ks)
         return CG_ENOMEM;
     switch (rule->corr) {
-    case CG_CORR_THRESHOLD: return on_threshold(e, ks, ev, t);
+    case CG_CORR_THRESHOLD: return on_threshold(cx, ks, ev, t);
     case CG_CORR_JOIN:
-        return role == ROLE_MAIN ? on_join_main(e, ks, ev, t) : on_join_other(e, ks, ev, t);
+        return role == CG_CORR_ROLE_MAIN ? on_join_main(cx, ks, ev, t)
+                                         : on_join_other(cx, ks, ev, t);
     case CG_CORR_HOLDDOWN:
-        return role == ROLE_MAIN ? on_holddown_main(e, ks, ev, t) : on_holddown_cancel(e, ks, t);
-    case CG_CORR_SILENCE: return on_silence(e, ks, ev, t);
+        return role == CG_CORR_ROLE_MAIN ? on_holddown_main(cx, ks, ev, t)
+                                         : on_holddown_cancel(cx, ks, t);
+    case CG_CORR_SILENCE: return on_silence(cx, ks, ev, t);
     case CG_CORR_NONE: break;
     }
     return CG_OK;
@@ -590,23 +459,23 @@ int cg_corr_event(struct cg_engine *e, struct rstate *r, enum role role, struct 
 
 /* ---- deadlines --------------------------------------------------------------------------- */
 
-static int timer_pending(struct cg_engine *e, struct timer *tm)
+static int timer_pending(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
+                         const struct cg_timerq_entry *tm)
 {
-    struct kstate *ks = tm->ks;
     const struct cg_rule *r = ks->rs->rule;
     for (size_t i = 0; i < ks->pending.n; i++) {
         if (ks->pending.v[i].seq != tm->seq)
             continue;
-        struct item it = items_take(&ks->pending, i);
+        struct cg_corr_item it = items_take(&ks->pending, i);
         int rc = CG_OK;
         if (r->corr == CG_CORR_JOIN && r->join_required) {
-            e->st.join_dropped++;
+            cx->st->join_dropped++;
         } else if (r->corr == CG_CORR_JOIN) {
-            rc = join_emit(e, ks, it.ev, it.t, NULL);
+            rc = join_emit(cx, ks, it.ev, it.t, NULL);
         } else {
             struct cg_alert a;
             alert_init(&a, r, CG_ALERT_FIRE, tm->deadline, ks);
-            rc = emit_events(e, ks, &a, &it.ev, 1, 1);
+            rc = emit_events(cx, ks, &a, &it.ev, 1, 1);
         }
         cg_event_free(it.ev);
         return rc;
@@ -614,21 +483,21 @@ static int timer_pending(struct cg_engine *e, struct timer *tm)
     return CG_OK; /* resolved earlier (joined or cancelled) */
 }
 
-static int timer_silence(struct cg_engine *e, struct timer *tm)
+static int timer_silence(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
+                         const struct cg_timerq_entry *tm)
 {
-    struct kstate *ks = tm->ks;
     if (ks->silence_deadline > tm->deadline) /* heard from since: wait for the new deadline */
-        return cg_engine_timer_add(e, ks->silence_deadline, cg_engine_next_seq(e), T_SILENCE, ks);
+        return timer_add(cx, ks, CG_CORR_TIMER_SILENCE, ks->silence_deadline, NULL);
     ks->silence_deadline = 0;
     ks->silent = true;
     struct cg_alert a;
     alert_init(&a, ks->rs->rule, CG_ALERT_SILENCE, tm->deadline, ks);
-    return emit_events(e, ks, &a, &ks->last_ev, ks->last_ev ? 1 : 0, 0);
+    return emit_events(cx, ks, &a, &ks->last_ev, ks->last_ev ? 1 : 0, 0);
 }
 
-static int timer_suppress(struct cg_engine *e, struct timer *tm)
+static int timer_suppress(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
+                          const struct cg_timerq_entry *tm)
 {
-    struct kstate *ks = tm->ks;
     ks->supp_timer = false;
     if (!ks->supp_count)
         return CG_OK;
@@ -638,17 +507,64 @@ static int timer_suppress(struct cg_engine *e, struct timer *tm)
     ks->supp_count = 0;
     struct cg_event *last = ks->supp_last;
     ks->supp_last = NULL;
-    int rc = emit_events(e, ks, &a, &last, last ? 1 : 0, a.suppressed);
+    int rc = emit_events(cx, ks, &a, &last, last ? 1 : 0, a.suppressed);
     cg_event_free(last);
     return rc;
 }
 
-int cg_corr_timer(struct cg_engine *e, struct timer *tm)
+/* A timer of a key that is still live moves the clock to its deadline (flush: time moves
+ * to the deadline it resolves) and resolves; every timer lets go of its reference. */
+static int timer_fire(void *arg, const struct cg_timerq_entry *tm, enum cg_corr_timer_kind kind)
 {
-    switch (tm->kind) {
-    case T_PENDING: return timer_pending(e, tm);
-    case T_SILENCE: return timer_silence(e, tm);
-    case T_SUPPRESS: return timer_suppress(e, tm);
+    struct cg_corr_kstate *ks = arg;
+    int rc = CG_OK;
+    if (!ks->dead) {
+        struct cg_corr_ctx *cx = ks->rs->ctx;
+        if (tm->deadline > cx->clock) {
+            cx->clock = tm->deadline;
+            cx->has_clock = true;
+        }
+        switch (kind) {
+        case CG_CORR_TIMER_PENDING: rc = timer_pending(cx, ks, tm); break;
+        case CG_CORR_TIMER_SILENCE: rc = timer_silence(cx, ks, tm); break;
+        case CG_CORR_TIMER_SUPPRESS: rc = timer_suppress(cx, ks, tm); break;
+        }
     }
-    return CG_OK;
+    cg_corr_kstate_release(ks);
+    return rc;
+}
+
+static int fire_pending(void *arg, const struct cg_timerq_entry *tm)
+{
+    return timer_fire(arg, tm, CG_CORR_TIMER_PENDING);
+}
+
+static int fire_silence(void *arg, const struct cg_timerq_entry *tm)
+{
+    return timer_fire(arg, tm, CG_CORR_TIMER_SILENCE);
+}
+
+static int fire_suppress(void *arg, const struct cg_timerq_entry *tm)
+{
+    return timer_fire(arg, tm, CG_CORR_TIMER_SUPPRESS);
+}
+
+enum cg_corr_timer_kind cg_corr_timer_kind(const struct cg_timerq_entry *t,
+                                           struct cg_corr_kstate **ks)
+{
+    *ks = t->arg;
+    return t->fn == fire_pending   ? CG_CORR_TIMER_PENDING
+           : t->fn == fire_silence ? CG_CORR_TIMER_SILENCE
+                                   : CG_CORR_TIMER_SUPPRESS;
+}
+
+int cg_corr_timer_restore(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, unsigned kind,
+                          int64_t deadline, uint64_t seq)
+{
+    if (kind >= CG_ARRAY_LEN(timer_fns))
+        return CG_EINVAL;
+    int rc = cg_timerq_add_seq(cx->timers, deadline, seq, timer_fns[kind], ks);
+    if (rc == CG_OK)
+        ks->refs++;
+    return rc;
 }

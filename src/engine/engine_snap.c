@@ -2,14 +2,15 @@
  * engine_snap.c - engine state snapshots (see engine.h).
  *
  * Format, version 1 (binio.h encoding):
- *   "CGSNAP1\n", u64 clock, u8 has_clock, u64 seq,
+ *   "CGSNAP1\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
  *   u32 number of rules with keys, then per rule:
  *     str rule id, u32 nkeys, then per key, oldest first (restores the LRU order):
  *       str key, u64 touched, u64 supp_until, u64 supp_count, u8 supp_timer, event? supp_last,
  *       u32 ntimes + u64 each, u32 ndv + (str, u64) each,
  *       items first, items pending, items other (u32 n + (u64 t, u64 deadline, u64 seq, event?)),
  *       u64 last_seen, u64 silence_deadline, u8 silent, event? last_ev
- *   u32 ntimers, then per timer: str rule id, str key, u64 deadline, u64 seq, u8 kind.
+ *   u32 ntimers, then per timer: str rule id, str key, u64 deadline, u64 seq, u8 kind
+ *     (enum cg_corr_timer_kind: 0 pending, 1 silence, 2 suppress), in heap order.
  * "event?" is u8 0 (none) or 1 followed by a serialized event.
  * Timers are stored as they are, so a restored engine fires the same deadlines in the
  * same order as the engine that wrote the snapshot would have.
@@ -17,6 +18,7 @@
 #include "engine_int.h"
 
 #include "cefguard/binio.h"
+#include "cefguard/vec.h"
 
 #include <stdlib.h>
 
@@ -30,7 +32,7 @@ static int put_opt_event(struct cg_buf *b, struct cg_event *ev)
     return rc ? rc : cg_event_serialize(ev, b);
 }
 
-static int put_items(struct cg_buf *b, const struct item_list *l)
+static int put_items(struct cg_buf *b, const struct cg_corr_items *l)
 {
     int rc = cg_bin_put_u32(b, (uint32_t)l->n);
     for (size_t i = 0; rc == CG_OK && i < l->n; i++) {
@@ -41,7 +43,7 @@ static int put_items(struct cg_buf *b, const struct item_list *l)
     return rc;
 }
 
-static int put_key(struct cg_buf *b, struct kstate *ks)
+static int put_key(struct cg_buf *b, struct cg_corr_kstate *ks)
 {
     int rc = cg_bin_put_str(b, cg_str_make(ks->key, ks->keylen));
     rc |= cg_bin_put_u64(b, (uint64_t)ks->touched) | cg_bin_put_u64(b, (uint64_t)ks->supp_until);
@@ -63,44 +65,55 @@ static int put_key(struct cg_buf *b, struct kstate *ks)
     return rc ? rc : put_opt_event(b, ks->last_ev);
 }
 
+/* The timers of live keys, in heap order (restoring them in that order rebuilds the same
+ * heap, so the restored engine fires them in the same order). */
+static int put_timers(struct cg_buf *b, const struct cg_timerq *q)
+{
+    struct cg_corr_kstate *ks;
+    uint32_t nt = 0;
+    for (size_t i = 0; i < cg_timerq_count(q); i++) {
+        cg_corr_timer_kind(cg_timerq_at(q, i), &ks);
+        nt += !ks->dead;
+    }
+    int rc = cg_bin_put_u32(b, nt);
+    for (size_t i = 0; rc == CG_OK && i < cg_timerq_count(q); i++) {
+        const struct cg_timerq_entry *t = cg_timerq_at(q, i);
+        enum cg_corr_timer_kind kind = cg_corr_timer_kind(t, &ks);
+        if (ks->dead)
+            continue;
+        const char *id = ks->rs->rule->id;
+        rc = cg_bin_put_str(b, cg_str_make(id, strlen(id))) |
+             cg_bin_put_str(b, cg_str_make(ks->key, ks->keylen)) |
+             cg_bin_put_u64(b, (uint64_t)t->deadline) | cg_bin_put_u64(b, t->seq) |
+             cg_bin_put_u8(b, (uint8_t)kind);
+    }
+    return rc ? CG_ENOMEM : CG_OK;
+}
+
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *b)
 {
     int rc = cg_buf_put(b, MAGIC, 8);
-    rc |= cg_bin_put_u64(b, (uint64_t)e->clock) | cg_bin_put_u8(b, e->has_clock);
-    rc |= cg_bin_put_u64(b, e->seq);
+    rc |= cg_bin_put_u64(b, (uint64_t)e->corr.clock) | cg_bin_put_u8(b, e->corr.has_clock);
+    rc |= cg_bin_put_u64(b, cg_timerq_seq(&e->timers));
     uint32_t nr = 0;
     for (size_t i = 0; i < e->rs->n; i++)
         nr += e->rstates[i].nkeys > 0;
     rc |= cg_bin_put_u32(b, nr);
     for (size_t i = 0; rc == CG_OK && i < e->rs->n; i++) {
-        struct rstate *r = &e->rstates[i];
+        struct cg_corr_rstate *r = &e->rstates[i];
         if (!r->nkeys)
             continue;
         rc = cg_bin_put_str(b, cg_str_make(r->rule->id, strlen(r->rule->id)));
         rc |= cg_bin_put_u32(b, (uint32_t)r->nkeys);
-        for (struct kstate *ks = r->lru_head; rc == CG_OK && ks; ks = ks->next)
+        for (struct cg_corr_kstate *ks = r->lru_head; rc == CG_OK && ks; ks = ks->next)
             rc = put_key(b, ks);
     }
-    uint32_t nt = 0;
-    for (size_t i = 0; i < e->nheap; i++)
-        nt += !e->heap[i].ks->dead;
-    rc = rc ? rc : cg_bin_put_u32(b, nt);
-    for (size_t i = 0; rc == CG_OK && i < e->nheap; i++) {
-        struct timer *t = &e->heap[i];
-        if (t->ks->dead)
-            continue;
-        const char *id = t->ks->rs->rule->id;
-        rc = cg_bin_put_str(b, cg_str_make(id, strlen(id))) |
-             cg_bin_put_str(b, cg_str_make(t->ks->key, t->ks->keylen)) |
-             cg_bin_put_u64(b, (uint64_t)t->deadline) | cg_bin_put_u64(b, t->seq) |
-             cg_bin_put_u8(b, (uint8_t)t->kind);
-    }
-    return rc ? CG_ENOMEM : CG_OK;
+    return rc ? CG_ENOMEM : put_timers(b, &e->timers);
 }
 
 /* ---- restore ----------------------------------------------------------------------------- */
 
-static struct rstate *find_rule(struct cg_engine *e, struct cg_str id)
+static struct cg_corr_rstate *find_rule(struct cg_engine *e, struct cg_str id)
 {
     for (size_t i = 0; i < e->rs->n; i++)
         if (cg_str_eqz(id, e->rs->rules[i]->id))
@@ -118,35 +131,32 @@ static struct cg_event *get_opt_event(struct cg_bin_reader *r)
     return ev;
 }
 
-static void get_items(struct cg_bin_reader *r, struct item_list *l)
+static void get_items(struct cg_bin_reader *r, struct cg_corr_items *l)
 {
     uint32_t n = cg_bin_u32(r);
-    if (n > CG_MAX_PENDING_PER_KEY) {
+    if (n > CG_CORR_HELD_MAX) {
         r->bad = true;
         return;
     }
     for (uint32_t i = 0; !r->bad && i < n; i++) {
-        struct item it;
+        struct cg_corr_item it;
         it.t = (int64_t)cg_bin_u64(r);
         it.deadline = (int64_t)cg_bin_u64(r);
         it.seq = cg_bin_u64(r);
         it.ev = get_opt_event(r);
         if (!r->bad) {
-            struct item *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-            if (!v) {
+            if (cg_vec_reserve(l, l->n + 1) != CG_OK) {
                 cg_event_free(it.ev);
                 r->bad = true;
                 return;
             }
-            l->v = v;
-            l->cap = l->n + 1;
             l->v[l->n++] = it;
         }
     }
 }
 
 /* Reads one key's state into ks (a fresh key state of rule r). */
-static void get_key_body(struct cg_bin_reader *r, struct kstate *ks)
+static void get_key_body(struct cg_bin_reader *r, struct cg_corr_kstate *ks)
 {
     const struct cg_rule *rule = ks->rs->rule;
     ks->touched = (int64_t)cg_bin_u64(r);
@@ -174,7 +184,7 @@ static void get_key_body(struct cg_bin_reader *r, struct kstate *ks)
         struct cg_str s = cg_bin_str_dup(r, NULL);
         int64_t t = (int64_t)cg_bin_u64(r);
         if (!r->bad)
-            ks->dv[ks->ndv++] = (struct dval){(char *)s.p, s.n, t};
+            ks->dv[ks->ndv++] = (struct cg_corr_dval){(char *)s.p, s.n, t};
         else
             free((char *)s.p);
     }
@@ -193,8 +203,8 @@ static void skip_key_body(struct cg_bin_reader *r)
     struct cg_rule dummy = {.corr = CG_CORR_THRESHOLD, .count = 100000};
     struct cg_path p = {0};
     dummy.distinct = &p;
-    struct rstate rs = {.rule = &dummy};
-    struct kstate ks = {.rs = &rs};
+    struct cg_corr_rstate rs = {.rule = &dummy};
+    struct cg_corr_kstate ks = {.rs = &rs};
     get_key_body(r, &ks);
     free(ks.times);
     for (size_t i = 0; i < ks.ndv; i++)
@@ -217,7 +227,7 @@ static void get_rules(struct cg_engine *e, struct cg_bin_reader *r, uint64_t *dr
 {
     uint32_t nr = cg_bin_u32(r);
     for (uint32_t i = 0; !r->bad && i < nr; i++) {
-        struct rstate *rs = find_rule(e, cg_bin_str(r));
+        struct cg_corr_rstate *rs = find_rule(e, cg_bin_str(r));
         uint32_t nk = cg_bin_u32(r);
         for (uint32_t k = 0; !r->bad && k < nk; k++) {
             struct cg_str key = cg_bin_str(r);
@@ -225,7 +235,7 @@ static void get_rules(struct cg_engine *e, struct cg_bin_reader *r, uint64_t *dr
                 r->bad = true;
                 break;
             }
-            struct kstate *ks = rs ? cg_kstate_get(e, rs, key.p, key.n, 0, true) : NULL;
+            struct cg_corr_kstate *ks = rs ? cg_corr_kstate_get(rs, key.p, key.n, 0, true) : NULL;
             if (!ks) {
                 (*dropped)++;
                 skip_key_body(r);
@@ -240,16 +250,16 @@ static void get_timers(struct cg_engine *e, struct cg_bin_reader *r)
 {
     uint32_t nt = cg_bin_u32(r);
     for (uint32_t i = 0; !r->bad && i < nt; i++) {
-        struct rstate *rs = find_rule(e, cg_bin_str(r));
+        struct cg_corr_rstate *rs = find_rule(e, cg_bin_str(r));
         struct cg_str key = cg_bin_str(r);
         int64_t deadline = (int64_t)cg_bin_u64(r);
         uint64_t seq = cg_bin_u64(r);
         uint8_t kind = cg_bin_u8(r);
-        if (r->bad || kind > T_SUPPRESS)
+        if (r->bad || kind > CG_CORR_TIMER_SUPPRESS)
             r->bad = true;
         else if (rs && key.p) {
-            struct kstate *ks = cg_hmap_get(&rs->keys, key.p, key.n);
-            if (ks && cg_engine_timer_add(e, deadline, seq, (enum timer_kind)kind, ks) != CG_OK)
+            struct cg_corr_kstate *ks = cg_hmap_get(&rs->keys, key.p, key.n);
+            if (ks && cg_corr_timer_restore(&e->corr, ks, kind, deadline, seq) != CG_OK)
                 r->bad = true;
         }
     }
@@ -273,9 +283,9 @@ int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_bu
         cg_buf_puts(err, "snapshot: truncated or corrupt state snapshot\n");
         return CG_EPARSE;
     }
-    e->clock = clock;
-    e->has_clock = has_clock;
-    e->seq = seq;
+    e->corr.clock = clock;
+    e->corr.has_clock = has_clock;
+    cg_timerq_set_seq(&e->timers, seq);
     if (dropped)
         cg_buf_printf(err, "snapshot: state of %llu keys of rules no longer loaded dropped\n",
                       (unsigned long long)dropped);
