@@ -23,18 +23,6 @@ struct replay_run {
     struct cg_buf out;
 };
 
-static void replay_usage(FILE *f)
-{
-    fprintf(f, "usage: cefguard replay [options] [FILE...]\n"
-               "Runs log files (or stdin) through the rules on event time; one JSON alert per "
-               "line.\n\n"
-               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
-               "shipped rules)\n"
-               "      --events                also print every normalized event\n"
-               "      --lateness DURATION     how late an event may arrive and still count "
-               "(0)\n" CLI_DECODE_HELP);
-}
-
 static int on_alert(void *ctx, const struct cg_alert *a)
 {
     struct replay_run *rr = ctx;
@@ -67,14 +55,6 @@ static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)
 
 int cg_cmd_replay(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_DECODE_OPTIONS,
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"events", no_argument, NULL, OPT_EVENTS},
-        {"lateness", required_argument, NULL, OPT_LATENESS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct cli_opts o;
     cli_opts_init(&o);
     struct replay_run rr = {0};
@@ -82,19 +62,10 @@ int cg_cmd_replay(int argc, char **argv)
     struct cg_ruleset rs;
     cg_ruleset_init(&rs);
     struct cg_normalizer *nz = NULL;
-    int status = 2, c, h;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:r:qh", longopts, NULL)) != -1) {
-        if ((h = cli_opt(&o, c, optarg, "replay")) == 1)
-            continue;
-        if (c == 'h') {
-            replay_usage(stdout);
-            status = 0;
-        } else if (h == 0) {
-            replay_usage(stderr);
-        }
+    int status = cli_opts_parse(&o, CLI_REPLAY, argc, argv);
+    if (status >= 0)
         goto out;
-    }
+    status = 2;
     if (cli_load_rules(&o, &rs) != CG_OK || !(nz = cli_load_rulebases(&o)))
         goto out;
     struct cg_pipeline_opts po;
