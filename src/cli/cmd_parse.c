@@ -7,6 +7,7 @@
 #include "cefguard/log.h"
 
 #include "cli_common.h"
+#include "cli_stats.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,7 +57,7 @@ int cg_cmd_parse(int argc, char **argv)
         rc = CG_EIO;
     }
     if (o.stats)
-        cg_stats_write(&pr.pl.stats, stderr);
+        cli_stats_print(CLI_PARSE, &pr.pl.stats, NULL, stderr);
     cg_pipeline_fini(&pr.pl);
     status = rc == CG_OK ? 0 : 1;
 out:

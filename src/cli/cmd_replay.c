@@ -10,9 +10,9 @@
 #include "cefguard/log.h"
 
 #include "cli_common.h"
+#include "cli_stats.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -39,18 +39,6 @@ static int on_event(void *ctx, struct cg_event *ev)
         return CG_ENOMEM;
     rr->pl.stats.invalid_utf8 += bad;
     return rr->out.n >= OUT_FLUSH_AT ? cg_buf_write_fd(&rr->out, STDOUT_FILENO) : CG_OK;
-}
-
-static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)
-{
-    fprintf(f,
-            "engine.events %" PRIu64 "\nengine.internal_events %" PRIu64
-            "\nengine.candidates %" PRIu64 "\nengine.matches %" PRIu64 "\nengine.alerts %" PRIu64
-            "\nengine.suppressed %" PRIu64 "\nengine.evictions %" PRIu64 "\nengine.late %" PRIu64
-            "\nengine.join_dropped %" PRIu64 "\nengine.chain_dropped %" PRIu64
-            "\nengine.held_dropped %" PRIu64 "\nengine.no_time %" PRIu64 "\n",
-            s->events, s->internal_events, s->candidates, s->matches, s->alerts, s->suppressed,
-            s->evictions, s->late, s->join_dropped, s->chain_dropped, s->held_dropped, s->no_time);
 }
 
 int cg_cmd_replay(int argc, char **argv)
@@ -85,10 +73,8 @@ int cg_cmd_replay(int argc, char **argv)
         cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
         rc = CG_EIO;
     }
-    if (o.stats) {
-        cg_stats_write(&rr.pl.stats, stderr);
-        write_engine_stats(cg_engine_stats(rr.pl.engine), stderr);
-    }
+    if (o.stats)
+        cli_stats_print(CLI_REPLAY, &rr.pl.stats, cg_engine_stats(rr.pl.engine), stderr);
     cg_pipeline_fini(&rr.pl);
     status = rc == CG_OK ? 0 : 1;
 out:
