@@ -146,3 +146,15 @@ int cli_opts_parse(struct cli_opts *o, enum cli_command command, int argc, char 
     cg_buf_fini(&err);
     return status;
 }
+
+int cli_opts_reference(bool markdown, struct cg_buf *out)
+{
+    if (!markdown)
+        return cg_opt_help(&cli_opts_table, ALL, out);
+    int rc = cg_buf_puts(out, "The options of every command, from the table in "
+                              "`src/cli/cli_opts.c` (`cefguard help options --markdown` prints "
+                              "this section, `cefguard COMMAND --help` the options of one "
+                              "command). *reload*: whether a running daemon may change the "
+                              "option on reload.\n\n");
+    return rc == CG_OK ? cg_opt_markdown(&cli_opts_table, out) : rc;
+}

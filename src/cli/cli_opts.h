@@ -55,6 +55,9 @@ int cli_opts_parse(struct cli_opts *o, enum cli_command command, int argc, char 
 /* The command's help: "usage: cefguard NAME ...", what it does, its options. */
 void cli_opts_usage(enum cli_command command, FILE *f);
 
+/* Appends the reference of every option: Markdown (for the README), or help text. */
+int cli_opts_reference(bool markdown, struct cg_buf *out);
+
 /* The command whose name is name, or 0. */
 enum cli_command cli_opts_command(const char *name);
 
