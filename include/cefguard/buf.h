@@ -36,6 +36,8 @@ int cg_buf_put(struct cg_buf *b, const void *p, size_t n);
 int cg_buf_putc(struct cg_buf *b, char c);
 int cg_buf_puts(struct cg_buf *b, const char *z);
 int cg_buf_printf(struct cg_buf *b, const char *fmt, ...) CG_PRINTF(2, 3);
+/* Appends z as text of a Markdown table cell: \ | * < > ` [ ] backslash-escaped. */
+int cg_buf_put_md(struct cg_buf *b, const char *z);
 /* Returns a NUL-terminated view (the NUL is not counted in n). */
 const char *cg_buf_cstr(struct cg_buf *b);
 

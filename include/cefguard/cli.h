@@ -10,5 +10,6 @@ int cg_cmd_parse(int argc, char **argv);
 int cg_cmd_replay(int argc, char **argv);
 int cg_cmd_check(int argc, char **argv);
 int cg_cmd_test(int argc, char **argv);
+int cg_cmd_help(int argc, char **argv);
 
 #endif

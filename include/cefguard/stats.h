@@ -6,9 +6,8 @@
 #ifndef CEFGUARD_STATS_H
 #define CEFGUARD_STATS_H
 
+#include "cefguard/counters.h"
 #include "cefguard/event.h"
-
-#include <stdio.h>
 
 struct cg_stats {
     uint64_t lines;                 /* lines read */
@@ -25,7 +24,9 @@ struct cg_stats {
 /* Counts one finished event (after its fields were decoded). */
 void cg_stats_count_event(struct cg_stats *s, const struct cg_event *ev);
 
-/* Writes "name value" lines, one counter per line, stable names and order. */
-void cg_stats_write(const struct cg_stats *s, FILE *f);
+/* The counters of struct cg_stats: stable names, in a stable order ("lines", "format.cef",
+ * "reject.empty", ..., "drop.lines_cut"); cg_counters_write(&cg_stats_counters, s, out)
+ * writes them. */
+extern const struct cg_counter_table cg_stats_counters;
 
 #endif

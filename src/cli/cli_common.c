@@ -1,4 +1,4 @@
-/* cli_common.c - options and set-up shared by the subcommands (see cli_common.h). */
+/* cli_common.c - set-up shared by the subcommands (see cli_common.h). */
 #include "cli_common.h"
 
 #include "cefguard/framing.h"
@@ -10,93 +10,6 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-void cli_opts_init(struct cli_opts *o)
-{
-    memset(o, 0, sizeof(*o));
-    o->default_rulebases = true;
-    o->max_line = CG_MAX_LINE_DEFAULT;
-    o->syslog.year_mode = CG_YEAR_STREAM;
-}
-
-void cli_opts_fini(struct cli_opts *o)
-{
-    free(o->rulebases);
-    free(o->rulebase_is_dir);
-    free(o->rules);
-}
-
-static bool parse_size(const char *s, size_t min, size_t max, size_t *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno || end == s || *end || *s == '-' || v < min || v > max)
-        return false;
-    *out = (size_t)v;
-    return true;
-}
-
-static int push(const char ***list, size_t *n, const char *v)
-{
-    const char **l = realloc(*list, (*n + 1) * sizeof(*l));
-    if (!l)
-        return -1;
-    l[(*n)++] = v;
-    *list = l;
-    return 1;
-}
-
-static int add_rulebase(struct cli_opts *o, const char *path, bool dir)
-{
-    bool *d = realloc(o->rulebase_is_dir, (o->nrulebases + 1) * sizeof(*d));
-    if (!d)
-        return -1;
-    o->rulebase_is_dir = d;
-    d[o->nrulebases] = dir;
-    return push(&o->rulebases, &o->nrulebases, path);
-}
-
-int cli_opt(struct cli_opts *o, int c, const char *arg, const char *cmd)
-{
-    size_t v;
-    switch (c) {
-    case OPT_RULEBASE: return add_rulebase(o, arg, false);
-    case OPT_RULEBASE_DIR: return add_rulebase(o, arg, true);
-    case OPT_RULES: return push(&o->rules, &o->nrules, arg);
-    case OPT_NO_DEFAULT_RULEBASES: o->default_rulebases = false; return 1;
-    case OPT_TIMEZONE: o->syslog.timezone = arg; return 1;
-    case OPT_STATS: o->stats = true; return 1;
-    case OPT_EVENTS: o->events = true; return 1;
-    case OPT_QUIET:
-        o->quiet = true;
-        cg_log_set_level(CG_LOG_ERR);
-        return 1;
-    case OPT_YEAR:
-        if (!parse_size(arg, 1970, 9999, &v))
-            break;
-        o->syslog.year = (int)v;
-        return 1;
-    case OPT_MAX_LINE:
-        if (!parse_size(arg, 64, (size_t)1 << 30, &o->max_line))
-            break;
-        return 1;
-    case OPT_MAX_FIELDS:
-        if (!parse_size(arg, 1, 1000000, &o->max_fields))
-            break;
-        return 1;
-    case OPT_LATENESS:
-        if (!cg_rule_duration_parse(arg, &o->lateness_us)) {
-            if (strcmp(arg, "0") != 0)
-                break;
-            o->lateness_us = 0;
-        }
-        return 1;
-    default: return 0;
-    }
-    fprintf(stderr, "cefguard %s: bad value '%s' for an option (see --help)\n", cmd, arg);
-    return -1;
-}
 
 static const char *first_dir(const char *env, const char *installed, const char *source)
 {
@@ -124,7 +37,7 @@ struct cg_normalizer *cli_load_rulebases(const struct cli_opts *o)
     struct cg_buf err;
     cg_buf_init(&err);
     int rc = CG_OK;
-    if (o->default_rulebases) {
+    if (!o->no_default_rulebases) {
         const char *dir =
             first_dir("CEFGUARD_RULEBASE_DIR", CG_INSTALL_RULEBASE_DIR, CG_SOURCE_RULEBASE_DIR);
         if (dir)
@@ -132,9 +45,11 @@ struct cg_normalizer *cli_load_rulebases(const struct cli_opts *o)
         else
             cg_log(CG_LOG_WARN, "no shipped rulebase directory found; non-CEF lines stay raw");
     }
-    for (size_t i = 0; rc == CG_OK && i < o->nrulebases; i++)
-        rc = o->rulebase_is_dir[i] ? cg_normalizer_load_dir(nz, o->rulebases[i], &err)
-                                   : cg_normalizer_load(nz, o->rulebases[i], &err);
+    for (size_t i = 0; rc == CG_OK && i < o->rulebases.n; i++) {
+        const struct cg_opt_path *rb = &o->rulebases.v[i];
+        rc = rb->tag == CLI_RULEBASE_DIR ? cg_normalizer_load_dir(nz, rb->path, &err)
+                                         : cg_normalizer_load(nz, rb->path, &err);
+    }
     if (rc != CG_OK) {
         fprintf(stderr, "%s", err.n ? cg_buf_cstr(&err) : "cefguard: cannot load rulebases\n");
         cg_normalizer_free(nz);
@@ -149,7 +64,7 @@ int cli_load_rules(const struct cli_opts *o, struct cg_ruleset *rs)
     struct cg_buf err;
     cg_buf_init(&err);
     int rc = CG_OK;
-    if (o->nrules == 0) {
+    if (o->rules.n == 0) {
         const char *dir = cli_default_rules_dir();
         if (!dir) {
             fprintf(stderr, "cefguard: no rules given (-r) and no shipped rules found\n");
@@ -158,8 +73,8 @@ int cli_load_rules(const struct cli_opts *o, struct cg_ruleset *rs)
             rc = cg_ruleset_load(rs, dir, &err);
         }
     }
-    for (size_t i = 0; i < o->nrules; i++) {
-        int r = cg_ruleset_load(rs, o->rules[i], &err);
+    for (size_t i = 0; i < o->rules.n; i++) {
+        int r = cg_ruleset_load(rs, o->rules.v[i].path, &err);
         if (r != CG_OK && rc == CG_OK)
             rc = r;
     }

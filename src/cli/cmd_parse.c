@@ -7,6 +7,7 @@
 #include "cefguard/log.h"
 
 #include "cli_common.h"
+#include "cli_stats.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,13 +19,6 @@ struct parse_run {
     struct cg_pipeline pl;
     struct cg_buf out;
 };
-
-static void parse_usage(FILE *f)
-{
-    fprintf(f, "usage: cefguard parse [options] [FILE...]\n"
-               "Decodes each line of FILE (or stdin) and writes one normalized JSON event per "
-               "line.\n\n" CLI_DECODE_HELP);
-}
 
 static int on_event(void *ctx, struct cg_event *ev)
 {
@@ -38,29 +32,15 @@ static int on_event(void *ctx, struct cg_event *ev)
 
 int cg_cmd_parse(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_DECODE_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct cli_opts o;
     cli_opts_init(&o);
     struct parse_run pr;
     cg_buf_init(&pr.out);
     struct cg_normalizer *nz = NULL;
-    int status = 2, c, h;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:qh", longopts, NULL)) != -1) {
-        if ((h = cli_opt(&o, c, optarg, "parse")) == 1)
-            continue;
-        if (c == 'h') {
-            parse_usage(stdout);
-            status = 0;
-        } else if (h == 0) {
-            parse_usage(stderr);
-        }
+    int status = cli_opts_parse(&o, CLI_PARSE, argc, argv);
+    if (status >= 0)
         goto out;
-    }
+    status = 2;
     if (!(nz = cli_load_rulebases(&o)))
         goto out;
     struct cg_pipeline_opts po;
@@ -77,7 +57,7 @@ int cg_cmd_parse(int argc, char **argv)
         rc = CG_EIO;
     }
     if (o.stats)
-        cg_stats_write(&pr.pl.stats, stderr);
+        cli_stats_print(CLI_PARSE, &pr.pl.stats, NULL, stderr);
     cg_pipeline_fini(&pr.pl);
     status = rc == CG_OK ? 0 : 1;
 out:

@@ -10,9 +10,9 @@
 #include "cefguard/log.h"
 
 #include "cli_common.h"
+#include "cli_stats.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -22,18 +22,6 @@ struct replay_run {
     struct cg_pipeline pl;
     struct cg_buf out;
 };
-
-static void replay_usage(FILE *f)
-{
-    fprintf(f, "usage: cefguard replay [options] [FILE...]\n"
-               "Runs log files (or stdin) through the rules on event time; one JSON alert per "
-               "line.\n\n"
-               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
-               "shipped rules)\n"
-               "      --events                also print every normalized event\n"
-               "      --lateness DURATION     how late an event may arrive and still count "
-               "(0)\n" CLI_DECODE_HELP);
-}
 
 static int on_alert(void *ctx, const struct cg_alert *a)
 {
@@ -53,28 +41,8 @@ static int on_event(void *ctx, struct cg_event *ev)
     return rr->out.n >= OUT_FLUSH_AT ? cg_buf_write_fd(&rr->out, STDOUT_FILENO) : CG_OK;
 }
 
-static void write_engine_stats(const struct cg_engine_stats *s, FILE *f)
-{
-    fprintf(f,
-            "engine.events %" PRIu64 "\nengine.internal_events %" PRIu64
-            "\nengine.candidates %" PRIu64 "\nengine.matches %" PRIu64 "\nengine.alerts %" PRIu64
-            "\nengine.suppressed %" PRIu64 "\nengine.evictions %" PRIu64 "\nengine.late %" PRIu64
-            "\nengine.join_dropped %" PRIu64 "\nengine.chain_dropped %" PRIu64
-            "\nengine.held_dropped %" PRIu64 "\nengine.no_time %" PRIu64 "\n",
-            s->events, s->internal_events, s->candidates, s->matches, s->alerts, s->suppressed,
-            s->evictions, s->late, s->join_dropped, s->chain_dropped, s->held_dropped, s->no_time);
-}
-
 int cg_cmd_replay(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_DECODE_OPTIONS,
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"events", no_argument, NULL, OPT_EVENTS},
-        {"lateness", required_argument, NULL, OPT_LATENESS},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     struct cli_opts o;
     cli_opts_init(&o);
     struct replay_run rr = {0};
@@ -82,19 +50,10 @@ int cg_cmd_replay(int argc, char **argv)
     struct cg_ruleset rs;
     cg_ruleset_init(&rs);
     struct cg_normalizer *nz = NULL;
-    int status = 2, c, h;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:r:qh", longopts, NULL)) != -1) {
-        if ((h = cli_opt(&o, c, optarg, "replay")) == 1)
-            continue;
-        if (c == 'h') {
-            replay_usage(stdout);
-            status = 0;
-        } else if (h == 0) {
-            replay_usage(stderr);
-        }
+    int status = cli_opts_parse(&o, CLI_REPLAY, argc, argv);
+    if (status >= 0)
         goto out;
-    }
+    status = 2;
     if (cli_load_rules(&o, &rs) != CG_OK || !(nz = cli_load_rulebases(&o)))
         goto out;
     struct cg_pipeline_opts po;
@@ -114,10 +73,8 @@ int cg_cmd_replay(int argc, char **argv)
         cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
         rc = CG_EIO;
     }
-    if (o.stats) {
-        cg_stats_write(&rr.pl.stats, stderr);
-        write_engine_stats(cg_engine_stats(rr.pl.engine), stderr);
-    }
+    if (o.stats)
+        cli_stats_print(CLI_REPLAY, &rr.pl.stats, cg_engine_stats(rr.pl.engine), stderr);
     cg_pipeline_fini(&rr.pl);
     status = rc == CG_OK ? 0 : 1;
 out:

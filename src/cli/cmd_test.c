@@ -19,65 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void check_usage(FILE *f)
-{
-    fprintf(f, "usage: cefguard check [-r RULES]... [rulebase options]\n"
-               "Validates rule files and rulebases; every error as file:line:column: message.\n\n"
-               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
-               "shipped rules)\n" CLI_DECODE_HELP);
-}
-
-static void test_usage(FILE *f)
-{
-    fprintf(f, "usage: cefguard test [-r RULES]... [-v] [rulebase options]\n"
-               "Runs the test cases of the rule files; PASS/FAIL per case.\n\n"
-               "  -r, --rules PATH            rule file or directory (repeatable; default: the "
-               "shipped rules)\n"
-               "  -v, --verbose               print the alerts of failing cases\n" CLI_DECODE_HELP);
-}
-
-/* Shared option loop; returns -1 to go on, else the exit status. */
-static int parse_opts(int argc, char **argv, struct cli_opts *o, const char *cmd,
-                      void (*usage)(FILE *), bool *verbose)
-{
-    static const struct option longopts[] = {
-        CLI_DECODE_OPTIONS,
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c, h;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "R:r:qhv", longopts, NULL)) != -1) {
-        if ((h = cli_opt(o, c, optarg, cmd)) == 1)
-            continue;
-        if (c == 'v' && verbose) {
-            *verbose = true;
-            continue;
-        }
-        if (c == 'h') {
-            usage(stdout);
-            return 0;
-        }
-        if (h == 0)
-            usage(stderr);
-        return 2;
-    }
-    if (optind < argc) {
-        fprintf(stderr, "cefguard %s: unexpected argument '%s'\n", cmd, argv[optind]);
-        return 2;
-    }
-    return -1;
-}
-
 int cg_cmd_check(int argc, char **argv)
 {
     struct cli_opts o;
     cli_opts_init(&o);
     struct cg_ruleset rs;
     cg_ruleset_init(&rs);
-    int status = parse_opts(argc, argv, &o, "check", check_usage, NULL);
+    int status = cli_opts_parse(&o, CLI_CHECK, argc, argv);
     if (status < 0) {
         int rc = cli_load_rules(&o, &rs);
         struct cg_normalizer *nz = cli_load_rulebases(&o);
@@ -243,9 +191,8 @@ int cg_cmd_test(int argc, char **argv)
     cli_opts_init(&o);
     struct cg_ruleset rs;
     cg_ruleset_init(&rs);
-    bool verbose = false;
     struct cg_normalizer *nz = NULL;
-    int status = parse_opts(argc, argv, &o, "test", test_usage, &verbose);
+    int status = cli_opts_parse(&o, CLI_TEST, argc, argv);
     if (status >= 0)
         goto out;
     status = 2;
@@ -262,7 +209,7 @@ int cg_cmd_test(int argc, char **argv)
         if (ok)
             ok = compare(t, &alerts, nalerts);
         printf("%s %s:%u: %s\n", ok ? "PASS" : "FAIL", t->file, t->line, t->name);
-        if (!ok && verbose)
+        if (!ok && o.verbose)
             printf("%s", cg_buf_cstr(&alerts));
         ok ? pass++ : fail++;
     }

@@ -14,6 +14,7 @@ static void usage(FILE *f)
                "  check             validate rule files and rulebases\n"
                "  test              run the test cases that rule files carry\n"
                "  version           print the version\n"
+               "  help [TOPIC]      this; TOPIC options or counters [--markdown]: the reference\n"
                "\n"
                "'cefguard <command> --help' describes a command's options.\n");
 }
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
         printf("cefguard %s\n", CG_VERSION);
         return 0;
     }
+    if (strcmp(cmd, "help") == 0 && argc > 2)
+        return cg_cmd_help(argc - 1, argv + 1);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
         return 0;

@@ -52,6 +52,17 @@ int cg_buf_puts(struct cg_buf *b, const char *z)
     return cg_buf_put(b, z, strlen(z));
 }
 
+int cg_buf_put_md(struct cg_buf *b, const char *z)
+{
+    for (; *z; z++) {
+        if (strchr("\\|*<>`[]", *z) && cg_buf_putc(b, '\\') != CG_OK)
+            return CG_ENOMEM;
+        if (cg_buf_putc(b, *z) != CG_OK)
+            return CG_ENOMEM;
+    }
+    return CG_OK;
+}
+
 int cg_buf_printf(struct cg_buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -1,7 +1,5 @@
-/* stats.c - counters (see stats.h). */
+/* stats.c - counters of the pipeline, and their table (see stats.h). */
 #include "cefguard/stats.h"
-
-#include <inttypes.h>
 
 void cg_stats_count_event(struct cg_stats *s, const struct cg_event *ev)
 {
@@ -18,17 +16,46 @@ void cg_stats_count_event(struct cg_stats *s, const struct cg_event *ev)
     s->fields_dropped += ev->fields.limit_dropped;
 }
 
-void cg_stats_write(const struct cg_stats *s, FILE *f)
+static const char *format_elem(unsigned i)
 {
-    fprintf(f, "lines %" PRIu64 "\n", s->lines);
-    for (int i = 0; i < CG_FMT_MAX; i++)
-        fprintf(f, "format.%s %" PRIu64 "\n", cg_format_name((enum cg_format)i), s->by_format[i]);
-    for (int i = 1; i < CG_REJ_MAX; i++)
-        fprintf(f, "reject.%s %" PRIu64 "\n", cg_reject_name((enum cg_reject)i), s->rejects[i]);
-    fprintf(f, "repair.bad_escape %" PRIu64 "\n", s->bad_escape);
-    fprintf(f, "repair.ext_junk %" PRIu64 "\n", s->ext_junk);
-    fprintf(f, "repair.invalid_utf8_bytes %" PRIu64 "\n", s->invalid_utf8);
-    fprintf(f, "drop.duplicate_keys %" PRIu64 "\n", s->dup_keys);
-    fprintf(f, "drop.fields_over_limit %" PRIu64 "\n", s->fields_dropped);
-    fprintf(f, "drop.lines_cut %" PRIu64 "\n", s->lines_too_long);
+    return cg_format_name((enum cg_format)i);
 }
+
+static const char *reject_elem(unsigned i)
+{
+    return cg_reject_name((enum cg_reject)i);
+}
+
+#define STAT(name, member, help)                                                                   \
+    {                                                                                              \
+        name, CG_COUNTER_TOTAL, offsetof(struct cg_stats, member), help, NULL, 0, 0                \
+    }
+
+static const struct cg_counter stats_counters[] = {
+    STAT("lines", lines, "input lines read; each gives exactly one event"),
+    {"format", CG_COUNTER_TOTAL, offsetof(struct cg_stats, by_format),
+     "events written, by the format that decoded them (raw: nothing did)", format_elem, 0,
+     CG_FMT_MAX},
+    {"reject", CG_COUNTER_TOTAL, offsetof(struct cg_stats, rejects),
+     "raw events, by the reason nothing decoded them", reject_elem, CG_REJ_NONE + 1, CG_REJ_MAX},
+    STAT("repair.bad_escape", bad_escape,
+         "events that kept an undefined backslash escape as written"),
+    STAT("repair.ext_junk", ext_junk,
+         "events whose extension had text that is no key=value (dropped)"),
+    STAT("repair.invalid_utf8_bytes", invalid_utf8,
+         "bytes of invalid UTF-8 written as U+FFFD in the JSON output"),
+    STAT("drop.duplicate_keys", dup_keys,
+         "fields dropped because an earlier field of the event had the same key"),
+    STAT("drop.fields_over_limit", fields_dropped,
+         "fields dropped beyond the max-fields bound of an event"),
+    STAT("drop.lines_cut", lines_too_long,
+         "lines cut at the max-line bound (their events are raw, reason line_too_long)"),
+};
+
+/* Every counter of struct cg_stats is in the table (rejects[CG_REJ_NONE] aside): a new
+ * member without an entry stops the build here. */
+_Static_assert(sizeof(struct cg_stats) ==
+                   sizeof(uint64_t) * (CG_ARRAY_LEN(stats_counters) - 2 + CG_FMT_MAX + CG_REJ_MAX),
+               "struct cg_stats and stats_counters[] differ");
+
+const struct cg_counter_table cg_stats_counters = {stats_counters, CG_ARRAY_LEN(stats_counters)};

@@ -1,0 +1,56 @@
+/* cli_stats.c - what --stats prints, and its reference (see cli_stats.h). */
+#include "cli_stats.h"
+
+#include "cefguard/engine_counters.h"
+
+enum cli_stats_source {
+    CLI_STATS_PIPELINE,
+    CLI_STATS_ENGINE,
+};
+
+/* In the order they are printed. */
+static const struct cli_stats_group {
+    unsigned commands; /* enum cli_command bits: the commands whose --stats print it */
+    enum cli_stats_source source;
+    const struct cg_counter_table *table;
+    const char *intro; /* the reference's line above the table */
+} groups[] = {
+    {CLI_PARSE | CLI_REPLAY, CLI_STATS_PIPELINE, &cg_stats_counters,
+     "The pipeline's counters, printed by `parse --stats` and `replay --stats`:"},
+    {CLI_REPLAY, CLI_STATS_ENGINE, &cg_engine_counters,
+     "The rule engine's counters, printed by `replay --stats` after the pipeline's:"},
+};
+
+int cli_stats_print(enum cli_command command, const struct cg_stats *pipeline,
+                    const struct cg_engine_stats *engine, FILE *f)
+{
+    struct cg_buf b;
+    cg_buf_init(&b);
+    int rc = CG_OK;
+    for (size_t i = 0; rc == CG_OK && i < CG_ARRAY_LEN(groups); i++) {
+        const void *stats =
+            groups[i].source == CLI_STATS_ENGINE ? (const void *)engine : (const void *)pipeline;
+        if ((groups[i].commands & command) && stats)
+            rc = cg_counters_write(groups[i].table, stats, &b);
+    }
+    if (rc == CG_OK && fwrite(b.p, 1, b.n, f) != b.n)
+        rc = CG_EIO;
+    cg_buf_fini(&b);
+    return rc;
+}
+
+int cli_stats_reference(bool markdown, struct cg_buf *out)
+{
+    int rc = CG_OK;
+    if (markdown)
+        rc = cg_buf_puts(out, "`--stats` writes one `name value` line per counter to stderr at "
+                              "the end, in this order (`cefguard help counters --markdown` "
+                              "prints this section).\n\n");
+    for (size_t i = 0; rc == CG_OK && i < CG_ARRAY_LEN(groups); i++) {
+        rc = cg_buf_printf(out, "%s%s\n\n", i ? "\n" : "", groups[i].intro);
+        if (rc == CG_OK)
+            rc = markdown ? cg_counters_markdown(groups[i].table, out)
+                          : cg_counters_help(groups[i].table, out);
+    }
+    return rc;
+}

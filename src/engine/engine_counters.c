@@ -1,0 +1,38 @@
+/* engine_counters.c - the counter table of struct cg_engine_stats (see engine_counters.h). */
+#include "cefguard/engine_counters.h"
+
+#include "cefguard/engine.h"
+
+#define STAT(name, member, help)                                                                   \
+    {                                                                                              \
+        "engine." name, CG_COUNTER_TOTAL, offsetof(struct cg_engine_stats, member), help, NULL, 0, \
+            0                                                                                      \
+    }
+
+static const struct cg_counter engine_counters[] = {
+    STAT("events", events, "events the engine evaluated (its own internal events not included)"),
+    STAT("internal_events", internal_events,
+         "alerts fed back as internal events (only those some rule can match are made)"),
+    STAT("candidates", candidates,
+         "(rule, role) pairs the rule index offered an event and whose match was evaluated"),
+    STAT("matches", matches, "(rule, role) pairs whose match held for the event"),
+    STAT("alerts", alerts, "alerts emitted, of every kind, suppressed ones not included"),
+    STAT("suppressed", suppressed, "alerts held back by a rule's suppress period"),
+    STAT("evictions", evictions,
+         "keys evicted because a rule reached max_keys (the least recently used first)"),
+    STAT("late", late, "events older than the engine clock minus the lateness bound"),
+    STAT("join_dropped", join_dropped,
+         "events of a required join whose window passed without a related event"),
+    STAT("chain_dropped", chain_dropped,
+         "internal events not made because the alert chain was max_chain deep"),
+    STAT("held_dropped", held_dropped, "held events dropped beyond 64 per key, oldest first"),
+    STAT("no_time", no_time,
+         "events without a usable time stamp (they take the arrival time or the engine clock)"),
+};
+
+/* Every counter of struct cg_engine_stats is in the table: a new member without an entry
+ * stops the build here. */
+_Static_assert(sizeof(struct cg_engine_stats) == sizeof(uint64_t) * CG_ARRAY_LEN(engine_counters),
+               "struct cg_engine_stats and engine_counters[] differ");
+
+const struct cg_counter_table cg_engine_counters = {engine_counters, CG_ARRAY_LEN(engine_counters)};
