@@ -133,7 +133,8 @@ void cg_ruleset_fini(struct cg_ruleset *rs);
  * CG_OK, or CG_EPARSE / CG_ENOENT / CG_EIO with every error appended to err. */
 int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err);
 
-/* Parses "90s", "15m", ... into microseconds; false when invalid or <= 0. */
+/* Parses a rule duration ("90s", "15m"; the syntax of cg_time_parse_duration) into
+ * microseconds; false when invalid, 0 or over 366 days. */
 bool cg_rule_duration_parse(const char *s, int64_t *us);
 
 #endif

@@ -39,6 +39,17 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz);
  * Returns bytes consumed or 0 when s does not start with a valid timestamp. */
 size_t cg_time_parse_rfc3339(const char *s, size_t n, struct cg_time *out);
 
+/* Durations as rules and options write them: "0", or decimal digits followed by one of
+ * ms, s, m, h, d ("30s", "1500ms", "5m"). On success *us is the duration in microseconds;
+ * false for anything else (no digits, another unit, a sign, spaces, overflow). Callers
+ * apply their own range (a rule window must be positive, --lateness may be 0). */
+bool cg_time_parse_duration(const char *s, uint64_t *us);
+
+/* Writes us in its largest exact unit ("366d", "1500ms"; "0" for 0; whole milliseconds
+ * below that) as cg_time_parse_duration reads it: at most 24 bytes and a NUL into o
+ * (which has size bytes). Returns the length, or 0 when it does not fit. */
+size_t cg_time_format_duration(uint64_t us, char *o, size_t size);
+
 /* Consecutive stamps of a stream share their date, hour and minute: the cache
  * keeps the first 16 bytes ("YYYY-MM-DDThh:mm") of the last valid stamp and
  * their value, so a stamp starting with the same bytes skips the date. */

@@ -1,5 +1,6 @@
 /* options.c - the declarative option table: values, checks, getopt, help (see options.h). */
 #include "cefguard/options.h"
+#include "cefguard/timeutil.h"
 
 #include "cefguard/vec.h"
 
@@ -12,13 +13,6 @@
 #define HELP_COL 30       /* where the help text of an option starts */
 #define HELP_WIDTH 99     /* the longest line (the source's 100 columns, less one) */
 #define SHORT_VAL_MAX 256 /* getopt values below are short letters, from here table indexes */
-
-static const struct {
-    const char *unit;
-    uint64_t us;
-} duration_units[] = {
-    {"d", 86400000000}, {"h", 3600000000}, {"m", 60000000}, {"s", 1000000}, {"ms", 1000},
-};
 
 static bool takes_value(enum cg_opt_type t)
 {
@@ -58,33 +52,11 @@ static bool parse_digits(const char *s, uint64_t *v, const char **end)
     return p != s;
 }
 
-/* "0", or digits followed by one of duration_units: microseconds. */
-static bool parse_duration(const char *s, uint64_t *us)
-{
-    uint64_t v;
-    const char *unit;
-    if (!parse_digits(s, &v, &unit))
-        return false;
-    if (!*unit) {
-        *us = 0;
-        return v == 0;
-    }
-    for (size_t i = 0; i < CG_ARRAY_LEN(duration_units); i++) {
-        if (strcmp(unit, duration_units[i].unit) == 0) {
-            if (v > UINT64_MAX / duration_units[i].us)
-                return false;
-            *us = v * duration_units[i].us;
-            return true;
-        }
-    }
-    return false;
-}
-
 static bool parse_number(const struct cg_opt *o, const char *s, uint64_t *v)
 {
     const char *end;
     if (o->type == CG_OPT_DURATION) {
-        if (!parse_duration(s, v))
+        if (!cg_time_parse_duration(s, v))
             return false;
     } else if (!parse_digits(s, v, &end) || *end) {
         return false;
@@ -92,20 +64,13 @@ static bool parse_number(const struct cg_opt *o, const char *s, uint64_t *v)
     return *v >= o->min && *v <= o->max && *v <= type_max(o->type);
 }
 
-/* A duration in its largest exact unit ("366d", "1500ms"); "0" for 0. */
-static int put_duration(struct cg_buf *b, uint64_t us)
-{
-    for (size_t i = 0; us && i < CG_ARRAY_LEN(duration_units); i++)
-        if (us % duration_units[i].us == 0)
-            return cg_buf_printf(b, "%" PRIu64 "%s", us / duration_units[i].us,
-                                 duration_units[i].unit);
-    return cg_buf_printf(b, "%" PRIu64, us / 1000); /* sub-millisecond: cg_opt_check refuses */
-}
-
 static int put_value(struct cg_buf *b, const struct cg_opt *o, uint64_t v)
 {
-    if (o->type == CG_OPT_DURATION)
-        return put_duration(b, v);
+    if (o->type == CG_OPT_DURATION) {
+        char d[32];
+        size_t n = cg_time_format_duration(v, d, sizeof(d));
+        return cg_buf_put(b, d, n);
+    }
     return cg_buf_printf(b, "%" PRIu64, v);
 }
 

@@ -1,6 +1,7 @@
 /* timeutil.c - civil-date arithmetic and RFC 3339 (see timeutil.h). */
 #include "cefguard/timeutil.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 
 /* Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar. */
@@ -222,4 +223,56 @@ size_t cg_time_parse_rfc3339_cached(const char *s, size_t n, struct cg_time *out
     }
     int se = rfc3339_sec(s);
     return se < 0 ? 0 : rfc3339_tail(s, n, tc->base, se, out);
+}
+
+/* Largest unit first: cg_time_format_duration takes the first that divides exactly. */
+static const struct {
+    const char *unit;
+    uint64_t us;
+} duration_units[] = {
+    {"d", 86400000000}, {"h", 3600000000}, {"m", 60000000}, {"s", 1000000}, {"ms", 1000},
+};
+
+bool cg_time_parse_duration(const char *s, uint64_t *us)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    if (!s)
+        return false;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return false;
+        v = v * 10 + d;
+    }
+    if (p == s)
+        return false;
+    if (!*p) {
+        *us = 0;
+        return v == 0;
+    }
+    for (size_t i = 0; i < CG_ARRAY_LEN(duration_units); i++) {
+        if (strcmp(p, duration_units[i].unit) == 0) {
+            if (v > UINT64_MAX / duration_units[i].us)
+                return false;
+            *us = v * duration_units[i].us;
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t cg_time_format_duration(uint64_t us, char *o, size_t size)
+{
+    uint64_t v = us / 1000;
+    const char *unit = ""; /* 0, and sub-millisecond values, in whole milliseconds */
+    for (size_t i = 0; us && i < CG_ARRAY_LEN(duration_units); i++) {
+        if (us % duration_units[i].us == 0) {
+            v = us / duration_units[i].us;
+            unit = duration_units[i].unit;
+            break;
+        }
+    }
+    int n = snprintf(o, size, "%" PRIu64 "%s", v, unit);
+    return n > 0 && (size_t)n < size ? (size_t)n : 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cefguard/template.h"
+#include "cefguard/timeutil.h"
 #include "cefguard/textutil.h"
 
 #define KEY_PATHS_MAX 16
@@ -54,32 +55,11 @@ const char *cg_rule_corr_name(enum cg_corr_kind k)
 
 bool cg_rule_duration_parse(const char *s, int64_t *us)
 {
-    static const struct {
-        const char *unit;
-        int64_t mult;
-    } units[] = {
-        {"ms", 1000}, {"s", 1000000}, {"m", 60000000}, {"h", 3600000000}, {"d", 86400000000},
-    };
-    int64_t v = 0;
-    size_t i = 0;
-    if (!s)
+    uint64_t v;
+    if (!cg_time_parse_duration(s, &v) || v == 0 || v > DURATION_MAX_US)
         return false;
-    for (; s[i] >= '0' && s[i] <= '9'; i++) {
-        if (i >= 15) /* far beyond 366d in any unit: stop before overflow */
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    if (i == 0)
-        return false;
-    for (size_t u = 0; u < CG_ARRAY_LEN(units); u++) {
-        if (strcmp(s + i, units[u].unit) == 0) {
-            if (v <= 0 || v > DURATION_MAX_US / units[u].mult)
-                return false;
-            *us = v * units[u].mult;
-            return true;
-        }
-    }
-    return false;
+    *us = (int64_t)v;
+    return true;
 }
 
 /* ---- parts of a rule ------------------------------------------------------- */

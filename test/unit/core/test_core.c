@@ -142,12 +142,65 @@ static void test_civil(void **state)
     }
 }
 
+/* The one duration syntax of rules and options, valid and invalid side by side. */
+static void test_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        bool ok;
+        uint64_t us;
+        const char *back; /* cg_time_format_duration of us */
+    } cases[] = {
+        {"0", true, 0, "0"},
+        {"0s", true, 0, "0"},
+        {"1500ms", true, 1500000, "1500ms"},
+        {"30s", true, 30000000, "30s"},
+        {"90s", true, 90000000, "90s"},
+        {"60s", true, 60000000, "1m"},
+        {"5m", true, 300000000, "5m"},
+        {"2h", true, 7200000000, "2h"},
+        {"366d", true, 31622400000000, "366d"},
+        {"007s", true, 7000000, "7s"},
+        {"", false, 0, NULL},
+        {"s", false, 0, NULL},
+        {"5", false, 0, NULL},
+        {"-5s", false, 0, NULL},
+        {"+5s", false, 0, NULL},
+        {" 5s", false, 0, NULL},
+        {"5s ", false, 0, NULL},
+        {"5 s", false, 0, NULL},
+        {"5sec", false, 0, NULL},
+        {"5us", false, 0, NULL},
+        {"5.5s", false, 0, NULL},
+        {"18446744073709551615ms", false, 0, NULL}, /* overflows microseconds */
+        {"99999999999999999999s", false, 0, NULL},  /* overflows the digits */
+    };
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        uint64_t us = 12345;
+        bool ok = cg_time_parse_duration(cases[i].in, &us);
+        if (ok != cases[i].ok)
+            fail_msg("'%s': parsed %d, expected %d", cases[i].in, ok, cases[i].ok);
+        if (!ok)
+            continue;
+        assert_int_equal(us, cases[i].us);
+        char o[32];
+        size_t n = cg_time_format_duration(us, o, sizeof(o));
+        assert_int_equal(n, strlen(cases[i].back));
+        assert_string_equal(o, cases[i].back);
+    }
+    assert_false(cg_time_parse_duration(NULL, &(uint64_t){0}));
+    char small[3];
+    assert_int_equal(cg_time_format_duration(1500000, small, sizeof(small)), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_arena),        cmocka_unit_test(test_buf),
         cmocka_unit_test(test_fields),       cmocka_unit_test(test_time_rfc3339),
         cmocka_unit_test(test_time_instant), cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
