@@ -3,6 +3,7 @@
 
 #include "cefguard/log.h"
 
+#include "run.h"
 #include "stream.h"
 
 #include <errno.h>
@@ -11,27 +12,20 @@
 #include <unistd.h>
 
 struct cg_source_file {
-    struct cg_source *s;
+    struct cg_input_run run; /* first: run.h */
     const char *const *paths;
     size_t npaths;
     size_t next;   /* index of the next path to open */
     int fd;        /* the file being read, -1 between files */
     bool is_stdin; /* fd is stdin: not closed */
     struct cg_input_stream st;
-    bool halt;    /* paused or stopped: checked after every frame */
-    bool paused;  /* by pause, until resume */
-    bool stopped; /* by stop: end as soon as possible */
-    bool running; /* inside file_run (a pause or stop from within a frame) */
-    bool started, ended;
-    int rc; /* the first error */
 };
 
 static const char *const stdin_only[] = {"-"};
 
 static void file_error(struct cg_source_file *fs, int rc)
 {
-    if (fs->rc == CG_OK)
-        fs->rc = rc;
+    cg_input_run_error(&fs->run, rc);
     if (rc == CG_ENOMEM)
         fs->next = fs->npaths; /* no point in the other files */
 }
@@ -62,10 +56,10 @@ static void file_close(struct cg_source_file *fs)
 
 /* Reads and delivers the current file until it is done (and closed) or the source
  * halts (to be continued). */
-static void file_pump(struct cg_source_file *fs)
+static void file_pump(struct cg_source *s, struct cg_source_file *fs)
 {
     for (;;) {
-        int rc = cg_input_stream_deliver(&fs->st, fs->s, &fs->halt);
+        int rc = cg_input_stream_deliver(&fs->st, s, &fs->run.halt);
         if (rc == 0)
             return;
         if (rc == 1 && !fs->st.eof) {
@@ -81,23 +75,16 @@ static void file_pump(struct cg_source_file *fs)
     }
 }
 
-/* The file source's run: file after file until all are done, or a pause or stop. */
-static void file_run(struct cg_source_file *fs)
+/* File after file until all are done (true) or the source halts (false). */
+static bool file_step(struct cg_source *s)
 {
-    fs->running = true;
-    while (!fs->halt) {
-        if (fs->fd < 0 && !file_open_next(fs)) {
-            fs->stopped = true; /* every file is done */
-            break;
-        }
-        file_pump(fs);
+    struct cg_source_file *fs = s->self;
+    while (!fs->run.halt) {
+        if (fs->fd < 0 && !file_open_next(fs))
+            return true;
+        file_pump(s, fs);
     }
-    fs->running = false;
-    if (fs->stopped && !fs->ended) {
-        file_close(fs);
-        fs->ended = true;
-        fs->s->env->end(fs->s->env->ctx, fs->s, fs->rc);
-    }
+    return false;
 }
 
 static int file_init(struct cg_source *s, const void *conf)
@@ -110,45 +97,12 @@ static int file_init(struct cg_source *s, const void *conf)
         free(fs);
         return CG_ENOMEM;
     }
-    fs->s = s;
+    fs->run.step = file_step;
     fs->paths = c->npaths ? c->paths : stdin_only;
     fs->npaths = c->npaths ? c->npaths : 1;
     fs->fd = -1;
     s->self = fs;
     return CG_OK;
-}
-
-static int file_start(struct cg_source *s)
-{
-    struct cg_source_file *fs = s->self;
-    if (fs->started)
-        return CG_EINVAL;
-    fs->started = true;
-    file_run(fs);
-    return CG_OK;
-}
-
-static void file_pause(struct cg_source *s)
-{
-    struct cg_source_file *fs = s->self;
-    fs->paused = fs->halt = true;
-}
-
-static void file_resume(struct cg_source *s)
-{
-    struct cg_source_file *fs = s->self;
-    fs->paused = false;
-    fs->halt = fs->stopped;
-    if (fs->started && !fs->running && !fs->halt)
-        file_run(fs);
-}
-
-static void file_stop(struct cg_source *s)
-{
-    struct cg_source_file *fs = s->self;
-    fs->stopped = fs->halt = true;
-    if (fs->started && !fs->running)
-        file_run(fs); /* ends at once */
 }
 
 static void file_fini(struct cg_source *s)
@@ -163,10 +117,10 @@ static void file_fini(struct cg_source *s)
 const struct cg_source_ops cg_source_file_ops = {
     .name = "file",
     .init = file_init,
-    .start = file_start,
-    .pause = file_pause,
-    .resume = file_resume,
-    .stop = file_stop,
+    .start = cg_input_run_start,
+    .pause = cg_input_run_pause,
+    .resume = cg_input_run_resume,
+    .stop = cg_input_run_stop,
     .ack = NULL,
     .fini = file_fini,
 };

@@ -326,47 +326,108 @@ static void test_frame_errors(void **state)
     tmp_clean(&t);
 }
 
-/* Pause from within a frame: start returns after that frame, without end; resume goes on
- * from the next one. Stop from within a frame: it ends after that frame. */
-static void test_pause_resume_stop(void **state)
+/* ---- run control, the same for the file and the memory source -------------------------- */
+
+enum ctl_op { OP_START, OP_RESUME, OP_STOP };
+
+struct ctl_step {
+    enum ctl_op op;
+    uint64_t pause_at; /* set before the op (0: none) */
+    uint64_t frames;   /* delivered in all after it */
+    int ends;          /* end calls in all after it */
+};
+
+struct ctl_case {
+    const char *name;
+    uint64_t stop_at, fail_at; /* from within that frame */
+    int fail_rc;
+    struct ctl_step steps[4];
+    size_t nsteps;
+    int end_rc;
+};
+
+/* Input "1\n2\n3\n4\n5\n" (the file in reads of 2 bytes, so pauses fall between reads). */
+static const struct ctl_case ctl_cases[] = {
+    {"pause from within a frame: start returns after it without end; resume goes on",
+     0,
+     0,
+     0,
+     {{OP_START, 2, 2, 0}, {OP_RESUME, 3, 3, 0}, {OP_RESUME, 0, 5, 1}},
+     3,
+     CG_OK},
+    {"stop from within a frame: it ends after that frame; resume does nothing more",
+     2,
+     0,
+     0,
+     {{OP_START, 0, 2, 1}, {OP_RESUME, 0, 2, 1}},
+     2,
+     CG_OK},
+    {"stopped while paused: it ends at once",
+     0,
+     0,
+     0,
+     {{OP_START, 1, 1, 0}, {OP_STOP, 0, 1, 1}, {OP_STOP, 0, 1, 1}},
+     3,
+     CG_OK},
+    {"a failed frame ends the (only) stream with its error",
+     0,
+     3,
+     CG_EIO,
+     {{OP_START, 0, 3, 1}},
+     1,
+     CG_EIO},
+    {"before start: resume does nothing, stop makes start end at once; no second start",
+     0,
+     0,
+     0,
+     {{OP_RESUME, 0, 0, 0}, {OP_STOP, 0, 0, 0}, {OP_START, 0, 0, 1}},
+     3,
+     CG_OK},
+};
+
+static void run_ctl(const struct ctl_case *cc, const struct cg_source_ops *ops, const void *conf)
+{
+    struct harness h;
+    harness_init(&h, ops, conf);
+    h.g.numbered = true;
+    h.g.stop_at = cc->stop_at;
+    h.g.fail_at = cc->fail_at;
+    h.g.fail_rc = cc->fail_rc;
+    bool started = false;
+    for (size_t i = 0; i < cc->nsteps; i++) {
+        const struct ctl_step *st = &cc->steps[i];
+        if (st->pause_at)
+            h.g.pause_at = st->pause_at;
+        if (st->op == OP_START) {
+            assert_int_equal(h.s.ops->start(&h.s), CG_OK);
+            started = true;
+        } else {
+            (st->op == OP_RESUME ? h.s.ops->resume : h.s.ops->stop)(&h.s);
+        }
+        if (h.g.frames != st->frames || h.g.ends != st->ends)
+            fail_msg("%s (%s), step %zu: %llu frames, %d ends; want %llu, %d", cc->name, ops->name,
+                     i, (unsigned long long)h.g.frames, h.g.ends, (unsigned long long)st->frames,
+                     st->ends);
+    }
+    if (started)
+        assert_int_equal(h.s.ops->start(&h.s), CG_EINVAL);
+    if (h.g.ends)
+        assert_int_equal(h.g.end_rc, cc->end_rc);
+    h.s.ops->fini(&h.s);
+}
+
+static void test_run_control(void **state)
 {
     (void)state;
+    static const char data[] = "1\n2\n3\n4\n5\n";
     struct tmpdir t = {0};
-    const char *a = tmp_file(&t, D("1\n2\n3\n4\n5\n"));
-    struct cg_source_file_conf c = {&a, 1, 0, 2}; /* reads of 2 bytes: pauses between reads */
-    struct harness h;
-    harness_init(&h, &cg_source_file_ops, &c);
-    h.g.pause_at = 2;
-    assert_int_equal(h.s.ops->start(&h.s), CG_OK);
-    assert_int_equal(h.g.frames, 2);
-    assert_int_equal(h.g.ends, 0);
-    h.g.pause_at = 3;
-    h.s.ops->resume(&h.s);
-    assert_int_equal(h.g.frames, 3);
-    assert_int_equal(h.g.ends, 0);
-    h.s.ops->resume(&h.s);
-    assert_int_equal(h.g.frames, 5);
-    assert_int_equal(h.g.ends, 1);
-    assert_int_equal(h.g.end_rc, CG_OK);
-    h.s.ops->fini(&h.s);
-
-    harness_init(&h, &cg_source_file_ops, &c);
-    h.g.stop_at = 2;
-    assert_int_equal(h.s.ops->start(&h.s), CG_OK);
-    assert_int_equal(h.g.frames, 2);
-    assert_int_equal(h.g.ends, 1);
-    h.s.ops->resume(&h.s); /* nothing more after the end */
-    assert_int_equal(h.g.frames, 2);
-    h.s.ops->fini(&h.s);
-
-    /* Stopped while paused: it ends at once. */
-    harness_init(&h, &cg_source_file_ops, &c);
-    h.g.pause_at = 1;
-    assert_int_equal(h.s.ops->start(&h.s), CG_OK);
-    h.s.ops->stop(&h.s);
-    assert_int_equal(h.g.frames, 1);
-    assert_int_equal(h.g.ends, 1);
-    h.s.ops->fini(&h.s);
+    const char *path = tmp_file(&t, data, sizeof(data) - 1);
+    struct cg_source_file_conf fc = {&path, 1, 0, 2};
+    struct cg_source_mem_conf mc = {data, sizeof(data) - 1, "m", 0};
+    for (size_t i = 0; i < CG_ARRAY_LEN(ctl_cases); i++) {
+        run_ctl(&ctl_cases[i], &cg_source_file_ops, &fc);
+        run_ctl(&ctl_cases[i], &cg_source_mem_ops, &mc);
+    }
     tmp_clean(&t);
 }
 
@@ -497,35 +558,22 @@ static void test_mem_source(void **state)
         h.s.ops->fini(&h.s);
         free(bytes);
     }
-    /* SIZE_MAX: never cut. A failing frame ends it with that error. */
-    struct cg_source_mem_conf c = {"0123456789\nx\n", 13, "m", SIZE_MAX};
+    /* SIZE_MAX: never cut (`test` runs its cases so). */
+    struct cg_source_mem_conf c = {"0123456789\nx", 12, "m", SIZE_MAX};
     struct harness h;
     harness_init(&h, &cg_source_mem_ops, &c);
-    h.g.fail_at = 1;
-    h.g.fail_rc = CG_EIO;
     assert_int_equal(h.s.ops->start(&h.s), CG_OK);
-    EXPECT(&h.g, "m:1 0123456789");
-    assert_int_equal(h.g.ends, 1);
-    assert_int_equal(h.g.end_rc, CG_EIO);
-    h.s.ops->fini(&h.s);
-    /* Pause and resume. */
-    harness_init(&h, &cg_source_mem_ops, &c);
-    h.g.pause_at = 1;
-    assert_int_equal(h.s.ops->start(&h.s), CG_OK);
-    assert_int_equal(h.g.ends, 0);
-    h.s.ops->resume(&h.s);
     EXPECT(&h.g, "m:1 0123456789", "m:2 x");
-    assert_int_equal(h.g.ends, 1);
     h.s.ops->fini(&h.s);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_file_cases),        cmocka_unit_test(test_file_sequence),
-        cmocka_unit_test(test_file_errors),       cmocka_unit_test(test_frame_errors),
-        cmocka_unit_test(test_pause_resume_stop), cmocka_unit_test(test_pipe_numbered),
-        cmocka_unit_test(test_read_max),          cmocka_unit_test(test_stdin),
+        cmocka_unit_test(test_file_cases),  cmocka_unit_test(test_file_sequence),
+        cmocka_unit_test(test_file_errors), cmocka_unit_test(test_frame_errors),
+        cmocka_unit_test(test_run_control), cmocka_unit_test(test_pipe_numbered),
+        cmocka_unit_test(test_read_max),    cmocka_unit_test(test_stdin),
         cmocka_unit_test(test_mem_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * frames in, N acks out in frame order and only after a flush that followed the frame's
  * alerts; alerts reaching two sinks in the same order, an event before its alerts; a
  * sink error stopping the run and being returned, with only the frames before it acked;
- * back-pressure pausing and resuming the source; what the pipeline refuses.
+ * back-pressure pausing and resuming the source; what the pipeline refuses. Scenarios
+ * are a table: the sinks and the source in, the run's result and the whole log out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,12 +70,12 @@ static void tlog_text(const struct tlog *l, char *out, size_t cap)
         out[o - 1] = '\0';
 }
 
-static void expect_log(const struct tlog *l, const char *want)
+static void expect_log(const char *name, const struct tlog *l, const char *want)
 {
     static char got[8192];
     tlog_text(l, got, sizeof(got));
     if (strcmp(got, want) != 0)
-        fail_msg("log\n got: %s\nwant: %s", got, want);
+        fail_msg("%s\n got: %s\nwant: %s", name, got, want);
 }
 
 /* ---- a source that acknowledges ----------------------------------------------------------- */
@@ -198,6 +199,7 @@ struct tsink_conf {
     int fail_rc;
     unsigned fail_flushes; /* the first this many flushes fail (CG_EIO) */
     uint64_t press_frame;  /* an alert of this frame presses; flush relieves */
+    bool press_stays;      /* flush does not relieve */
 };
 
 struct tsink {
@@ -240,7 +242,7 @@ static int tsink_flush(struct cg_sink *s)
         k->c.fail_flushes--;
         return CG_EIO;
     }
-    if (k->pressing) {
+    if (k->pressing && !k->c.press_stays) {
         k->pressing = false;
         tlog_add(k->c.log, T_PRESS, k->c.id, 0, 0);
         s->env->pressure(s->env->ctx, s, false);
@@ -315,28 +317,121 @@ static void add_sink(struct cg_pipeline *p, struct tsink_conf c)
     assert_int_equal(cg_pipeline_add_sink(p, &tsink_ops, &c), CG_OK);
 }
 
-/* ---- tests -------------------------------------------------------------------------------- */
+/* ---- scenarios: what goes in, what the run returns, the whole log ----------------------- */
 
-/* Exact order for three frames, synced after each (as omprog would): the event first (only
- * to the sink that takes events), then each alert to sink 1 and 2, then both flushed and
- * the frame acked before the next frame. */
-static void test_exact_order(void **state)
+struct scenario {
+    const char *name;
+    size_t max_unacked;
+    struct tsink_conf sinks[2]; /* id 0: none */
+    struct tsrc_conf src;
+    bool no_ack; /* the source cannot acknowledge */
+    int run_rc;  /* what cg_pipeline_run returns */
+    bool flush;  /* then cg_pipeline_flush, which returns flush_rc */
+    int flush_rc;
+    const char *log; /* after cg_pipeline_fini */
+};
+
+#define A CG_SINK_ALERTS
+#define AE (CG_SINK_ALERTS | CG_SINK_EVENTS)
+
+static const struct scenario scenarios[] = {
+    {.name = "synced after each frame (as omprog): the event first, to the sink that takes "
+             "events, each alert to sink 1 then 2, both flushed and the frame acked before "
+             "the next",
+     .sinks = {{.id = 1, .takes = AE}, {.id = 2, .takes = A}},
+     .src = {.n = 3, .sync_every = 1},
+     .log = "F1 S1e1 S1a1 S2a1 S1f S2f K1 F2 S1e2 S1a2 S2a2 S1f S2f K2 "
+            "F3 S1e3 S1a3 S2a3 S1b3 S2b3 S1f S2f K3 end0"},
+    {.name = "a source that cannot acknowledge: no flush but the caller's",
+     .max_unacked = 2,
+     .sinks = {{.id = 1, .takes = A}},
+     .src = {.n = 4, .sync_every = 1},
+     .no_ack = true,
+     .flush = true,
+     .log = "F1 S1a1 F2 S1a2 F3 S1a3 S1b3 F4 S1a4 end0 S1f"},
+    {.name = "a sink error stops the frame (sink 2 does not get the alert), ends the source "
+             "and is returned; the frames before it are acked at the end, it is not",
+     .sinks = {{.id = 1, .takes = A, .fail_frame = 3, .fail_rc = CG_EIO}, {.id = 2, .takes = A}},
+     .src = {.n = 10},
+     .run_rc = CG_EIO,
+     .log = "F1 S1a1 S2a1 F2 S1a2 S2a2 F3 S1a3 end-3 S1f S2f K1 K2"},
+    {.name = "a flush that fails (max_unacked reached): nothing waiting is acked",
+     .max_unacked = 2,
+     .sinks = {{.id = 1, .takes = A, .fail_flushes = 9}},
+     .src = {.n = 5},
+     .run_rc = CG_EIO,
+     .flush = true,
+     .flush_rc = CG_EIO,
+     .log = "F1 S1a1 F2 S1a2 S1f end-3 S1f"},
+    {.name = "a source that goes on after a failed sync: its later frames stay unacked "
+             "though a later flush works (an ack would say the lost ones are durable)",
+     .sinks = {{.id = 1, .takes = A, .fail_flushes = 1}},
+     .src = {.n = 4, .sync_every = 2, .goes_on = true},
+     .flush = true,
+     .log = "F1 S1a1 F2 S1a2 S1f F3 S1a3 S1b3 F4 S1a4 end0 S1f"},
+    {.name = "back-pressure: sink 2 presses in frame 2, which completes; the source pauses "
+             "after it; the run flushes the pressing sink, which relieves, and resumes it",
+     .sinks = {{.id = 1, .takes = A}, {.id = 2, .takes = A, .press_frame = 2}},
+     .src = {.n = 4},
+     .log = "F1 S1a1 S2a1 F2 S1a2 S2a2 S2on pause S2f S2off resume "
+            "F3 S1a3 S2a3 S1b3 S2b3 F4 S1a4 S2a4 end0 S1f S2f K1 K2 K3 K4"},
+    {.name = "a pressing sink whose flush fails: the run cannot go on and says why; fini "
+             "stops the paused source",
+     .sinks = {{.id = 1, .takes = A, .press_frame = 1, .fail_flushes = 9}},
+     .src = {.n = 4},
+     .run_rc = CG_EIO,
+     .log = "F1 S1a1 S1on pause S1f end0 S1f"},
+    {.name = "a sink that still presses once flushed: the run cannot go on (CG_ELIMIT)",
+     .sinks = {{.id = 1, .takes = A, .press_frame = 2, .press_stays = true}},
+     .src = {.n = 4},
+     .run_rc = CG_ELIMIT,
+     .log = "F1 S1a1 F2 S1a2 S1on pause S1f end0 S1f K1 K2"},
+    {.name = "a source that needs an event loop (start returns neither ended nor paused)",
+     .sinks = {{.id = 1, .takes = A}},
+     .src = {.n = 3, .needs_loop = true},
+     .run_rc = CG_EINVAL,
+     .log = "end0"},
+};
+
+static void test_scenarios(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(scenarios); i++) {
+        const struct scenario *sc = &scenarios[i];
+        struct tlog log = {0};
+        struct cg_pipeline p;
+        pipeline_up(&p, sc->max_unacked);
+        for (size_t k = 0; k < 2 && sc->sinks[k].id; k++) {
+            struct tsink_conf c = sc->sinks[k];
+            c.log = &log;
+            add_sink(&p, c);
+        }
+        struct tsrc_conf c = sc->src;
+        c.log = &log;
+        assert_int_equal(cg_pipeline_add_source(&p, sc->no_ack ? &tsrc_noack_ops : &tsrc_ops, &c),
+                         CG_OK);
+        int rc = cg_pipeline_run(&p);
+        if (rc != sc->run_rc)
+            fail_msg("%s: run returned %d, want %d", sc->name, rc, sc->run_rc);
+        if (sc->flush)
+            assert_int_equal(cg_pipeline_flush(&p), sc->flush_rc);
+        cg_pipeline_fini(&p);
+        expect_log(sc->name, &log, sc->log);
+        free(log.v);
+    }
+}
+
+/* A sink that says it takes what it has no op for is refused. */
+static void test_sink_refused(void **state)
 {
     (void)state;
     struct tlog log = {0};
     struct cg_pipeline p;
     pipeline_up(&p, 0);
-    add_sink(&p,
-             (struct tsink_conf){.id = 1, .takes = CG_SINK_ALERTS | CG_SINK_EVENTS, .log = &log});
-    add_sink(&p, (struct tsink_conf){.id = 2, .takes = CG_SINK_ALERTS, .log = &log});
-    struct tsrc_conf sc = {.n = 3, .sync_every = 1, .log = &log};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_OK);
-    expect_log(&log, "F1 S1e1 S1a1 S2a1 S1f S2f K1 "
-                     "F2 S1e2 S1a2 S2a2 S1f S2f K2 "
-                     "F3 S1e3 S1a3 S2a3 S1b3 S2b3 S1f S2f K3 end0");
+    struct tsink_conf cmd = {.id = 1, .takes = CG_SINK_COMMANDS, .log = &log};
+    assert_int_equal(cg_pipeline_add_sink(&p, &tsink_ops, &cmd), CG_EINVAL);
     cg_pipeline_fini(&p);
-    free(log.v);
+    assert_int_equal(log.n, 0);
 }
 
 /* Checks a log of n frames: every frame once and in order, acked once and in order, each
@@ -420,137 +515,12 @@ static void test_acks_in_order(void **state)
     }
 }
 
-/* A source that cannot acknowledge makes the pipeline flush nothing by itself. */
-static void test_no_ack_no_flush(void **state)
-{
-    (void)state;
-    struct tlog log = {0};
-    struct cg_pipeline p;
-    pipeline_up(&p, 2);
-    add_sink(&p, (struct tsink_conf){.id = 1, .takes = CG_SINK_ALERTS, .log = &log});
-    struct tsrc_conf sc = {.n = 4, .sync_every = 1, .log = &log};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_noack_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_OK);
-    expect_log(&log, "F1 S1a1 F2 S1a2 F3 S1a3 S1b3 F4 S1a4 end0");
-    assert_int_equal(cg_pipeline_flush(&p), CG_OK);
-    expect_log(&log, "F1 S1a1 F2 S1a2 F3 S1a3 S1b3 F4 S1a4 end0 S1f");
-    cg_pipeline_fini(&p);
-    free(log.v);
-}
-
-/* A sink error stops the frame (the sinks after it do not get the alert), ends the
- * source and is returned; the frames before it are acked, it and later ones are not. */
-static void test_sink_error(void **state)
-{
-    (void)state;
-    struct tlog log = {0};
-    struct cg_pipeline p;
-    pipeline_up(&p, 0);
-    add_sink(
-        &p, (struct tsink_conf){
-                .id = 1, .takes = CG_SINK_ALERTS, .log = &log, .fail_frame = 3, .fail_rc = CG_EIO});
-    add_sink(&p, (struct tsink_conf){.id = 2, .takes = CG_SINK_ALERTS, .log = &log});
-    struct tsrc_conf sc = {.n = 10, .sync_every = 0, .log = &log};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_EIO);
-    expect_log(&log, "F1 S1a1 S2a1 F2 S1a2 S2a2 F3 S1a3 end-3 S1f S2f K1 K2");
-    cg_pipeline_fini(&p);
-    free(log.v);
-}
-
-/* A flush that fails: nothing waiting is acked, nor anything later of that source. */
-static void test_flush_error(void **state)
-{
-    (void)state;
-    struct tlog log = {0};
-    struct cg_pipeline p;
-    pipeline_up(&p, 2);
-    struct tsink_conf bad = {.id = 1, .takes = CG_SINK_ALERTS, .log = &log, .fail_flushes = 9};
-    add_sink(&p, bad);
-    struct tsrc_conf sc = {.n = 5, .sync_every = 0, .log = &log};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_EIO);
-    expect_log(&log, "F1 S1a1 F2 S1a2 S1f end-3");
-    assert_int_equal(cg_pipeline_flush(&p), CG_EIO);
-    cg_pipeline_fini(&p);
-    free(log.v);
-
-    /* A source that goes on after a failed sync: its later frames stay unacked even when
-     * a later flush works (an ack would say that the lost ones are durable). */
-    log = (struct tlog){0};
-    pipeline_up(&p, 0);
-    bad.fail_flushes = 1;
-    add_sink(&p, bad);
-    sc = (struct tsrc_conf){.n = 4, .sync_every = 2, .log = &log, .goes_on = true};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_OK);
-    assert_int_equal(cg_pipeline_flush(&p), CG_OK);
-    expect_log(&log, "F1 S1a1 F2 S1a2 S1f F3 S1a3 S1b3 F4 S1a4 end0 S1f");
-    cg_pipeline_fini(&p);
-    free(log.v);
-}
-
-/* Back-pressure: sink 2 presses during frame 2; the frame completes (sink 1 and 2 get
- * its alerts), the source is paused after it; the run flushes the pressing sink, which
- * relieves, and resumes the source, which delivers the rest. Acks stay in order. */
-static void test_back_pressure(void **state)
-{
-    (void)state;
-    struct tlog log = {0};
-    struct cg_pipeline p;
-    pipeline_up(&p, 0);
-    add_sink(&p, (struct tsink_conf){.id = 1, .takes = CG_SINK_ALERTS, .log = &log});
-    struct tsink_conf press = {.id = 2, .takes = CG_SINK_ALERTS, .log = &log};
-    press.press_frame = 2;
-    add_sink(&p, press);
-    struct tsrc_conf sc = {.n = 4, .sync_every = 0, .log = &log};
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_OK);
-    expect_log(&log, "F1 S1a1 S2a1 F2 S1a2 S2a2 S2on pause S2f S2off resume "
-                     "F3 S1a3 S2a3 S1b3 S2b3 F4 S1a4 S2a4 end0 S1f S2f K1 K2 K3 K4");
-    cg_pipeline_fini(&p);
-    free(log.v);
-
-    /* A pressing sink whose flush fails: the run cannot go on and says why. */
-    log = (struct tlog){0};
-    pipeline_up(&p, 0);
-    press = (struct tsink_conf){.id = 1, .takes = CG_SINK_ALERTS, .log = &log};
-    press.press_frame = 1;
-    press.fail_flushes = 9;
-    add_sink(&p, press);
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_EIO);
-    cg_pipeline_fini(&p); /* stops the paused source */
-    expect_log(&log, "F1 S1a1 S1on pause S1f end0 S1f");
-    free(log.v);
-}
-
-/* What the pipeline refuses: a sink taking what it has no op for, a source that needs an
- * event loop (it returns from start neither ended nor paused). */
-static void test_refusals(void **state)
-{
-    (void)state;
-    struct tlog log = {0};
-    struct cg_pipeline p;
-    pipeline_up(&p, 0);
-    struct tsink_conf cmd = {.id = 1, .takes = CG_SINK_COMMANDS, .log = &log};
-    assert_int_equal(cg_pipeline_add_sink(&p, &tsink_ops, &cmd), CG_EINVAL);
-    struct tsrc_conf sc = {.n = 3, .sync_every = 0, .log = &log};
-    sc.needs_loop = true;
-    assert_int_equal(cg_pipeline_add_source(&p, &tsrc_ops, &sc), CG_OK);
-    assert_int_equal(cg_pipeline_run(&p), CG_EINVAL);
-    cg_pipeline_fini(&p); /* stops it: it ends without a frame */
-    expect_log(&log, "end0");
-    free(log.v);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exact_order),     cmocka_unit_test(test_acks_in_order),
-        cmocka_unit_test(test_no_ack_no_flush), cmocka_unit_test(test_sink_error),
-        cmocka_unit_test(test_flush_error),     cmocka_unit_test(test_back_pressure),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_scenarios),
+        cmocka_unit_test(test_acks_in_order),
+        cmocka_unit_test(test_sink_refused),
     };
     return cmocka_run_group_tests(tests, load_rules, free_rules);
 }
