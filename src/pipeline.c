@@ -1,14 +1,207 @@
 /* pipeline.c - the stages wired together (see pipeline.h). */
 #include "cefguard/pipeline.h"
 
-#include "cefguard/framing.h"
+#include "cefguard/vec.h"
 
 #include <errno.h>
+#include <stdlib.h>
+
+/* A source as the pipeline sees it; a struct cg_source * the pipeline hands out is the
+ * first member of one of these. */
+struct cg_pipeline_source {
+    struct cg_source src;
+    bool acks;    /* src.ops->ack is set */
+    bool started; /* start was called (and did not fail) */
+    bool paused;  /* pause was called, resume not yet */
+    bool ended;   /* env->end came (or start failed) */
+    bool failed;  /* a frame failed: no later frame is acknowledged */
+    int rc;       /* what it ended with */
+};
+
+struct cg_pipeline_sink {
+    struct cg_sink sink;
+    bool pressing; /* said pressure on, not yet off */
+};
+
+/* ---- from a frame to the sinks (the hot path) ------------------------------------------ */
+
+/* The engine's alert callback: every alert to every sink that takes alerts. */
+static int pipeline_alert(void *ctx, const struct cg_alert *a)
+{
+    struct cg_pipeline *p = ctx;
+    for (size_t i = 0; i < p->alert_sinks.n; i++) {
+        struct cg_sink *s = p->alert_sinks.v[i];
+        int rc = s->ops->alert(s, a);
+        if (rc != CG_OK)
+            return rc;
+    }
+    return CG_OK;
+}
+
+/* One frame: decode, normalize, event sinks, engine (alert sinks), counts, reject log. */
+static int pipeline_process(struct cg_pipeline *p, const struct cg_frame *f)
+{
+    struct cg_event *ev = &p->ev;
+    cg_event_reset(ev);
+    p->stats.lines++;
+    if (f->cut) {
+        ev->line = f->bytes;
+        ev->reason = CG_REJ_LINE_TOO_LONG;
+        ev->flags |= CG_EV_TRUNCATED;
+    } else {
+        cg_decode_line(&p->dec, f->bytes.p, f->bytes.n, ev);
+        cg_normalize(p->o.nz, ev);
+    }
+    int rc = CG_OK;
+    for (size_t i = 0; rc == CG_OK && i < p->event_sinks.n; i++) {
+        struct cg_sink *s = p->event_sinks.v[i];
+        rc = s->ops->event(s, ev);
+    }
+    if (rc == CG_OK && p->engine)
+        rc = cg_engine_process(p->engine, ev, f->arrival_us);
+    cg_stats_count_event(&p->stats, ev);
+    if (ev->format == CG_FMT_RAW && p->o.log_rejects)
+        cg_log_reject(&p->rlog, f->origin, f->seq, ev->reason, ev->line);
+    return rc;
+}
+
+/* After a frame of a source that acknowledges: its token waits for the next flush. */
+static int pipeline_settle(struct cg_pipeline *p, struct cg_pipeline_source *ps, uint64_t token,
+                           int rc)
+{
+    if (rc != CG_OK || ps->failed) {
+        ps->failed = true;
+        return rc;
+    }
+    if (cg_vec_reserve(&p->unacked, p->unacked.n + 1) != CG_OK) {
+        ps->failed = true;
+        return CG_ENOMEM;
+    }
+    p->unacked.v[p->unacked.n++] = (struct cg_pipeline_unacked){ps, token};
+    return p->unacked.n < p->o.max_unacked ? CG_OK : cg_pipeline_flush(p);
+}
+
+static int pipeline_frame(void *ctx, struct cg_source *s, const struct cg_frame *f)
+{
+    struct cg_pipeline *p = ctx;
+    struct cg_pipeline_source *ps = (struct cg_pipeline_source *)s;
+    int rc = pipeline_process(p, f);
+    if (CG_LIKELY(!ps->acks))
+        return rc;
+    return pipeline_settle(p, ps, f->ack, rc);
+}
+
+/* ---- flushing, acknowledging, back-pressure ---------------------------------------------- */
+
+int cg_pipeline_flush(struct cg_pipeline *p)
+{
+    int rc = CG_OK, err = 0;
+    for (size_t i = 0; i < p->sinks.n; i++) {
+        struct cg_sink *s = &p->sinks.v[i]->sink;
+        int r = s->ops->flush(s);
+        if (r != CG_OK && rc == CG_OK) {
+            rc = r;
+            err = errno;
+        }
+    }
+    if (rc != CG_OK) {
+        /* Not durable: these frames and every later one of their sources stay unacked. */
+        for (size_t i = 0; i < p->unacked.n; i++)
+            p->unacked.v[i].src->failed = true;
+        p->unacked.n = 0;
+        errno = err;
+        return rc;
+    }
+    /* Durable: ack in delivery order (acks deliver nothing, so the list holds still). */
+    for (size_t i = 0; i < p->unacked.n; i++) {
+        struct cg_source *s = &p->unacked.v[i].src->src;
+        s->ops->ack(s, p->unacked.v[i].token);
+    }
+    p->unacked.n = 0;
+    return CG_OK;
+}
+
+static int pipeline_sync(void *ctx, struct cg_source *s)
+{
+    struct cg_pipeline *p = ctx;
+    return p->unacked.n ? cg_pipeline_flush(p) : CG_OK;
+}
+
+static void pipeline_end(void *ctx, struct cg_source *s, int rc)
+{
+    struct cg_pipeline *p = ctx;
+    struct cg_pipeline_source *ps = (struct cg_pipeline_source *)s;
+    ps->ended = true;
+    ps->rc = rc;
+    int r = pipeline_sync(p, s);
+    if (r != CG_OK && ps->rc == CG_OK)
+        ps->rc = r;
+}
+
+static void pipeline_pause(struct cg_pipeline *p)
+{
+    for (size_t i = 0; i < p->sources.n; i++) {
+        struct cg_pipeline_source *ps = p->sources.v[i];
+        if (ps->started && !ps->ended && !ps->paused) {
+            ps->paused = true;
+            ps->src.ops->pause(&ps->src);
+        }
+    }
+}
+
+/* Without an event loop a resumed source delivers from within resume, and may press a
+ * sink again: then the others stay paused. */
+static void pipeline_resume(struct cg_pipeline *p)
+{
+    for (size_t i = 0; i < p->sources.n && !p->pressing; i++) {
+        struct cg_pipeline_source *ps = p->sources.v[i];
+        if (ps->paused && !ps->ended) {
+            ps->paused = false;
+            ps->src.ops->resume(&ps->src);
+        }
+    }
+}
+
+static void pipeline_pressure(void *ctx, struct cg_sink *s, bool on)
+{
+    struct cg_pipeline *p = ctx;
+    struct cg_pipeline_sink *ps = (struct cg_pipeline_sink *)s;
+    if (ps->pressing == on)
+        return;
+    ps->pressing = on;
+    if (!on)
+        p->pressing--; /* resumed by the run, not from within the sink's call */
+    else if (p->pressing++ == 0)
+        pipeline_pause(p);
+}
+
+/* Without an event loop nothing else drains a pressing sink: flush those, then resume. */
+static int pipeline_relieve(struct cg_pipeline *p)
+{
+    for (size_t i = 0; i < p->sinks.n; i++) {
+        struct cg_sink *s = &p->sinks.v[i]->sink;
+        if (p->sinks.v[i]->pressing) {
+            int rc = s->ops->flush(s);
+            if (rc != CG_OK)
+                return rc;
+        }
+    }
+    if (p->pressing)
+        return CG_ELIMIT; /* a sink that still presses once flushed */
+    pipeline_resume(p);
+    return CG_OK;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
 
 int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
 {
     memset(p, 0, sizeof(*p));
     p->o = *o;
+    if (!p->o.max_unacked)
+        p->o.max_unacked = CG_PIPELINE_MAX_UNACKED;
+    p->source_env = (struct cg_source_env){p, NULL, pipeline_frame, pipeline_sync, pipeline_end};
+    p->sink_env = (struct cg_sink_env){p, NULL, pipeline_pressure};
     cg_event_init(&p->ev, o->max_fields);
     cg_log_rejects_init(&p->rlog, 10, 10);
     if (cg_decoder_init(&p->dec, &o->syslog) != CG_OK) {
@@ -16,7 +209,7 @@ int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
         return CG_EINVAL;
     }
     if (o->rules) {
-        p->engine = cg_engine_new(o->rules, &o->engine, o->on_alert, o->ctx);
+        p->engine = cg_engine_new(o->rules, &o->engine, pipeline_alert, p);
         if (!p->engine) {
             cg_pipeline_fini(p);
             return CG_ENOMEM;
@@ -27,6 +220,22 @@ int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
 
 void cg_pipeline_fini(struct cg_pipeline *p)
 {
+    cg_pipeline_stop(p);
+    for (size_t i = 0; i < p->sources.n; i++) {
+        p->sources.v[i]->src.ops->fini(&p->sources.v[i]->src);
+        free(p->sources.v[i]);
+    }
+    for (size_t i = 0; i < p->sinks.n; i++) {
+        p->sinks.v[i]->sink.ops->fini(&p->sinks.v[i]->sink);
+        free(p->sinks.v[i]);
+    }
+    free(p->sources.v);
+    free(p->sinks.v);
+    free(p->alert_sinks.v);
+    free(p->event_sinks.v);
+    free(p->unacked.v);
+    memset(&p->sources, 0, sizeof(p->sources));
+    memset(&p->sinks, 0, sizeof(p->sinks));
     cg_engine_free(p->engine);
     p->engine = NULL;
     cg_decoder_fini(&p->dec);
@@ -34,54 +243,108 @@ void cg_pipeline_fini(struct cg_pipeline *p)
     cg_event_pool_drain(); /* the engine's copies went back to the pool */
 }
 
-int cg_pipeline_line(struct cg_pipeline *p, struct cg_str line, bool cut, int64_t arrival_us,
-                     const char *src, uint64_t lineno)
+/* Room for one more sink in every list it may join. */
+static int pipeline_reserve_sink(struct cg_pipeline *p)
 {
-    struct cg_event *ev = &p->ev;
-    cg_event_reset(ev);
-    p->stats.lines++;
-    if (cut) {
-        ev->line = line;
-        ev->reason = CG_REJ_LINE_TOO_LONG;
-        ev->flags |= CG_EV_TRUNCATED;
-    } else {
-        cg_decode_line(&p->dec, line.p, line.n, ev);
-        cg_normalize(p->o.nz, ev);
-    }
-    int rc = CG_OK;
-    if (p->o.on_event)
-        rc = p->o.on_event(p->o.ctx, ev);
-    if (rc == CG_OK && p->engine)
-        rc = cg_engine_process(p->engine, ev, arrival_us);
-    cg_stats_count_event(&p->stats, ev);
-    if (ev->format == CG_FMT_RAW && p->o.log_rejects)
-        cg_log_reject(&p->rlog, src, lineno, ev->reason, ev->line);
-    return rc;
+    if (cg_vec_reserve(&p->sinks, p->sinks.n + 1) != CG_OK ||
+        cg_vec_reserve(&p->alert_sinks, p->alert_sinks.n + 1) != CG_OK ||
+        cg_vec_reserve(&p->event_sinks, p->event_sinks.n + 1) != CG_OK)
+        return CG_ENOMEM;
+    return CG_OK;
 }
 
-int cg_pipeline_fd(struct cg_pipeline *p, int fd, const char *src, size_t max_line)
+int cg_pipeline_add_sink(struct cg_pipeline *p, const struct cg_sink_ops *ops, const void *conf)
 {
-    struct cg_linereader lr;
-    if (cg_linereader_init(&lr, fd, max_line) != CG_OK)
+    struct cg_pipeline_sink *ps = NULL;
+    if (pipeline_reserve_sink(p) != CG_OK || !(ps = calloc(1, sizeof(*ps))))
         return CG_ENOMEM;
-    struct cg_str line;
-    bool cut;
-    int rc = CG_OK, got;
-    uint64_t lineno = 0;
-    while ((got = cg_linereader_next(&lr, &line, &cut)) == 1) {
-        rc = cg_pipeline_line(p, line, cut, 0, src, ++lineno);
+    ps->sink.ops = ops;
+    ps->sink.env = &p->sink_env;
+    int rc = ops->init(&ps->sink, conf);
+    if (rc != CG_OK) {
+        free(ps);
+        return rc;
+    }
+    unsigned t = ps->sink.takes;
+    if (((t & CG_SINK_ALERTS) && !ops->alert) || ((t & CG_SINK_EVENTS) && !ops->event) ||
+        ((t & CG_SINK_COMMANDS) && !ops->command)) {
+        ops->fini(&ps->sink); /* takes what it has no op for */
+        free(ps);
+        return CG_EINVAL;
+    }
+    p->sinks.v[p->sinks.n++] = ps;
+    if (t & CG_SINK_ALERTS)
+        p->alert_sinks.v[p->alert_sinks.n++] = &ps->sink;
+    if (t & CG_SINK_EVENTS)
+        p->event_sinks.v[p->event_sinks.n++] = &ps->sink;
+    return CG_OK;
+}
+
+int cg_pipeline_add_source(struct cg_pipeline *p, const struct cg_source_ops *ops, const void *conf)
+{
+    struct cg_pipeline_source *ps = NULL;
+    if (cg_vec_reserve(&p->sources, p->sources.n + 1) != CG_OK || !(ps = calloc(1, sizeof(*ps))))
+        return CG_ENOMEM;
+    ps->src.ops = ops;
+    ps->src.env = &p->source_env;
+    ps->acks = ops->ack != NULL;
+    int rc = ops->init(&ps->src, conf);
+    if (rc != CG_OK) {
+        free(ps);
+        return rc;
+    }
+    p->sources.v[p->sources.n++] = ps;
+    return CG_OK;
+}
+
+/* Starts one source and, without an event loop, relieves the sinks until it has ended. */
+static int pipeline_drive(struct cg_pipeline *p, struct cg_pipeline_source *ps)
+{
+    ps->started = true;
+    int rc = ps->src.ops->start(&ps->src);
+    if (rc != CG_OK) {
+        ps->started = false;
+        ps->ended = true;
+        return ps->rc = rc;
+    }
+    while (!ps->ended) {
+        if (!ps->paused)
+            return CG_EINVAL; /* it returned without ending or pausing: it needs a loop */
+        rc = pipeline_relieve(p);
         if (rc != CG_OK)
-            break;
+            return rc;
     }
-    if (got < 0) {
-        cg_log(CG_LOG_ERR, "%s: read error: %s", src, strerror(errno));
-        rc = CG_EIO;
+    return ps->rc;
+}
+
+int cg_pipeline_run(struct cg_pipeline *p)
+{
+    int rc = CG_OK;
+    for (size_t i = 0; i < p->sources.n; i++) {
+        struct cg_pipeline_source *ps = p->sources.v[i];
+        if (ps->started || ps->ended)
+            continue;
+        int r = pipeline_drive(p, ps);
+        if (r != CG_OK && rc == CG_OK)
+            rc = r;
+        if (!ps->ended)
+            break; /* the pipeline cannot go on */
     }
-    cg_linereader_fini(&lr);
     return rc;
 }
 
 int cg_pipeline_finish(struct cg_pipeline *p)
 {
     return p->engine ? cg_engine_flush(p->engine) : CG_OK;
+}
+
+void cg_pipeline_stop(struct cg_pipeline *p)
+{
+    for (size_t i = 0; i < p->sources.n; i++) {
+        struct cg_pipeline_source *ps = p->sources.v[i];
+        if (ps->started && !ps->ended) {
+            ps->src.ops->stop(&ps->src);
+            ps->ended = true; /* had it not said so */
+        }
+    }
 }

@@ -3,9 +3,10 @@
 
 #include "cefguard/framing.h"
 #include "cefguard/log.h"
+#include "cefguard/sink_jsonl.h"
+#include "cefguard/source_file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -95,24 +96,22 @@ void cli_pipeline_opts(const struct cli_opts *o, struct cg_normalizer *nz,
     po->log_rejects = !o->quiet;
 }
 
-int cli_run_inputs(struct cg_pipeline *p, const struct cli_opts *o, int nfiles, char **files)
+int cli_run_inputs(struct cg_pipeline *p, const struct cli_opts *o, unsigned takes, int nfiles,
+                   char **files)
 {
-    if (nfiles == 0)
-        return cg_pipeline_fd(p, STDIN_FILENO, "<stdin>", o->max_line);
-    int rc = CG_OK;
-    for (int i = 0; i < nfiles && rc != CG_ENOMEM; i++) {
-        bool is_stdin = strcmp(files[i], "-") == 0;
-        int fd = is_stdin ? STDIN_FILENO : open(files[i], O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            cg_log(CG_LOG_ERR, "%s: %s", files[i], strerror(errno));
-            rc = CG_EIO;
-            continue;
-        }
-        int frc = cg_pipeline_fd(p, fd, is_stdin ? "<stdin>" : files[i], o->max_line);
-        if (frc != CG_OK)
-            rc = frc;
-        if (!is_stdin)
-            close(fd);
+    struct cg_sink_jsonl_conf out = {.takes = takes, .fd = STDOUT_FILENO, .stats = &p->stats};
+    struct cg_source_file_conf in = {(const char *const *)files, (size_t)nfiles, o->max_line, 0};
+    int rc = cg_pipeline_add_sink(p, &cg_sink_jsonl_ops, &out);
+    if (rc == CG_OK)
+        rc = cg_pipeline_add_source(p, &cg_source_file_ops, &in);
+    if (rc != CG_OK)
+        return rc;
+    rc = cg_pipeline_run(p);
+    if (rc == CG_OK)
+        rc = cg_pipeline_finish(p);
+    if (cg_pipeline_flush(p) != CG_OK && rc == CG_OK) {
+        cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
+        rc = CG_EIO;
     }
     return rc;
 }

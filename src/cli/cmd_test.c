@@ -9,9 +9,10 @@
  * the longest key that matches ("key.fields.target" finds the key "fields.target"
  * of "key"), and arrays by index ("events.0.name").
  */
-#include "cefguard/alert.h"
 #include "cefguard/cli.h"
 #include "cefguard/log.h"
+#include "cefguard/sink_jsonl.h"
+#include "cefguard/source_mem.h"
 
 #include "cli_common.h"
 
@@ -44,20 +45,6 @@ int cg_cmd_check(int argc, char **argv)
 }
 
 /* ---- test -------------------------------------------------------------------------------- */
-
-struct test_run {
-    struct cg_buf *alerts; /* one JSON object per line */
-    size_t nalerts;
-};
-
-static int collect_alert(void *ctx, const struct cg_alert *a)
-{
-    struct test_run *tr = ctx;
-    tr->nalerts++;
-    if (cg_alert_to_json(a, tr->alerts) != CG_OK || cg_buf_putc(tr->alerts, '\n') != CG_OK)
-        return CG_ENOMEM;
-    return CG_OK;
-}
 
 /* Walks path from v. True when the path exists; *out is its value (NULL for a JSON
  * null, as libfastjson represents it). Keys are tried longest first, so keys that
@@ -149,39 +136,33 @@ static bool compare(const struct cg_rule_test *t, struct cg_buf *alerts, size_t 
     return ok;
 }
 
+/* Runs a case's input (a memory source, never cut, as it always was) through the
+ * pipeline into alerts, one JSON object per line, counted in *nalerts. */
 static int run_case(const struct cg_rule_test *t, const struct cg_ruleset *rs,
                     struct cg_normalizer *nz, const struct cli_opts *o, struct cg_buf *alerts,
                     size_t *nalerts)
 {
-    struct test_run tr = {alerts, 0};
     struct cg_pipeline_opts po;
     cli_pipeline_opts(o, nz, &po);
     po.syslog.timezone = t->timezone ? t->timezone : "UTC";
     po.syslog.year = t->year ? t->year : 2025;
     po.rules = rs;
-    po.on_alert = collect_alert;
-    po.ctx = &tr;
     po.log_rejects = false;
     struct cg_pipeline pl;
     if (cg_pipeline_init(&pl, &po) != CG_OK) {
         printf("  %s:%u: bad timezone '%s'\n", t->file, t->line, po.syslog.timezone);
         return CG_EINVAL;
     }
-    int rc = CG_OK;
-    const char *p = t->input, *end = t->input + t->input_len;
-    uint64_t lineno = 0;
-    while (rc == CG_OK && p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        if (n && p[n - 1] == '\r')
-            n--;
-        rc = cg_pipeline_line(&pl, cg_str_make(p, n), false, 0, t->name, ++lineno);
-        p = nl ? nl + 1 : end;
-    }
-    if (rc == CG_OK)
-        rc = cg_pipeline_finish(&pl);
+    struct cg_sink_jsonl_conf out = {.takes = CG_SINK_ALERTS, .fd = -1, .out = alerts};
+    struct cg_source_mem_conf in = {t->input, t->input_len, t->name, SIZE_MAX};
+    int rc = cg_pipeline_add_sink(&pl, &cg_sink_jsonl_ops, &out);
+    rc = rc ? rc : cg_pipeline_add_source(&pl, &cg_source_mem_ops, &in);
+    rc = rc ? rc : cg_pipeline_run(&pl);
+    rc = rc ? rc : cg_pipeline_finish(&pl);
     cg_pipeline_fini(&pl);
-    *nalerts = tr.nalerts;
+    *nalerts = 0;
+    for (size_t i = 0; i < alerts->n; i++)
+        *nalerts += alerts->p[i] == '\n';
     return rc;
 }
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_line.c - libFuzzer target for the whole per-line path, as the cefguard
  * executable runs it:
- *   framing (cg_linereader over the input, max_line 4096, so cutting runs too)
+ *   framing (the file source over the input, max_line 4096 so cutting runs too, in
+ *   reads of 509 bytes so lines and cut tails cross reads)
  *   -> cg_decode_line -> cg_normalize -> cg_event_to_json,
  * plus the whole input once as a single line (a datagram may hold LF and NUL).
  * Rulebases: every *.rulebase of the directory in $CEFGUARD_FUZZ_RULEBASES, if
@@ -18,9 +19,9 @@
 #include "cefguard/buf.h"
 #include "cefguard/decode.h"
 #include "cefguard/event.h"
-#include "cefguard/framing.h"
 #include "cefguard/json.h"
 #include "cefguard/normalize.h"
+#include "cefguard/source_file.h"
 
 #include "check.h"
 #include "jsoncheck.h"
@@ -175,18 +176,45 @@ CHECK_NOCOV static void run_line(struct line_ctx *lc, const char *p, size_t n, b
     check_json(lc, p, n, cut);
 }
 
-/* Feeds the input through the real framing code via an in-memory file. The file
- * and the reader are made once per process and rewound for each input:
- * cg_linereader_init allocates max_line + 256 KiB, which under ASan costs more
- * than all the rest of an input. Rewinding sets what init sets (framing.h). */
+struct framed_ctx {
+    struct line_ctx *lc;
+    uint64_t lines;
+    int ends;
+};
+
+CHECK_NOCOV static int framed_line(void *ctx, struct cg_source *s, const struct cg_frame *f)
+{
+    struct framed_ctx *fc = ctx;
+    CHECK(f->bytes.n <= FUZZ_MAX_LINE, "framed line of %zu bytes", f->bytes.n);
+    CHECK(!check_has_byte(f->bytes.p, f->bytes.n, '\n'), "LF inside a framed line");
+    CHECK(f->seq == ++fc->lines, "frame %llu numbered %llu", (unsigned long long)fc->lines,
+          (unsigned long long)f->seq);
+    run_line(fc->lc, f->bytes.p, f->bytes.n, f->cut);
+    return CG_OK;
+}
+
+CHECK_NOCOV static int framed_sync(void *ctx, struct cg_source *s)
+{
+    return CG_OK;
+}
+
+CHECK_NOCOV static void framed_end(void *ctx, struct cg_source *s, int rc)
+{
+    struct framed_ctx *fc = ctx;
+    fc->ends++;
+    CHECK(rc == CG_OK, "file source error %d", rc);
+}
+
+/* Feeds the input through the real file source via an in-memory file, made once per
+ * process and rewritten for each input. */
 CHECK_NOCOV static void run_framed(struct line_ctx *lc, const uint8_t *data, size_t size)
 {
     static int fd = -1;
-    static struct cg_linereader r;
+    static char path[32];
     if (fd < 0) {
         fd = memfd_create("fuzz_line", 0);
         CHECK(fd >= 0, "memfd_create failed");
-        CHECK(cg_linereader_init(&r, fd, FUZZ_MAX_LINE) == CG_OK, "out of memory");
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
     }
     CHECK(ftruncate(fd, 0) == 0 && lseek(fd, 0, SEEK_SET) == 0, "memfd reset failed");
     for (size_t off = 0; off < size;) {
@@ -194,30 +222,20 @@ CHECK_NOCOV static void run_framed(struct line_ctx *lc, const uint8_t *data, siz
         CHECK(w > 0, "write to memfd failed");
         off += (size_t)w;
     }
-    CHECK(lseek(fd, 0, SEEK_SET) == 0, "lseek failed");
-    r.start = r.end = 0;
-    r.eof = r.skipping = false;
-    r.lines = r.too_long = 0;
 
-    struct cg_str line;
-    bool cut;
-    int rc;
-    uint64_t lines = 0, cuts = 0;
-    while ((rc = cg_linereader_next(&r, &line, &cut)) == 1) {
-        CHECK(line.n <= FUZZ_MAX_LINE, "framed line of %zu bytes", line.n);
-        CHECK(!check_has_byte(line.p, line.n, '\n'), "LF inside a framed line");
-        lines++;
-        cuts += cut;
-        run_line(lc, line.p, line.n, cut);
-    }
-    CHECK(rc == 0, "line reader error %d", rc);
-    CHECK(r.lines == lines && r.too_long == cuts,
-          "reader counted %llu lines, %llu cut; saw %llu, %llu", (unsigned long long)r.lines,
-          (unsigned long long)r.too_long, (unsigned long long)lines, (unsigned long long)cuts);
+    struct framed_ctx fc = {lc, 0, 0};
+    const struct cg_source_env env = {&fc, NULL, framed_line, framed_sync, framed_end};
+    const char *paths[] = {path};
+    const struct cg_source_file_conf conf = {paths, 1, FUZZ_MAX_LINE, 509};
+    struct cg_source s = {&cg_source_file_ops, &env, NULL};
+    CHECK(s.ops->init(&s, &conf) == CG_OK, "out of memory");
+    CHECK(s.ops->start(&s) == CG_OK, "file source did not start");
+    CHECK(fc.ends == 1, "the file source ended %d times", fc.ends);
+    s.ops->fini(&s);
 }
 
 /* Framing changes nothing for a short input without LF or trailing CR: the
- * single-line pass has run it already, so skip the reader's 260 KiB buffer. */
+ * single-line pass has run it already. */
 CHECK_NOCOV static bool framing_matters(const uint8_t *data, size_t size)
 {
     return size > FUZZ_MAX_LINE || check_has_byte(data, size, '\n') ||

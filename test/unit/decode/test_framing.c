@@ -1,4 +1,4 @@
-/* test_framing.c - LF framing over a file descriptor (framing.h). */
+/* test_framing.c - LF framing over a bounded buffer (framing.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,19 +9,47 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
-/* Writes data to a temporary file and returns a read fd positioned at 0. */
-static int data_fd(const char *data, size_t n)
+/* Frames n bytes as a reader does: the bytes arrive chunk at a time (0: all at once),
+ * and each call sees what arrived and is not used yet. Checks the bound framing.h
+ * promises (no more than max_line unread bytes when it wants more) and calls got() with
+ * each frame. Returns the number of frames. */
+typedef void (*frame_fn)(void *ctx, size_t i, struct cg_str frame, bool cut);
+
+struct frame_counts {
+    uint64_t lines, too_long;
+};
+
+static struct frame_counts frame_all(const char *data, size_t n, size_t max, size_t chunk,
+                                     frame_fn got, void *ctx)
 {
-    FILE *f = tmpfile();
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, n, f), n);
-    fflush(f);
-    int fd = dup(fileno(f));
-    fclose(f);
-    lseek(fd, 0, SEEK_SET);
-    return fd;
+    struct cg_framing f;
+    cg_framing_init(&f, max);
+    struct frame_counts c = {0, 0};
+    size_t start = 0, fed = chunk && chunk < n ? chunk : n;
+    for (;;) {
+        struct cg_str frame;
+        bool cut;
+        size_t used;
+        bool eof = fed == n;
+        bool ok = cg_framing_next(&f, data + start, fed - start, eof, &frame, &cut, &used);
+        assert_true(used <= fed - start);
+        start += used;
+        if (ok) {
+            assert_true(frame.p >= data && frame.p + frame.n <= data + n);
+            assert_true(frame.n <= f.max_line);
+            got(ctx, (size_t)c.lines, frame, cut);
+            c.lines++;
+            c.too_long += cut;
+            continue;
+        }
+        if (eof)
+            break;
+        assert_true(fed - start <= f.max_line); /* the reader's buffer stays bounded */
+        fed = chunk && n - fed > chunk ? fed + chunk : n;
+    }
+    assert_int_equal(start, n); /* every byte was used */
+    return c;
 }
 
 struct expect_line {
@@ -29,28 +57,38 @@ struct expect_line {
     bool cut;
 };
 
+struct expect {
+    const struct expect_line *want;
+    size_t nwant;
+};
+
+static void expect_frame(void *ctx, size_t i, struct cg_str line, bool cut)
+{
+    const struct expect *e = ctx;
+    assert_true(i < e->nwant);
+    if (line.n != strlen(e->want[i].s) || memcmp(line.p, e->want[i].s, line.n) != 0)
+        fail_msg("line %zu: got [%.*s] want [%s]", i, (int)line.n, line.p, e->want[i].s);
+    assert_int_equal(cut, e->want[i].cut);
+}
+
+/* Every case is framed whole and in chunks of 1, 2, 3 and 5 bytes, with the same result. */
 static void check(const char *data, size_t n, size_t max, const struct expect_line *want,
                   size_t nwant)
 {
-    int fd = data_fd(data, n);
-    struct cg_linereader r;
-    assert_int_equal(cg_linereader_init(&r, fd, max), CG_OK);
-    struct cg_str line;
-    bool cut;
-    size_t i = 0;
-    int rc;
-    while ((rc = cg_linereader_next(&r, &line, &cut)) == 1) {
-        assert_true(i < nwant);
-        if (line.n != strlen(want[i].s) || memcmp(line.p, want[i].s, line.n) != 0)
-            fail_msg("line %zu: got [%.*s] want [%s]", i, (int)line.n, line.p, want[i].s);
-        assert_int_equal(cut, want[i].cut);
-        i++;
+    static const size_t chunks[] = {0, 1, 2, 3, 5};
+    struct expect e = {want, nwant};
+    size_t ncut = 0;
+    for (size_t i = 0; i < nwant; i++)
+        ncut += want[i].cut;
+    for (size_t k = 0; k < CG_ARRAY_LEN(chunks); k++) {
+        char *copy = malloc(n ? n : 1); /* exactly sized: ASan sees a read past the end */
+        assert_non_null(copy);
+        memcpy(copy, data, n);
+        struct frame_counts c = frame_all(copy, n, max, chunks[k], expect_frame, &e);
+        assert_int_equal(c.lines, nwant);
+        assert_int_equal(c.too_long, ncut);
+        free(copy);
     }
-    assert_int_equal(rc, 0);
-    assert_int_equal(i, nwant);
-    assert_int_equal(r.lines, nwant);
-    cg_linereader_fini(&r);
-    close(fd);
 }
 
 #define CHECK(data, max, ...)                                                                      \
@@ -69,35 +107,35 @@ static void test_basic(void **state)
     CHECK("a\rb\n", 0, {"a\rb", false});                /* lone CR inside stays */
 }
 
+static void ignore_frame(void *ctx, size_t i, struct cg_str line, bool cut)
+{
+    struct cg_str *keep = ctx;
+    keep[i] = line;
+}
+
 static void test_nul_is_data(void **state)
 {
     (void)state;
-    int fd = data_fd("x\0y\nz\n", 6);
-    struct cg_linereader r;
-    assert_int_equal(cg_linereader_init(&r, fd, 0), CG_OK);
-    struct cg_str line;
-    bool cut;
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 1);
-    assert_int_equal(line.n, 3);
-    assert_memory_equal(line.p, "x\0y", 3);
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 1);
-    assert_int_equal(line.n, 1);
-    cg_linereader_fini(&r);
-    close(fd);
+    struct cg_str lines[2];
+    struct frame_counts c = frame_all("x\0y\nz\n", 6, 0, 0, ignore_frame, lines);
+    assert_int_equal(c.lines, 2);
+    assert_int_equal(lines[0].n, 3);
+    assert_memory_equal(lines[0].p, "x\0y", 3);
+    assert_int_equal(lines[1].n, 1);
 }
 
 static void test_empty_stream(void **state)
 {
     (void)state;
-    int fd = data_fd("", 0);
-    struct cg_linereader r;
-    assert_int_equal(cg_linereader_init(&r, fd, 0), CG_OK);
+    struct cg_framing f;
+    cg_framing_init(&f, 0);
     struct cg_str line;
     bool cut;
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 0);
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 0);
-    cg_linereader_fini(&r);
-    close(fd);
+    size_t used = 99;
+    assert_false(cg_framing_next(&f, "", 0, true, &line, &cut, &used));
+    assert_int_equal(used, 0);
+    assert_false(cg_framing_next(&f, "", 0, true, &line, &cut, &used));
+    assert_int_equal(frame_all("", 0, 0, 0, ignore_frame, NULL).lines, 0);
 }
 
 static void test_too_long(void **state)
@@ -109,8 +147,8 @@ static void test_too_long(void **state)
     CHECK("0123456789", 4, {"0123", true}); /* cut line at EOF, no LF */
 }
 
-/* A line far longer than the read chunk is cut once and its tail skipped
- * across many reads, then framing resumes. */
+/* A line far longer than a read is cut once and its tail skipped across many calls,
+ * then framing resumes. */
 static void test_huge_line(void **state)
 {
     (void)state;
@@ -119,26 +157,26 @@ static void test_huge_line(void **state)
     assert_non_null(data);
     memset(data, 'x', big);
     memcpy(data + big, "\nnext\n", 6);
-    int fd = data_fd(data, big + 6);
-    struct cg_linereader r;
-    assert_int_equal(cg_linereader_init(&r, fd, 1000), CG_OK);
-    struct cg_str line;
-    bool cut;
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 1);
-    assert_true(cut);
-    assert_int_equal(line.n, 1000);
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 1);
-    assert_false(cut);
-    assert_int_equal(line.n, 4);
-    assert_memory_equal(line.p, "next", 4);
-    assert_int_equal(cg_linereader_next(&r, &line, &cut), 0);
-    assert_int_equal(r.too_long, 1);
-    cg_linereader_fini(&r);
-    close(fd);
+    struct cg_str lines[2];
+    struct frame_counts c = frame_all(data, big + 6, 1000, 256 * 1024, ignore_frame, lines);
+    assert_int_equal(c.lines, 2);
+    assert_int_equal(c.too_long, 1);
+    assert_int_equal(lines[0].n, 1000);
+    assert_int_equal(lines[1].n, 4);
+    assert_memory_equal(lines[1].p, "next", 4);
     free(data);
 }
 
-/* Many lines crossing read-chunk boundaries all arrive intact and in order. */
+static void expect_number(void *ctx, size_t i, struct cg_str line, bool cut)
+{
+    char want[32];
+    int wn = snprintf(want, sizeof(want), "%zu", i);
+    assert_false(cut);
+    assert_int_equal(line.n, (size_t)wn);
+    assert_memory_equal(line.p, want, line.n);
+}
+
+/* Many lines crossing chunk boundaries all arrive intact and in order. */
 static void test_many_lines(void **state)
 {
     (void)state;
@@ -148,23 +186,91 @@ static void test_many_lines(void **state)
     size_t n = 0;
     for (size_t i = 0; i < nlines; i++)
         n += (size_t)sprintf(data + n, "%zu\n", i);
-    int fd = data_fd(data, n);
-    struct cg_linereader r;
-    assert_int_equal(cg_linereader_init(&r, fd, 0), CG_OK);
-    struct cg_str line;
-    bool cut;
-    size_t i = 0;
-    char want[32];
-    while (cg_linereader_next(&r, &line, &cut) == 1) {
-        int wn = sprintf(want, "%zu", i);
-        assert_int_equal(line.n, (size_t)wn);
-        assert_memory_equal(line.p, want, line.n);
-        i++;
-    }
-    assert_int_equal(i, nlines);
-    cg_linereader_fini(&r);
-    close(fd);
+    assert_int_equal(frame_all(data, n, 0, 4093, expect_number, NULL).lines, nlines);
     free(data);
+}
+
+/* ---- one call at a time: what cg_framing_next returns, uses and remembers ------------- */
+
+struct step {
+    const char *in; /* the unread bytes of this call */
+    bool eof;
+    bool ok; /* a frame */
+    const char *frame;
+    bool cut;
+    size_t used;
+    bool skipping; /* the state after the call */
+};
+
+static void run_steps(size_t max, const struct step *st, size_t n)
+{
+    struct cg_framing f;
+    cg_framing_init(&f, max);
+    for (size_t i = 0; i < n; i++) {
+        struct cg_str frame = CG_STR_NULL;
+        bool cut = !st[i].cut;
+        size_t used = 12345, len = strlen(st[i].in);
+        char *in = malloc(len ? len : 1);
+        assert_non_null(in);
+        memcpy(in, st[i].in, len);
+        bool ok = cg_framing_next(&f, in, len, st[i].eof, &frame, &cut, &used);
+        if (ok != st[i].ok || used != st[i].used || f.skipping != st[i].skipping)
+            fail_msg("step %zu [%s]: ok %d used %zu skipping %d", i, st[i].in, ok, used,
+                     f.skipping);
+        if (ok) {
+            assert_int_equal(cut, st[i].cut);
+            if (!cg_str_eqz(frame, st[i].frame))
+                fail_msg("step %zu: frame [%.*s] want [%s]", i, (int)frame.n, frame.p, st[i].frame);
+            assert_true(frame.p >= in && frame.p + frame.n <= in + len);
+        }
+        free(in);
+    }
+}
+
+#define STEPS(max, ...)                                                                            \
+    do {                                                                                           \
+        const struct step s[] = {__VA_ARGS__};                                                     \
+        run_steps(max, s, CG_ARRAY_LEN(s));                                                        \
+    } while (0)
+
+static void test_next_steps(void **state)
+{
+    (void)state;
+    /* in, eof, ok, frame, cut, used, skipping */
+    STEPS(8, {"ab\ncd\n", false, true, "ab", false, 3, false},
+          {"cd\n", false, true, "cd", false, 3, false}, {"", false, false, NULL, false, 0, false},
+          {"", true, false, NULL, false, 0, false});
+    /* An incomplete line waits for more; at eof it is the last frame. */
+    STEPS(8, {"abc", false, false, NULL, false, 0, false},
+          {"abc\r", true, true, "abc", false, 4, false});
+    /* CR LF split over two calls: the CR waits with the line. */
+    STEPS(8, {"abc\r", false, false, NULL, false, 0, false},
+          {"abc\r\n", false, true, "abc", false, 5, false});
+    /* No LF within max: cut, everything seen goes, the tail is skipped up to its LF and
+     * the next frame follows in the same call. */
+    STEPS(4, {"0123456", false, true, "0123", true, 7, true},
+          {"789", false, false, NULL, false, 3, true},
+          {"9\nok\nx", false, true, "ok", false, 5, false},
+          {"x", false, false, NULL, false, 0, false});
+    /* A skipped tail that ends exactly at the end of the bytes: nothing is left over. */
+    STEPS(4, {"01234", false, true, "0123", true, 5, true},
+          {"5\n", false, false, NULL, false, 2, false}, {"", true, false, NULL, false, 0, false});
+    /* Skipping to eof: the stream ends without another frame. */
+    STEPS(4, {"0123456", true, true, "0123", true, 7, true},
+          {"", true, false, NULL, false, 0, true});
+    /* The LF already there: cut at max, the rest of the line and its LF used at once. */
+    STEPS(4, {"0123456\nz\n", false, true, "0123", true, 8, false},
+          {"z\n", false, true, "z", false, 2, false});
+    /* A cut frame whose last kept byte is CR loses it, as any frame's final CR. */
+    STEPS(4, {"012\r45\n", false, true, "012", true, 7, false});
+    /* max bytes and no LF yet is not too long: it waits. */
+    STEPS(4, {"0123", false, false, NULL, false, 0, false},
+          {"0123\n", false, true, "0123", false, 5, false});
+    /* max_line 0 is the default. */
+    struct cg_framing f;
+    cg_framing_init(&f, 0);
+    assert_int_equal(f.max_line, CG_MAX_LINE_DEFAULT);
+    assert_false(f.skipping);
 }
 
 int main(void)
@@ -173,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_basic),       cmocka_unit_test(test_empty_stream),
         cmocka_unit_test(test_nul_is_data), cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_huge_line),   cmocka_unit_test(test_many_lines),
+        cmocka_unit_test(test_next_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
