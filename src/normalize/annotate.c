@@ -7,6 +7,8 @@
  */
 #include "normalize_int.h"
 
+#include "cefguard/vec.h"
+
 #include <stdlib.h>
 
 void cg_nz_annotate_free(struct nz_base *b)
@@ -78,14 +80,8 @@ bool cg_nz_annotate_line(struct nz_base *b, const char *line, size_t len, size_t
     const char *val = name + nlen + 2, *q = memchr(val, '"', (size_t)(end - val));
     if (!q || q + 1 != end)
         return false;
-    if (b->nann == *cap) {
-        size_t nc = *cap ? *cap * 2 : 8;
-        struct nz_annot *v = realloc(b->ann, nc * sizeof(*v));
-        if (!v)
-            return false;
-        b->ann = v;
-        *cap = nc;
-    }
+    if (cg_vec_reserve_ptr(&b->ann, cap, sizeof(*b->ann), b->nann + 1) != CG_OK)
+        return false;
     struct nz_annot *a = &b->ann[b->nann];
     a->tag = strndup(p, tlen);
     a->name = strndup(name, nlen);

@@ -8,6 +8,8 @@
  */
 #include "normalize_int.h"
 
+#include "cefguard/vec.h"
+
 #include <stdlib.h>
 
 void cg_nz_prefilter_free(struct nz_base *b)
@@ -116,14 +118,8 @@ static int nz_add_need(struct nz_base *b, const char *pfx, size_t npfx, const ch
             strncmp(d->req, req ? req : "", nreq) == 0)
             return CG_OK; /* the same condition as another rule's */
     }
-    if (b->nneed == *cap) {
-        size_t nc = *cap ? *cap * 2 : 4;
-        struct nz_need *v = realloc(b->need, nc * sizeof(*v));
-        if (!v)
-            return CG_ENOMEM;
-        b->need = v;
-        *cap = nc;
-    }
+    if (cg_vec_reserve_ptr(&b->need, cap, sizeof(*b->need), b->nneed + 1) != CG_OK)
+        return CG_ENOMEM;
     struct nz_need *d = &b->need[b->nneed];
     d->pfx = strndup(pfx, npfx);
     d->req = strndup(req ? req : "", nreq);

@@ -16,6 +16,8 @@
  */
 #include "normalize_int.h"
 
+#include "cefguard/vec.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -178,13 +180,9 @@ static int nz_read_file(const char *path, struct cg_buf *err, char **out, size_t
     size_t len = 0, cap = 0;
     int e = fstat(fileno(f), st) == 0 ? 0 : errno;
     while (e == 0) {
-        if (cap - len < 4096) {
-            char *nb = cap < SIZE_MAX / 4 ? realloc(buf, cap = cap ? cap * 2 : 16384) : NULL;
-            if (!nb) {
-                e = ENOMEM;
-                break;
-            }
-            buf = nb;
+        if (cg_vec_reserve_ptr(&buf, &cap, 1, len + 16384) != CG_OK) {
+            e = ENOMEM;
+            break;
         }
         size_t got = fread(buf + len, 1, cap - len - 1, f);
         len += got;
@@ -216,19 +214,6 @@ static int nz_check_version(const char *path, const char *text, size_t n, struct
                       "be \"version=2\"\n",
                       path);
     return CG_EPARSE;
-}
-
-static int nz_reserve(struct cg_normalizer *nz)
-{
-    if (nz->n < nz->cap)
-        return CG_OK;
-    size_t cap = nz->cap ? nz->cap * 2 : 4;
-    struct nz_base *v = realloc(nz->v, cap * sizeof(*v));
-    if (!v)
-        return CG_ENOMEM;
-    nz->v = v;
-    nz->cap = cap;
-    return CG_OK;
 }
 
 /* Loads the rulebase into ctx with the error callback pointed at ld: from text (its
@@ -290,7 +275,7 @@ int cg_normalizer_load(struct cg_normalizer *nz, const char *path, struct cg_buf
     size_t n = 0;
     int rc = nz_read_file(path, err, &text, &n, &st);
     if (rc == CG_OK && (rc = nz_check_version(path, text, n, err)) == CG_OK &&
-        (rc = nz_reserve(nz)) == CG_OK) {
+        (rc = cg_vec_reserve(nz, nz->n + 1)) == CG_OK) {
         struct nz_base *b = &nz->v[nz->n];
         memset(b, 0, sizeof(*b));
         rc = nz_load_base(b, path, text, n, &st, err);
@@ -331,14 +316,8 @@ static int nz_list_dir(DIR *d, char ***out, size_t *nout)
     while ((de = readdir(d)) != NULL) {
         if (!nz_is_rulebase_name(de->d_name))
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **nv = realloc(v, cap * sizeof(*nv));
-            if (!nv)
-                goto nomem;
-            v = nv;
-        }
-        if ((v[n] = strdup(de->d_name)) == NULL)
+        if (cg_vec_reserve_ptr(&v, &cap, sizeof(*v), n + 1) != CG_OK ||
+            (v[n] = strdup(de->d_name)) == NULL)
             goto nomem;
         n++;
     }
