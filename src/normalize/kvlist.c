@@ -84,6 +84,23 @@ static int nz_kvl_named(struct nz_map *m, const char *key, size_t klen, const ch
     return cg_nz_map_add(m, key, klen, cg_str_make(s + from, to - from));
 }
 
+/* Rule 3: the piece " text" at p, up to end. The previous value, ", " and the text are the
+ * bytes of s from that value on when the value is a view that ends at the ',' before p,
+ * which every value of this list does (a bare label's empty value too, see
+ * cg_nz_map_unlabeled): the view is widened. A copy (cg_nz_map_cont) would copy the growing
+ * value once per piece, and "A: 1, , , ..." would take memory quadratic in the line. */
+static int nz_kvl_cont(struct nz_map *m, const struct nz_kvl *k, size_t p, size_t end)
+{
+    if (m->last != SIZE_MAX) {
+        struct cg_str *prev = &m->ev->fields.v[m->last].val;
+        if (prev->n < p && prev->p == k->s + (p - 1 - prev->n)) {
+            *prev = cg_str_make(prev->p, end - (p - 1 - prev->n));
+            return CG_OK;
+        }
+    }
+    return cg_nz_map_cont(m, cg_str_make(k->s + p + 1, end - p - 1));
+}
+
 /* One piece at p; *end is where it ends (at a ',' or at n). */
 static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *end)
 {
@@ -105,7 +122,7 @@ static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
         return nz_kvl_named(m, "detection_submissions", 21, s, v, *end);
     } else if (nz_lit(s, n, p, " ", 1)) {
         *end = nz_find(s, n, p + 1, ',', &k->comma);
-        return cg_nz_map_cont(m, cg_str_make(s + p + 1, *end - p - 1));
+        return nz_kvl_cont(m, k, p, *end);
     }
     struct nz_memo_ent *me = k->memo && k->i < NZ_MEMO_MAX ? &k->memo[k->i] : NULL;
     size_t c = me ? p + me->llen : 0, e;
@@ -181,22 +198,28 @@ static int nz_kvl_run(struct nz_map *m, struct nz_kvl *k, size_t *pp)
 int cg_nz_kvlist_split(struct nz_map *m, const char *s, size_t n)
 {
     struct nz_kvl k = {s, n, nz_scan_none, nz_scan_none, m->memo ? m->memo->kvl : NULL, 0};
+    struct nz_mark mk = nz_mark_fields(m);
     size_t p = 0, end = 0;
+    int rc = CG_OK;
     m->last = SIZE_MAX;
     for (;; k.i++) {
-        int rc = nz_kvl_run(m, &k, &p);
-        if (rc == NZ_KVL_DONE)
+        rc = nz_kvl_run(m, &k, &p);
+        if (rc == NZ_KVL_DONE) {
+            rc = CG_OK;
             break;
+        }
         if (rc == CG_OK)
             rc = nz_kvl_piece(m, &k, p, &end);
-        if (rc != CG_OK)
-            return rc;
-        if (end >= n)
+        if (rc != CG_OK || end >= n)
             break;
-        if (!nz_lit(s, n, end, ",", 1))
-            return NZ_NOMATCH; /* the list does not reach the end of the value */
+        if (!nz_lit(s, n, end, ",", 1)) {
+            rc = NZ_NOMATCH; /* the list does not reach the end of the value */
+            break;
+        }
         p = end + 1;
     }
+    if (rc != CG_OK)
+        nz_rollback(m, &mk);
     m->last = SIZE_MAX;
-    return CG_OK;
+    return rc;
 }

@@ -28,13 +28,13 @@
  * Out: the fields in the order of the text, at most the event's field limit (the rest in
  *      limit_dropped, duplicate keys in dup_dropped). Keys are non-empty, at most NZ_KEY_MAX
  *      + 1 bytes, of [a-z0-9_] and bytes >= 0x80 ("unlabeled.<n>" also has a '.'), never
- *      "subject"; they are in m->ev->arena. A value is a view into s or, when rule 3
- *      continued it, a copy in the arena; no value is longer than n.
- * Reads no byte outside s[0..n); never recurses; time linear in n. The memo and the cache of
- * m change only the speed, never the fields.
+ *      "subject"; they are in m->ev->arena. Every value is a view into s (a continued value
+ *      is the view widened), so no value is longer than n and the arena holds only keys.
+ * Reads no byte outside s[0..n); never recurses; time and memory linear in n. The memo and
+ * the cache of m change only the speed, never the fields.
  * Returns CG_OK; NZ_NOMATCH when the list does not reach the end of s (a ',' directly
- * followed by a NUL byte); CG_ENOMEM. On either of those the caller takes the fields back
- * (nz_rollback). */
+ * followed by a NUL byte); CG_ENOMEM. On either of those the fields (their count and drop
+ * counters) are as they were before the call; the arena is not given back. */
 int cg_nz_kvlist_split(struct nz_map *m, const char *s, size_t n);
 
 #endif

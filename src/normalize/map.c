@@ -142,7 +142,7 @@ int cg_nz_map_unlabeled(struct nz_map *m, struct cg_str v)
     if (v.n == 0)
         return CG_OK; /* an empty column */
     if (nz_is_bare_label(v))
-        return nz_emit_pair(m, NULL, v.p, v.n - 1, cg_str_make(v.p, 0));
+        return nz_emit_pair(m, NULL, v.p, v.n - 1, cg_str_make(v.p + v.n, 0)); /* see kvlist.c */
     char key[32];
     int len = snprintf(key, sizeof(key), "unlabeled.%zu", m->unlabeled++);
     return cg_nz_map_add(m, key, (size_t)len, v);

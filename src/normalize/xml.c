@@ -559,14 +559,16 @@ int cg_nz_xml_flatten(struct nz_map *m, const char *s, size_t n)
     int rc;
     if (nz_lit(s, n, 0, "?xml", 4)) {
         rc = nz_xdecl(m, &x, &far);
-        if (rc != NZ_NOMATCH)
+        if (rc == CG_OK)
             return rc;
         nz_rollback(m, &mk);
+        if (rc != NZ_NOMATCH)
+            return rc;
     }
     rc = nz_xtags(m, &x, 0, far, &end);
     if (rc == CG_OK && !nz_xtail(&x, end, &far))
         rc = NZ_NOMATCH;
-    if (rc == NZ_NOMATCH)
+    if (rc != CG_OK)
         nz_rollback(m, &mk);
     return rc;
 }

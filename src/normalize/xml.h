@@ -50,10 +50,12 @@ bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str
  *      becomes "subject_"), an attribute's snake_case(T) '.' snake_case(a), at most
  *      NZ_KEY_MAX + 1 bytes, in m->ev->arena. A value is a view into s when its text has no
  *      '&', else its decoded copy in the arena; no value is longer than its text.
- * Reads no byte outside s[0..n); never recurses; time linear in n. The memo and the cache of
- * m change only the speed, never the fields.
- * Returns CG_OK; NZ_NOMATCH when the document does not split, with the fields as they were
- * (nz_rollback); CG_ENOMEM, after which the caller takes the fields back. */
+ * Reads no byte outside s[0..n); never recurses; time and memory linear in n (a document
+ * that does not fit with its declaration is read twice). The memo and the cache of m change
+ * only the speed, never the fields.
+ * Returns CG_OK; NZ_NOMATCH when the document does not split; CG_ENOMEM. On either of those
+ * the fields (their count and drop counters) are as they were before the call; the arena is
+ * not given back. */
 int cg_nz_xml_flatten(struct nz_map *m, const char *s, size_t n);
 
 #endif
