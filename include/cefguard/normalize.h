@@ -22,7 +22,8 @@
  * ("Label: value,..." as SEPM writes) and "*_xmlflat" (a flat XML document, ePO)
  * are split into fields; a value that does not split makes the rule not match.
  *
- * The liblognorm context and its JSON objects never leave normalize.c.
+ * The liblognorm context never leaves src/normalize/, its JSON objects never leave
+ * src/normalize/lognorm.c.
  */
 #ifndef CEFGUARD_NORMALIZE_H
 #define CEFGUARD_NORMALIZE_H

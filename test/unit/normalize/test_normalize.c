@@ -989,7 +989,7 @@ static void expect_fields_exact(const char *what, struct cg_event *ev, const cha
     }
 }
 
-/* Each case twice in a row, and the table twice: the labels normalize.c remembers per position
+/* Each case twice in a row, and the table twice: the labels the splitters remember per position
  * (from the line before, of another case or the same) never change the result. */
 static void check_split_cases(const char *prefix, const struct split_case *c, size_t nc)
 {
@@ -1140,7 +1140,7 @@ static void test_xmlflat(void **state)
         {"hello", true, 0, NULL, {{NULL, NULL}}},
         /* liblognorm's furthest-point rule: "</>" ends the text of <E> after "</". */
         {"<E></><A>1</A></E>", true, 0, NULL, {{NULL, NULL}}},
-        /* Its position leak from the first reading into the second (see normalize.c). */
+        /* Its position leak from the first reading into the second (see xml.c). */
         {"<?xml version=\"1.0\"?> <E><A>1</A></E>",
          false,
          0,
@@ -1214,7 +1214,7 @@ static void test_fmt_refs(void **state)
     cg_normalizer_free(nz);
 }
 
-/* The labels and tags remembered per position from the line before (normalize.c, struct
+/* The labels and tags remembered per position from the line before (map.h, struct
  * nz_memo) where the rules read the same bytes differently: a remembered label that rule 1,
  * 2 or 3 of a list takes; a remembered opening or closing tag followed by other bytes; a
  * remembered leaf name that is now an opening tag; attributes. Each line is read twice in a
@@ -1312,7 +1312,7 @@ static void test_split_generic(void **state)
 
 /* ---- annotations ---------------------------------------------------------------------- */
 
-/* annotate= lines are applied by normalize.c when they all have the simple form; the result
+/* annotate= lines are applied by annotate.c when they all have the simple form; the result
  * must be what liblognorm gives: tags last first, lines last first, a name that comes again
  * keeps its first place, one named like a parsed field takes that field's place. The same
  * file with one line liblognorm must apply itself gives the same events. */

@@ -1,0 +1,40 @@
+/*
+ * kvlist.h - the "<name>_kvlist" splitter (private to src/normalize/): a list of
+ * "Label: value" pieces joined by ',' without escaping, as SEPM writes its risk lines,
+ * becomes fields. map.c calls it for a top-level string whose key ends in "_kvlist".
+ *
+ * The grammar (the @piece type sepm.rulebase had). Rules tried on each piece, in this order:
+ *   1. "Occurrences: N," then the file path and the description: the path runs up to
+ *      ",,Actual action: " when that string follows (so a path may hold commas; the
+ *      description is then empty), else to the next ','; the description to the next
+ *      ',' -> occurrences, file_path, description. Needs the ',' after the path;
+ *   2. "Detection Submissions X" (SONAR's unlabelled column) -> detection_submissions;
+ *   3. " text" (a leading space) -> continues the previous value (cg_nz_map_cont);
+ *   4. "Label: value" (": " at the first ':', before any ',') -> snake_case(Label);
+ *   5. anything else -> unlabelled (cg_nz_map_unlabeled).
+ * A value ends at the next ','. A separator (',', ": ") directly followed by a NUL byte does
+ * not separate (scan.h, nz_lit); other NUL bytes are data.
+ */
+#ifndef CEFGUARD_NZ_KVLIST_H
+#define CEFGUARD_NZ_KVLIST_H
+
+#include "map.h"
+
+/* Splits s[0..n) into fields added through m (map.h).
+ *
+ * In:  s[0..n), untrusted bytes: any length, NUL bytes allowed, not NUL-terminated. Values
+ *      are views into s, so s must live as long as m->ev (map.c copies it into the event's
+ *      arena first).
+ * Out: the fields in the order of the text, at most the event's field limit (the rest in
+ *      limit_dropped, duplicate keys in dup_dropped). Keys are non-empty, at most NZ_KEY_MAX
+ *      + 1 bytes, of [a-z0-9_] and bytes >= 0x80 ("unlabeled.<n>" also has a '.'), never
+ *      "subject"; they are in m->ev->arena. Every value is a view into s (a continued value
+ *      is the view widened), so no value is longer than n and the arena holds only keys.
+ * Reads no byte outside s[0..n); never recurses; time and memory linear in n. The memo and
+ * the cache of m change only the speed, never the fields.
+ * Returns CG_OK; NZ_NOMATCH when the list does not reach the end of s (a ',' directly
+ * followed by a NUL byte); CG_ENOMEM. On either of those the fields (their count and drop
+ * counters) are as they were before the call; the arena is not given back. */
+int cg_nz_kvlist_split(struct nz_map *m, const char *s, size_t n);
+
+#endif
