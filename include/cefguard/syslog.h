@@ -57,7 +57,7 @@ struct cg_syslog_opts {
 };
 
 /* Decoding context: holds the zone and the year-inference state of one stream.
- * Not thread-safe; one per input stream. Contents are private to src/decode/syslog*.c. */
+ * Not thread-safe; one per input stream. Contents are private to src/format/syslog*.c. */
 struct cg_syslog_ctx {
     enum cg_year_mode year_mode;
     int first_year;
