@@ -13,6 +13,9 @@
  * would overflow) it returns CG_ENOMEM and leaves the array and its capacity as they were;
  * new elements are not initialised. Arrays whose pointer and capacity are not named v and
  * cap use cg_vec_reserve_ptr(&ptr, &cap, sizeof(*ptr), need) with the same rule.
+ *
+ * An array that is filled once to a known size and never grows (an event copy's fields)
+ * is sized with cg_vec_reserve_exact: capacity exactly need, no rounding up.
  */
 #ifndef CEFGUARD_VEC_H
 #define CEFGUARD_VEC_H
@@ -35,5 +38,11 @@ static inline int cg_vec_reserve_ptr(void *pptr, size_t *cap, size_t elem, size_
 
 #define cg_vec_reserve(vec, need)                                                                  \
     cg_vec_reserve_ptr(&(vec)->v, &(vec)->cap, sizeof(*(vec)->v), (need))
+
+/* Room for exactly need elements when the array has fewer; same failure contract. */
+int cg_vec_reserve_exact_ptr(void *pptr, size_t *cap, size_t elem, size_t need);
+
+#define cg_vec_reserve_exact(vec, need)                                                            \
+    cg_vec_reserve_exact_ptr(&(vec)->v, &(vec)->cap, sizeof(*(vec)->v), (need))
 
 #endif

@@ -12,6 +12,7 @@
  */
 #include "cefguard/binio.h"
 #include "cefguard/event.h"
+#include "cefguard/vec.h"
 
 #include <stdlib.h>
 
@@ -75,15 +76,10 @@ static int copy_fields(struct cg_event *ev, const struct cg_event *src)
 {
     if (!src->fields.n)
         return CG_OK;
-    /* Sized once to the count, not grown (vec.h would round it up to a power of two):
-     * the copy's list never grows, and held copies are kept small. */
-    if (ev->fields.cap < src->fields.n) {
-        struct cg_field *v = realloc(ev->fields.v, src->fields.n * sizeof(*v));
-        if (!v)
-            return CG_ENOMEM;
-        ev->fields.v = v;
-        ev->fields.cap = src->fields.n;
-    }
+    /* Sized once to the count, not grown: the copy's list never grows, and held copies
+     * are kept small. */
+    if (cg_vec_reserve_exact(&ev->fields, src->fields.n) != CG_OK)
+        return CG_ENOMEM;
     int rc = CG_OK;
     for (size_t i = 0; rc == CG_OK && i < src->fields.n; i++) {
         struct cg_field f = src->fields.v[i];
