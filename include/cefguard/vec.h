@@ -22,7 +22,8 @@
 
 #include "cefguard/common.h"
 
-#define CG_VEC_MIN_CAP 8
+/* The first capacity: small, since most arrays of a held key hold one or two items. */
+#define CG_VEC_MIN_CAP 4
 
 /* The slow path: grows *(T **)pptr to at least need elements of elem bytes. */
 int cg_vec_grow(void *pptr, size_t *cap, size_t elem, size_t need);

@@ -101,8 +101,8 @@ const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key)
 #define NOINLINE
 #endif
 
-/* An event has some 20 to 60 fields: the first array has room for 32, not vec.h's 8
- * (two reallocs fewer for each copy that decodes its fields). */
+/* An event has some 20 to 60 fields: the first array has room for 32, not vec.h's 4
+ * (three reallocs fewer for each copy that decodes its fields). */
 #define FIELDS_FIRST_CAP 32
 
 /* Slow path of append(): the array is full. */
