@@ -135,6 +135,6 @@ int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err)
 
 /* Parses a rule duration ("90s", "15m"; the syntax of cg_time_parse_duration) into
  * microseconds; false when invalid, 0 or over 366 days. */
-bool cg_rule_duration_parse(const char *s, int64_t *us);
+bool cg_rules_duration_parse(const char *s, int64_t *us);
 
 #endif

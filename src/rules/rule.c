@@ -8,14 +8,12 @@
 #include <stdlib.h>
 
 #include "cefguard/template.h"
-#include "cefguard/timeutil.h"
 #include "cefguard/textutil.h"
 
 #define KEY_PATHS_MAX 16
 #define TAGS_MAX 64
 #define COUNT_MAX 100000
 #define MAX_KEYS_MAX 10000000
-#define DURATION_MAX_US (366LL * 86400 * 1000000)
 
 static const char *const rule_keys[] = {
     "id",       "description", "severity", "tags",     "match",   "key",      "join", "threshold",
@@ -51,15 +49,6 @@ const char *cg_rule_corr_name(enum cg_corr_kind k)
     case CG_CORR_SILENCE: return "silence";
     }
     return "unknown";
-}
-
-bool cg_rule_duration_parse(const char *s, int64_t *us)
-{
-    uint64_t v;
-    if (!cg_time_parse_duration(s, &v) || v == 0 || v > DURATION_MAX_US)
-        return false;
-    *us = (int64_t)v;
-    return true;
 }
 
 /* ---- parts of a rule ------------------------------------------------------- */

@@ -3,6 +3,8 @@
  * wrong where (see rules_int.h). */
 #include "rules_int.h"
 
+#include "cefguard/timeutil.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -222,6 +224,18 @@ bool cg_rules_uint_at(struct cg_rules_loader *l, const struct cg_ynode *n, uint6
     return false;
 }
 
+/* The longest window a rule may ask for. */
+#define RULES_DURATION_MAX_US (366LL * 86400 * 1000000)
+
+bool cg_rules_duration_parse(const char *s, int64_t *us)
+{
+    uint64_t v;
+    if (!cg_time_parse_duration(s, &v) || v == 0 || v > RULES_DURATION_MAX_US)
+        return false;
+    *us = (int64_t)v;
+    return true;
+}
+
 bool cg_rules_duration_at(struct cg_rules_loader *l, const struct cg_ynode *n, const char *key,
                           const char *where, int64_t *us)
 {
@@ -229,7 +243,7 @@ bool cg_rules_duration_at(struct cg_rules_loader *l, const struct cg_ynode *n, c
         cg_rules_err(l, n, "'%s' must be a duration (90s, 15m) in %s", key, where);
         return false;
     }
-    if (!memchr(n->str, '\0', n->len) && cg_rule_duration_parse(n->str, us))
+    if (!memchr(n->str, '\0', n->len) && cg_rules_duration_parse(n->str, us))
         return true;
     struct cg_rules_quoted q;
     cg_rules_err(

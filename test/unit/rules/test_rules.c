@@ -718,12 +718,12 @@ static void test_duration_parse(void **state)
     };
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
         int64_t us = -1;
-        bool ok = cg_rule_duration_parse(cases[i].s, &us);
+        bool ok = cg_rules_duration_parse(cases[i].s, &us);
         if (ok != cases[i].ok || (ok && us != cases[i].us))
             fail_msg("'%s': got %d %lld", cases[i].s, ok, (long long)us);
     }
     int64_t us = 0;
-    assert_false(cg_rule_duration_parse(NULL, &us));
+    assert_false(cg_rules_duration_parse(NULL, &us));
 }
 
 static void test_corr_name(void **state)
