@@ -5,7 +5,8 @@
  *
  * Lines are buffered and written out once 1 MiB (flush_at) is buffered, and on flush;
  * flush is durable once write(2) has taken every byte. A write error (CG_EIO, errno kept)
- * leaves the unwritten bytes buffered for the next flush. It never presses back: a
+ * leaves the unwritten bytes buffered for the next flush; the sink logs the first one
+ * ("write error: ..."), once. It never presses back: a
  * blocking fd makes the writer wait instead.
  */
 #ifndef CEFGUARD_SINK_JSONL_H

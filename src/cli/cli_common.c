@@ -109,9 +109,7 @@ int cli_run_inputs(struct cg_pipeline *p, const struct cli_opts *o, unsigned tak
     rc = cg_pipeline_run(p);
     if (rc == CG_OK)
         rc = cg_pipeline_finish(p);
-    if (cg_pipeline_flush(p) != CG_OK && rc == CG_OK) {
-        cg_log(CG_LOG_ERR, "write error: %s", strerror(errno));
+    if (cg_pipeline_flush(p) != CG_OK && rc == CG_OK) /* the sink logged it */
         rc = CG_EIO;
-    }
     return rc;
 }

@@ -2,6 +2,9 @@
 #include "cefguard/sink_jsonl.h"
 
 #include "cefguard/alert.h"
+#include "cefguard/log.h"
+
+#include <errno.h>
 
 #include <stdlib.h>
 
@@ -13,14 +16,28 @@ struct cg_sink_jsonl {
     int fd;
     size_t flush_at;
     struct cg_stats *stats;
+    bool told; /* a write error was logged: the first one says it, once */
 };
+
+/* Writes out what is buffered; the first write error is logged (errno kept). */
+static int jsonl_write(struct cg_sink_jsonl *j)
+{
+    int rc = cg_buf_write_fd(j->out, j->fd);
+    if (rc != CG_OK && !j->told) {
+        int err = errno;
+        cg_log(CG_LOG_ERR, "write error: %s", strerror(err));
+        j->told = true;
+        errno = err;
+    }
+    return rc;
+}
 
 /* After a line: writes out when enough is buffered. */
 static int jsonl_written(struct cg_sink_jsonl *j)
 {
     if (j->out->n < j->flush_at || j->fd < 0)
         return CG_OK;
-    return cg_buf_write_fd(j->out, j->fd);
+    return jsonl_write(j);
 }
 
 static int jsonl_alert(struct cg_sink *s, const struct cg_alert *a)
@@ -45,7 +62,7 @@ static int jsonl_event(struct cg_sink *s, struct cg_event *ev)
 static int jsonl_flush(struct cg_sink *s)
 {
     struct cg_sink_jsonl *j = s->self;
-    return j->fd < 0 ? CG_OK : cg_buf_write_fd(j->out, j->fd);
+    return j->fd < 0 ? CG_OK : jsonl_write(j);
 }
 
 static int jsonl_init(struct cg_sink *s, const void *conf)
