@@ -174,6 +174,74 @@ static void test_simple_and_suppress(void **state)
     free_rules(rs);
 }
 
+/* The events an alert carries, as "kind rule count=N supp=N events=n1,n2" (field n). */
+static int on_alert_events(void *ctx, const struct cg_alert *a)
+{
+    struct got *g = ctx;
+    if (g->n >= 400)
+        fail_msg("too many alerts");
+    char evs[256] = "";
+    size_t el = 0;
+    for (size_t i = 0; i < a->nevents; i++) {
+        const struct cg_str *v = cg_fields_getz(&a->events[i]->fields, "n");
+        el += (size_t)snprintf(evs + el, sizeof(evs) - el, "%s%.*s", i ? "," : "",
+                               v ? (int)v->n : 1, v ? v->p : "-");
+    }
+    snprintf(g->lines[g->n++], sizeof(g->lines[0]), "%s %s count=%llu supp=%llu events=%s",
+             cg_alert_kind_name(a->kind), a->rule->id, (unsigned long long)a->count,
+             (unsigned long long)a->suppressed, evs);
+    return CG_OK;
+}
+
+/* Regression: a suppressed summary said count 1 (not the events held back) and carried
+ * only the last event. It now counts the alerts held back (suppressed) and the events they
+ * were made of (count: 2 per joined alert, N per threshold alert), and carries the first
+ * and the last held-back trigger. */
+static void test_suppress_summary(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: err\n"
+                                       "    match: {event_id: 740}\n"
+                                       "    key: fields.target\n"
+                                       "    join: {match: {event_id: 710}, window: 5s}\n"
+                                       "    suppress: 1h\n"
+                                       "  - id: many\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    threshold: {count: 2, window: 1m}\n"
+                                       "    suppress: 1h\n");
+    struct got g;
+    memset(&g, 0, sizeof(g));
+    struct cg_engine *e = cg_engine_new(rs, NULL, on_alert_events, &g);
+    assert_non_null(e);
+    for (int i = 0; i < 4; i++) { /* 4 joined 740s: the first alerts, 3 are held back */
+        char f[32];
+        snprintf(f, sizeof(f), "target=a n=e%d", i);
+        feed(e, i * 60, "740", f);
+        feed(e, i * 60 + 1, "710", "target=a n=detail");
+    }
+    for (int i = 0; i < 6; i++) { /* 3 threshold alerts of 2 events: 2 held back */
+        char f[32];
+        snprintf(f, sizeof(f), "n=t%d", i);
+        feed(e, 300 + i, "2205", f);
+    }
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=2 supp=0 events=e0", "alert many count=2 supp=0 events=t0,t1",
+           "suppressed err count=6 supp=3 events=e1,e3",
+           "suppressed many count=4 supp=2 events=t3,t5");
+    assert_int_equal(cg_engine_stats(e)->suppressed, 5);
+    cg_engine_free(e);
+    /* One held back: the sample is that one event. */
+    memset(&g, 0, sizeof(g));
+    e = cg_engine_new(rs, NULL, on_alert_events, &g);
+    feed(e, 0, "740", "target=b n=x0");
+    feed(e, 10, "740", "target=b n=x1");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=1 supp=0 events=x0", "suppressed err count=1 supp=1 events=x1");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 static void test_threshold_edges(void **state)
 {
     (void)state;
@@ -596,6 +664,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_and_suppress),
+        cmocka_unit_test(test_suppress_summary),
         cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_threshold_distinct),
         cmocka_unit_test(test_join),
