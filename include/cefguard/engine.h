@@ -23,7 +23,9 @@
  * "internal", vendor "cefguard", product "cefguard", event_id "alert" or
  * "silence"/"cleared"/"suppressed", name = rule id, subject = the alert's
  * response target or key), so rules can match cefguard's own alerts, to a
- * bounded depth (max_chain). Action results will arrive the same way.
+ * bounded depth (max_chain). Action results will arrive the same way. The alerts
+ * of a rule with `output: chain` (records) are only fed back: the callback never
+ * sees them, and they count in stats.recorded, not stats.alerts.
  *
  * State is bounded: at most max_keys live keys per rule (the least recently
  * used key is evicted and counted), and keys with nothing pending expire once
@@ -89,7 +91,8 @@ struct cg_engine_stats {
     uint64_t internal_events; /* alerts fed back (those a rule can match: the rest are not made) */
     uint64_t candidates;      /* (rule, role) pairs evaluated */
     uint64_t matches;
-    uint64_t alerts;
+    uint64_t alerts;   /* emitted (output: alert rules) */
+    uint64_t recorded; /* alerts of output: chain rules: fed back only, never emitted */
     uint64_t suppressed;
     uint64_t evictions;     /* keys evicted by max_keys */
     uint64_t late;          /* events older than clock - lateness */

@@ -365,7 +365,8 @@ static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
 }
 
 /* Correlation's emit callback (struct cg_corr_ctx): an alert past suppression gets its
- * response target and summary, goes to the receiver, and is fed back. */
+ * response target and summary, goes to the receiver (not a record: output: chain), and
+ * is fed back. */
 static int alert_emit(void *arg, struct cg_alert *a)
 {
     struct cg_engine *e = arg;
@@ -383,6 +384,11 @@ static int alert_emit(void *arg, struct cg_alert *a)
     int rc = render_summary(e, a);
     if (rc != CG_OK)
         return rc;
+    /* A record (output: chain) exists only for the rules that chain on it. */
+    if (r->output == CG_OUTPUT_CHAIN) {
+        e->st.recorded++;
+        return queue_internal(e, a);
+    }
     e->st.alerts++;
     if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
         return rc;

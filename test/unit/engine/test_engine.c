@@ -139,13 +139,19 @@ static void expect(const struct got *g, const char *const *want, size_t n)
     } while (0)
 #define EXPECT_NONE(g) expect(g, NULL, 0)
 
-static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+static struct cg_engine *mk_fn(struct cg_ruleset *rs, struct got *g, int64_t lateness,
+                               cg_alert_fn fn)
 {
     memset(g, 0, sizeof(*g));
     struct cg_engine_opts o = {.lateness_us = lateness};
-    struct cg_engine *e = cg_engine_new(rs, &o, on_alert, g);
+    struct cg_engine *e = cg_engine_new(rs, &o, fn, g);
     assert_non_null(e);
     return e;
+}
+
+static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+{
+    return mk_fn(rs, g, lateness, on_alert);
 }
 
 static void test_simple_and_suppress(void **state)
@@ -211,9 +217,7 @@ static void test_suppress_summary(void **state)
                                        "    threshold: {count: 2, window: 1m}\n"
                                        "    suppress: 1h\n");
     struct got g;
-    memset(&g, 0, sizeof(g));
-    struct cg_engine *e = cg_engine_new(rs, NULL, on_alert_events, &g);
-    assert_non_null(e);
+    struct cg_engine *e = mk_fn(rs, &g, 0, on_alert_events);
     for (int i = 0; i < 4; i++) { /* 4 joined 740s: the first alerts, 3 are held back */
         char f[32];
         snprintf(f, sizeof(f), "target=a n=e%d", i);
@@ -232,12 +236,45 @@ static void test_suppress_summary(void **state)
     assert_int_equal(cg_engine_stats(e)->suppressed, 5);
     cg_engine_free(e);
     /* One held back: the sample is that one event. */
-    memset(&g, 0, sizeof(g));
-    e = cg_engine_new(rs, NULL, on_alert_events, &g);
+    e = mk_fn(rs, &g, 0, on_alert_events);
     feed(e, 0, "740", "target=b n=x0");
     feed(e, 10, "740", "target=b n=x1");
     cg_engine_flush(e);
     EXPECT(&g, "alert err count=1 supp=0 events=x0", "suppressed err count=1 supp=1 events=x1");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* output: chain - a record is fed back to the rules chained on it but never reaches the
+ * receiver: a retry that succeeds within the hold-down gives no alert at all. */
+static void test_output_chain(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs =
+        load_rules("rules:\n"
+                   "  - id: rec\n"
+                   "    match: {event_id: 2205}\n"
+                   "    key: fields.target\n"
+                   "    join: {match: {event_id: 710}, window: 5s}\n"
+                   "    output: chain\n"
+                   "  - id: stuck\n"
+                   "    match: {format: internal, vendor: cefguard, name: rec}\n"
+                   "    key: fields.key.fields.target\n"
+                   "    holddown: {cancel: {event_id: 2204}, key: fields.target, for: 30m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 0, "710", "target=a");
+    feed(e, 120, "2204", "target=a"); /* the retry worked: nothing */
+    feed(e, 200, "2205", "target=b"); /* no 710, no 2204: one alert at the deadline */
+    feed(e, 203, "2204", "target=b"); /* before the record resolved: still cancels */
+    feed(e, 300, "2205", "target=c");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert stuck key=c count=1 supp=0 joined=- t=+2100");
+    const struct cg_engine_stats *st = cg_engine_stats(e);
+    assert_int_equal(st->recorded, 3);
+    assert_int_equal(st->alerts, 1);
+    assert_int_equal(st->internal_events, 3); /* the records; "stuck" has no chained rule */
     cg_engine_free(e);
     free_rules(rs);
 }
@@ -665,6 +702,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_and_suppress),
         cmocka_unit_test(test_suppress_summary),
+        cmocka_unit_test(test_output_chain),
         cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_threshold_distinct),
         cmocka_unit_test(test_join),
