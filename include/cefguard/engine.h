@@ -119,6 +119,10 @@ int cg_engine_flush(struct cg_engine *e);
 const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e);
 /* Would any rule want this event? (index lookup only: no field is decoded) */
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev);
+/* Can any rule receive rule r's alerts (of any kind) as internal events? Decided by the
+ * index, as chaining decides it: false means r's alerts are never fed back, so the records
+ * of an `output: chain` rule would reach nobody. */
+bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r);
 
 /* Appends the engine state to out. */
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);
