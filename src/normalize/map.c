@@ -343,8 +343,7 @@ int cg_nz_map_directives(struct nz_map *m)
 {
     struct cg_str found;
     for (size_t i = 0; i < m->ndir; i++)
-        if (m->dir[i].require &&
-            !nz_from(&m->ev->fields, m->dir[i].val.p, m->dir[i].val.n, &found))
+        if (m->dir[i].require && !nz_from(&m->ev->fields, m->dir[i].val.p, m->dir[i].val.n, &found))
             return NZ_NOMATCH;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < m->ndir; i++) {

@@ -616,8 +616,8 @@ static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
 int cg_nz_xml_flatten(struct nz_map *m, const char *s, size_t n)
 {
     size_t far = 0, end = 0;
-    struct nz_xml x = {s,           n,           nz_scan_none, nz_scan_none,
-                       nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
+    struct nz_xml x = {
+        s, n, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
     struct nz_mark mk = nz_mark_fields(m);
     int rc;
     if (nz_lit(s, n, 0, "?xml", 4)) {

@@ -28,8 +28,9 @@
  *   3. "...>"                        anything else up to '>' (declarations, comments,
  *                                    processing instructions, DOCTYPE): nothing.
  * Values are entity-decoded (cg_nz_xml_decode), and "#011" "#012" "#015" in them become TAB,
- * LF, CR (any other "#NNN" stays: it stands for a character XML does not allow). A DOCTYPE's internal subset "[...]" leaves a
- * ']' after a tag, so such a document does not split. Text after an opening tag that is
+ * LF, CR (any other "#NNN" stays: it stands for a character XML does not allow). A
+ * DOCTYPE's internal subset "[...]" leaves a ']' after a tag, so such a document does not
+ * split. Text after an opening tag that is
  * not a leaf's is skipped, and a document cut short inside a text still splits. A separator
  * directly followed by a NUL byte does not separate (scan.h, nz_lit); other NUL bytes are data.
  */

@@ -1400,8 +1400,8 @@ static void test_require(void **state)
         {"Q 1 2", false, 2},
         {"R <E><EventID>1027</EventID></E>", false, 1},
         {"R <E>#012 <X>1</X>#012 <MachineName>m</MachineName>#012</E>", false, 2},
-        {"R <E><X>1</X><Y a=\"b\"/></E>", true, 0},                   /* no listed element */
-        {"R <E><MachineName></MachineName><X>1</X></E>", true, 0},   /* only an empty one */
+        {"R <E><X>1</X><Y a=\"b\"/></E>", true, 0},                /* no listed element */
+        {"R <E><MachineName></MachineName><X>1</X></E>", true, 0}, /* only an empty one */
         {"R <E></E>", true, 0},
     };
     struct cg_event ev;
@@ -1443,8 +1443,8 @@ static void test_epo_recognised(void **state)
         {"EPOEvents: <?xml version=\"1.0\"?>\r\n<UpdateEvents>\r\n  <UpdateEvent>\r\n    "
          "<EventID>2402</EventID>\r\n  </UpdateEvent>\r\n</UpdateEvents>\r\n",
          false, "2402", NULL},
-        {"EPOEvents: <?xml version=\"1.0\"?><Heartbeat><Status>OK</Status></Heartbeat>", true,
-         NULL, NULL},
+        {"EPOEvents: <?xml version=\"1.0\"?><Heartbeat><Status>OK</Status></Heartbeat>", true, NULL,
+         NULL},
         {"EPOEvents: <EPOEvent><MachineInfo><MachineName></MachineName></MachineInfo></EPOEvent>",
          true, NULL, NULL},
         {"EPOEvents: <EPOEvent></EPOEvent>", true, NULL, NULL},
@@ -1601,7 +1601,7 @@ int main(void)
         cmocka_unit_test(test_field_limit),       cmocka_unit_test(test_subject),
         cmocka_unit_test(test_subject_lazy_cef),  cmocka_unit_test(test_kvlist),
         cmocka_unit_test(test_xmlflat),           cmocka_unit_test(test_require),
-        cmocka_unit_test(test_epo_recognised),           cmocka_unit_test(test_split_nul),
+        cmocka_unit_test(test_epo_recognised),    cmocka_unit_test(test_split_nul),
         cmocka_unit_test(test_split_generic),     cmocka_unit_test(test_split_memo),
         cmocka_unit_test(test_annotations),
     };

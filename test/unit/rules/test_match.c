@@ -89,7 +89,7 @@ static void cef_event(struct cg_event *ev)
     add(ev, "cn8", "inf");
     add(ev, "cn9", "1e999");
     add(ev, "empty", "");
-    add(ev, "pad1", "1 ");               /* CEF "pad1=1  b=2": the spaces but one stay */
+    add(ev, "pad1", "1 "); /* CEF "pad1=1  b=2": the spaces but one stay */
     add(ev, "pad2", "\t-2.5e1\r\n");
     add(ev, "pad3", "   ");
     add(ev, "pad4", "1 0");
