@@ -106,4 +106,9 @@ size_t cg_match_required_any(const struct cg_match *m, struct cg_match_alt *alts
  * match itself decides). */
 bool cg_match_required_range(const struct cg_match *m, enum cg_path_kind k, double *lo, double *hi);
 
+/* A value as the numeric operators read it (lt/le/gt/ge): a strict decimal number, spaces
+ * around it ignored. False when it is not one (such a value matches no numeric condition),
+ * so an index of numeric ranges must read values with this too. */
+bool cg_match_number(const char *p, size_t n, double *out);
+
 #endif

@@ -173,28 +173,12 @@ void cg_index_fini(struct cg_index *ix)
     free(ix->cand_tmp.v);
 }
 
-/* A plain decimal event_id as a number; false for anything else (numeric conditions
- * never match those, so no range entry can). */
-static bool event_id_number(struct cg_str id, double *out)
-{
-    if (id.n == 0 || id.n > 15)
-        return false;
-    double v = 0;
-    for (size_t i = 0; i < id.n; i++) {
-        if (id.p[i] < '0' || id.p[i] > '9')
-            return false;
-        v = v * 10 + (id.p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* The range entries containing the event's id, into the scratch bucket. */
 static struct cg_index_list *range_lookup(struct cg_index *ix, struct cg_str id)
 {
     double x;
     ix->range_hits.n = 0;
-    if (!ix->ranges.n || !event_id_number(id, &x))
+    if (!ix->ranges.n || !cg_match_number(id.p, id.n, &x))
         return NULL;
     for (size_t i = 0; i < ix->ranges.n; i++)
         if (x >= ix->ranges.v[i].lo && x <= ix->ranges.v[i].hi &&

@@ -622,13 +622,15 @@ static void test_index(void **state)
     /* r5000 and by-product for the first, by-product for the second: the range rule is
      * not even a candidate outside its range */
     assert_int_equal(cg_engine_stats(e)->candidates, 3);
-    feed(e, 2, "4000005", "");  /* inside the range: a candidate, and it matches */
-    feed(e, 3, "5000000", "");  /* outside: not a candidate */
-    feed(e, 4, "4000005x", ""); /* not a number: not a candidate */
-    assert_int_equal(cg_engine_stats(e)->candidates, 3 + 2 + 1 + 1);
+    feed(e, 2, "4000005", "");   /* inside the range: a candidate, and it matches */
+    feed(e, 3, "5000000", "");   /* outside: not a candidate */
+    feed(e, 4, "4000005x", "");  /* not a number: not a candidate */
+    feed(e, 5, " 4000006 ", ""); /* a number with spaces around, as ge/le read it: a candidate */
+    assert_int_equal(cg_engine_stats(e)->candidates, 3 + 2 + 1 + 1 + 2);
     EXPECT(&g, "alert r5000 key= count=1 supp=0 joined=- t=+0",
            "alert by-product key= count=1 supp=0 joined=- t=+0",
-           "alert by-range key= count=1 supp=0 joined=- t=+2");
+           "alert by-range key= count=1 supp=0 joined=- t=+2",
+           "alert by-range key= count=1 supp=0 joined=- t=+5");
     cg_engine_free(e);
     free_rules(rs);
 }
