@@ -384,7 +384,7 @@ static void test_chaining(void **state)
                                        "    match: {event_id: 2205}\n"
                                        "    key: fields.target\n"
                                        "  - id: repeated-fail\n"
-                                       "    match: {vendor: cefguard, name: fail}\n"
+                                       "    match: {format: internal, name: fail}\n"
                                        "    key: subject\n"
                                        "    threshold: {count: 2, window: 1h}\n");
     struct got g;
@@ -402,14 +402,19 @@ static void test_chaining(void **state)
     free_rules(rs);
 }
 
-/* A rule matching its own alerts stops at the chain bound instead of looping. */
+/* Two rules feeding on each other's alerts (check allows it: neither sees its own) stop
+ * at the chain bound instead of looping. */
 static void test_chain_bound(void **state)
 {
     (void)state;
     struct cg_ruleset *rs =
         load_rules("rules:\n"
-                   "  - id: echo\n"
-                   "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
+                   "  - id: start\n"
+                   "    match: {event_id: 2205}\n"
+                   "  - id: ping\n"
+                   "    match: {format: internal, name: [start, pong]}\n"
+                   "  - id: pong\n"
+                   "    match: {format: internal, name: ping}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "");
@@ -592,6 +597,66 @@ static void test_index_names(void **state)
     cg_buf_fini(&f);
 }
 
+
+/* Issue 8 item 7: a catch-all silence rule never sees its own silences (they reach only
+ * rules that ask for format: internal), so two lines give one silence, not millions. */
+static void test_catch_all_silence(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {}\n"
+                                       "    key: subject\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: noted\n"
+                                       "    match: {format: internal, name: quiet}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "dvchost=a");
+    feed(e, 5, "600", "dvchost=a");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "silence quiet key=a count=0 supp=0 joined=- t=+3605",
+           "alert noted key= count=1 supp=0 joined=- t=+3605");
+    assert_int_equal(cg_engine_stats(e)->internal_events, 1); /* quiet's, seen by noted */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Alerts fired by timers count toward the chain depth: two silence rules that go quiet
+ * on each other's silences would resolve one another at end of input forever; a timer
+ * fires at the depth of the events that armed it, so the chain stops at max_chain. */
+static void test_timer_chain_bound(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: src\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [src, pong]}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    /* Internal events: src's silence is depth 1, ping's 2, pong's 3; ping's cleared (by
+     * it) 4, its next silence 4 (its key saw depth 3); pong's cleared and its next
+     * silence would be 5: not made. */
+    EXPECT(&g, "silence src key= count=0 supp=0 joined=- t=+3600",
+           "silence ping key= count=0 supp=0 joined=- t=+7200",
+           "silence pong key= count=0 supp=0 joined=- t=+10800",
+           "cleared ping key= count=1 supp=0 joined=- t=+10800",
+           "cleared pong key= count=1 supp=0 joined=- t=+10800",
+           "silence ping key= count=0 supp=0 joined=- t=+14400",
+           "silence pong key= count=0 supp=0 joined=- t=+18000");
+    assert_int_equal(cg_engine_stats(e)->chain_dropped, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -607,6 +672,8 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_chain_bound),
+        cmocka_unit_test(test_catch_all_silence),
+        cmocka_unit_test(test_timer_chain_bound),
         cmocka_unit_test(test_snapshot_roundtrip),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_index_names),
