@@ -110,10 +110,11 @@ bool cg_match_asks_internal(const struct cg_match *m);
 /* Could m match an internal event that rule `id` (severity `severity`, response action
  * `action` or NULL) emits, of an alert kind in kinds ("alert", "silence", ...)? A
  * conservative answer for `check`: false when m does not ask for internal events, or when,
- * for every kind, some top-level (all-of) condition on a value the internal event
- * certainly has or lacks fails: format, vendor, product, event_id (the kind), name (id),
- * severity, fields.rule (id), fields.action (action, on alert and silence only). Every
- * other condition, and everything under any/not, is taken to hold. */
+ * for every kind, some top-level part (a member of the all-of at the top: a condition, or
+ * an any/not) made only of conditions on values the internal event certainly has or
+ * lacks fails: format, vendor, product, event_id (the kind), name (id), severity,
+ * fields.rule (id), fields.action (action, on alert and silence only). Every other part
+ * is taken to hold. */
 bool cg_match_can_see_own(const struct cg_match *m, const char *id, const char *severity,
                           const char *action, const char *const *kinds, size_t nkinds);
 

@@ -148,8 +148,21 @@ static bool own_value_path(const struct cg_path *p)
     }
 }
 
-/* False when a top-level condition on a certain value fails for ev; the others are
- * taken to hold (so true is "may match"). */
+/* Every condition under nd is on a value internal events certainly have or lack, so nd
+ * evaluates on the stand-in event exactly as on the real one. */
+static bool all_known(const struct cg_match_node *nd)
+{
+    if (nd->kind == CG_MATCH_COND)
+        return own_value_path(&nd->cond->path);
+    for (size_t i = 0; i < nd->n; i++)
+        if (!all_known(&nd->kids[i]))
+            return false;
+    return true;
+}
+
+/* False when a top-level part (an all-of's member: a condition, or an any/not over known
+ * values only) certainly fails for ev; the other parts are taken to hold, so true is
+ * "may match". */
 static bool top_may_hold(const struct cg_match *m, const struct cg_match_node *nd,
                          struct cg_event *ev)
 {
@@ -159,9 +172,9 @@ static bool top_may_hold(const struct cg_match *m, const struct cg_match_node *n
                 return false;
         return true;
     }
-    if (nd->kind != CG_MATCH_COND || !own_value_path(&nd->cond->path))
+    if (!all_known(nd))
         return true;
-    struct cg_match one = *m; /* the condition alone, same regex context */
+    struct cg_match one = *m; /* the part alone, same regex context */
     one.root = *nd;
     one.root.memo = 0;
     return cg_match_eval(&one, ev);
