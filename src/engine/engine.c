@@ -118,11 +118,15 @@ static int fire_due(struct cg_engine *e, int64_t due, bool flush)
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
+/* The time an event is processed at. A raw line's stamp and an outlier's (decode.h
+ * cg_decode_settle) are never taken: nothing decoded the one, the clock guard did not
+ * trust the other; both are processed at the arrival time (live) or the clock's. */
 static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
 {
-    if (ev->time.flags & CG_TIME_SET)
+    bool stamp = (ev->time.flags & CG_TIME_SET) && ev->format != CG_FMT_RAW;
+    if (stamp && !(ev->flags & CG_EV_TIME_OUTLIER))
         return ev->time.sec * 1000000 + ev->time.usec;
-    if (e->depth == 0)
+    if (!stamp && e->depth == 0)
         e->st.no_time++;
     if (arrival_us)
         return arrival_us;
@@ -158,7 +162,9 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
 static int process_one(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
 {
     int64_t t = event_time(e, ev, arrival_us);
-    if (!e->corr.has_clock || t > e->corr.clock) {
+    /* A confirmed jump back (a poisoned first line, files out of order) re-anchors the
+     * clock; what is pending after it waits for the clock to come back. */
+    if (!e->corr.has_clock || t > e->corr.clock || (ev->flags & CG_EV_TIME_JUMP)) {
         e->corr.clock = t;
         e->corr.has_clock = true;
     } else if (t < e->corr.clock - e->o.lateness_us && e->depth == 0) {

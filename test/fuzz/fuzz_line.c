@@ -245,7 +245,7 @@ CHECK_NOCOV static bool framing_matters(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     init_once();
-    static const struct cg_syslog_opts opts = {"UTC", CG_YEAR_STREAM, 2025, FUZZ_NOW};
+    static const struct cg_syslog_opts opts = {"UTC", CG_YEAR_STREAM, 2025, FUZZ_NOW, 0, 0};
     struct line_ctx lc;
     CHECK(cg_decoder_init(&lc.dec, &opts) == CG_OK, "decoder init failed");
     cg_event_init(&lc.ev, FUZZ_MAX_FIELDS);

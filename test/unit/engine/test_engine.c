@@ -91,6 +91,14 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
     char *copy = strdup(fields);
     for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
         char *eq = strchr(tok, '=');
+        if (strcmp(tok, "@raw") == 0 || strcmp(tok, "@outlier") == 0 || strcmp(tok, "@jump") == 0) {
+            /* what the decoder's clock guard would have said (decode.h cg_decode_settle) */
+            if (tok[1] == 'r')
+                ev.format = CG_FMT_RAW;
+            else
+                ev.flags |= tok[1] == 'o' ? CG_EV_TIME_OUTLIER : CG_EV_TIME_JUMP;
+            continue;
+        }
         if (strncmp(tok, "@name=", 6) == 0) {
             char *nm = cg_arena_dup(&ev.arena, eq + 1, strlen(eq + 1));
             for (size_t i = 0; i < strlen(eq + 1); i++)
@@ -657,6 +665,63 @@ static void test_timer_chain_bound(void **state)
     free_rules(rs);
 }
 
+/* Issue 8 item 5: a raw line's stamp and an outlier's never move the clock: the silence
+ * pending at +1h stays pending until the clock gets there; both are processed at the
+ * clock's time (the raw line matches, at +10). */
+static void test_clock_poison(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: seen\n"
+                                       "    match: {event_id: [9, 600]}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    feed(e, 10, "600", "");
+    feed(e, 250000000000LL, "9", "@raw");      /* year 9999 on a raw line */
+    feed(e, 250000000000LL, "9", "@outlier");  /* and on a decoded one */
+    feed(e, -T0 - 62000000000LL, "9", "@outlier"); /* year 0 */
+    feed(e, 3000, "600", "");
+    feed(e, 3610, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "alert seen key= count=1 supp=0 joined=- t=+0",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+3000",
+           "alert seen key= count=1 supp=0 joined=- t=+3610",
+           "silence quiet key= count=0 supp=0 joined=- t=+7210");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    assert_int_equal(cg_engine_stats(e)->no_time, 1); /* the raw line: its stamp unused */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* A confirmed jump (the decoder's clock guard) moves the clock even backwards: after a
+ * poisoned first line at +1 year, the re-anchored clock runs the silence as usual. */
+static void test_clock_jump_back(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 31536000, "601", "");
+    feed(e, 0, "600", "@jump");
+    feed(e, 10, "600", "");
+    feed(e, 4000, "601", "");
+    EXPECT(&g, "silence quiet key= count=0 supp=0 joined=- t=+3610");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -674,6 +739,8 @@ int main(void)
         cmocka_unit_test(test_chain_bound),
         cmocka_unit_test(test_catch_all_silence),
         cmocka_unit_test(test_timer_chain_bound),
+        cmocka_unit_test(test_clock_poison),
+        cmocka_unit_test(test_clock_jump_back),
         cmocka_unit_test(test_snapshot_roundtrip),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_index_names),
