@@ -65,18 +65,18 @@ enum cg_timeguard_verdict cg_timeguard_check(struct cg_timeguard *g, int64_t t_u
     /* Live: a stamp after the wall clock by more than the bound cannot be true. */
     if (wall_us && t_us > wall_us && t_us - wall_us > g->max_jump_us)
         return CG_TG_OUTLIER;
-    uint64_t h = host_hash(host);
     if (!g->has_clock) {
         g->has_clock = true;
         g->clock_us = t_us;
-        note_host(g, h);
+        note_host(g, host_hash(host));
         return CG_TG_ACCEPT;
     }
     if (!near(t_us, g->clock_us, g->max_jump_us))
-        return candidate(g, t_us, h);
+        return candidate(g, t_us, host_hash(host));
     g->has_cand = false; /* a line that agrees with the clock: the outlier was alone */
     if (t_us > g->clock_us)
         g->clock_us = t_us;
-    note_host(g, h);
+    if (!g->multi_host) /* the hot path hashes nothing once two senders were seen */
+        note_host(g, host_hash(host));
     return CG_TG_ACCEPT;
 }

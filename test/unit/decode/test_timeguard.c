@@ -151,10 +151,8 @@ static void settle_year_reference(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(lone_outliers),
-        cmocka_unit_test(confirmed_gap),
-        cmocka_unit_test(poisoned_first_line),
-        cmocka_unit_test(wall_clock),
+        cmocka_unit_test(lone_outliers),         cmocka_unit_test(confirmed_gap),
+        cmocka_unit_test(poisoned_first_line),   cmocka_unit_test(wall_clock),
         cmocka_unit_test(settle_year_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

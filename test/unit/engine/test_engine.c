@@ -415,14 +415,13 @@ static void test_chaining(void **state)
 static void test_chain_bound(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs =
-        load_rules("rules:\n"
-                   "  - id: start\n"
-                   "    match: {event_id: 2205}\n"
-                   "  - id: ping\n"
-                   "    match: {format: internal, name: [start, pong]}\n"
-                   "  - id: pong\n"
-                   "    match: {format: internal, name: ping}\n");
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: start\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [start, pong]}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "");
@@ -605,7 +604,6 @@ static void test_index_names(void **state)
     cg_buf_fini(&f);
 }
 
-
 /* Issue 8 item 7: a catch-all silence rule never sees its own silences (they reach only
  * rules that ask for format: internal), so two lines give one silence, not millions. */
 static void test_catch_all_silence(void **state)
@@ -681,8 +679,8 @@ static void test_clock_poison(void **state)
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "600", "");
     feed(e, 10, "600", "");
-    feed(e, 250000000000LL, "9", "@raw");      /* year 9999 on a raw line */
-    feed(e, 250000000000LL, "9", "@outlier");  /* and on a decoded one */
+    feed(e, 250000000000LL, "9", "@raw");          /* year 9999 on a raw line */
+    feed(e, 250000000000LL, "9", "@outlier");      /* and on a decoded one */
     feed(e, -T0 - 62000000000LL, "9", "@outlier"); /* year 0 */
     feed(e, 3000, "600", "");
     feed(e, 3610, "600", "");

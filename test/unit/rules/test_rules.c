@@ -477,9 +477,9 @@ struct err_case {
 };
 
 #define R "rules:\n  - id: r\n    match: {event_id: 1}\n"
-#define OWN(id) "rule '" id "' can match its own alerts (format: internal, name: " id "): " \
-                "every alert would make another; exclude its id with a 'name:' condition\n"
-
+#define OWN(id)                                                                                    \
+    "rule '" id "' can match its own alerts (format: internal, name: " id "): "                    \
+    "every alert would make another; exclude its id with a 'name:' condition\n"
 
 static const struct err_case err_cases[] = {
     {"", "t.yml:1:1: empty rule file: expected 'rules' and/or 'tests'\n"},
@@ -659,28 +659,29 @@ static void test_own_output_legal(void **state)
     struct cg_buf err;
     struct cg_ruleset rs;
     cg_buf_init(&err);
-    int rc = load_text(&rs,
-                       "rules:\n"
-                       "  - id: a\n"
-                       "    match: {format: internal, name: b}\n"
-                       "    threshold: {count: 2, window: 1h}\n"
-                       "  - id: b\n"
-                       "    match: {format: internal, event_id: alert}\n"
-                       "    silence: {after: 1h}\n"
-                       "  - id: c\n"
-                       "    match: {format: internal, vendor: cefguard, fields.action: quarantine}\n"
-                       "  - id: d\n"
-                       "    match: {}\n"
-                       "    key: [host]\n"
-                       "    silence: {after: 1h}\n"
-                       "  - id: e\n"
-                       "    match: {format: internal, name: {ne: e}}\n"
-                       "    suppress: 1h\n"
-                       "  - id: f\n"
-                       "    match: {format: internal, not: {name: [f, x]}}\n"
-                       "  - id: g\n"
-                       "    match: {format: internal, any: [{name: a}, {event_id: cleared}]}\n",
-                       &err);
+    int rc =
+        load_text(&rs,
+                  "rules:\n"
+                  "  - id: a\n"
+                  "    match: {format: internal, name: b}\n"
+                  "    threshold: {count: 2, window: 1h}\n"
+                  "  - id: b\n"
+                  "    match: {format: internal, event_id: alert}\n"
+                  "    silence: {after: 1h}\n"
+                  "  - id: c\n"
+                  "    match: {format: internal, vendor: cefguard, fields.action: quarantine}\n"
+                  "  - id: d\n"
+                  "    match: {}\n"
+                  "    key: [host]\n"
+                  "    silence: {after: 1h}\n"
+                  "  - id: e\n"
+                  "    match: {format: internal, name: {ne: e}}\n"
+                  "    suppress: 1h\n"
+                  "  - id: f\n"
+                  "    match: {format: internal, not: {name: [f, x]}}\n"
+                  "  - id: g\n"
+                  "    match: {format: internal, any: [{name: a}, {event_id: cleared}]}\n",
+                  &err);
     if (rc != CG_OK)
         fail_msg("%s", cg_buf_cstr(&err));
     assert_int_equal(rs.n, 7);
@@ -801,24 +802,15 @@ static void test_corr_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_rules),
-        cmocka_unit_test(test_valid_join),
-        cmocka_unit_test(test_valid_threshold),
-        cmocka_unit_test(test_valid_holddown_silence),
-        cmocka_unit_test(test_valid_tests),
-        cmocka_unit_test(test_invalid_fixture),
-        cmocka_unit_test(test_dir_order),
-        cmocka_unit_test(test_dup_dir),
-        cmocka_unit_test(test_dup_two_loads),
-        cmocka_unit_test(test_mixed_dir),
-        cmocka_unit_test(test_missing_path),
-        cmocka_unit_test(test_error_table),
-        cmocka_unit_test(test_accepted_values),
-        cmocka_unit_test(test_match_errors_pass_through),
-        cmocka_unit_test(test_own_output_legal),
-        cmocka_unit_test(test_second_corr_checked),
-        cmocka_unit_test(test_duration_parse),
-        cmocka_unit_test(test_corr_name),
+        cmocka_unit_test(test_valid_rules),      cmocka_unit_test(test_valid_join),
+        cmocka_unit_test(test_valid_threshold),  cmocka_unit_test(test_valid_holddown_silence),
+        cmocka_unit_test(test_valid_tests),      cmocka_unit_test(test_invalid_fixture),
+        cmocka_unit_test(test_dir_order),        cmocka_unit_test(test_dup_dir),
+        cmocka_unit_test(test_dup_two_loads),    cmocka_unit_test(test_mixed_dir),
+        cmocka_unit_test(test_missing_path),     cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_accepted_values),  cmocka_unit_test(test_match_errors_pass_through),
+        cmocka_unit_test(test_own_output_legal), cmocka_unit_test(test_second_corr_checked),
+        cmocka_unit_test(test_duration_parse),   cmocka_unit_test(test_corr_name),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
