@@ -55,10 +55,12 @@ struct cg_corr_kstate {
     int64_t touched;     /* event time of the last activity */
     unsigned depth;      /* deepest chain depth of the events it saw: its timers fire at it */
     /* suppression */
-    int64_t supp_until; /* alerts up to this time are held back */
-    uint64_t supp_count;
+    int64_t supp_until;   /* alerts up to this time are held back */
+    uint64_t supp_count;  /* alerts held back */
+    uint64_t supp_events; /* events those alerts were made of (the sum of their counts) */
     bool supp_timer;
-    struct cg_event *supp_last; /* the last held-back trigger, for the summary */
+    struct cg_event *supp_first; /* the first held-back alert's trigger (the sample) */
+    struct cg_event *supp_last;  /* the last one's, once two were held back */
     /* threshold */
     int64_t *times; /* sorted times of matching events (<= count) */
     size_t ntimes;

@@ -356,14 +356,31 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     return ev;
 }
 
-static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
+/* The rules the internal event of rule r's alert of kind k can reach, by the index
+ * (vendor and product "cefguard", event_id the kind, name the rule id); NULL: none. */
+static const struct cg_index_list *internal_candidates(struct cg_engine *e, enum cg_alert_kind k,
+                                                       const struct cg_rule *r)
 {
-    /* Only alerts some rule can match become events (vendor and product "cefguard"). */
-    const char *kind = cg_alert_kind_name(a->kind);
+    const char *kind = cg_alert_kind_name(k);
     const struct cg_str parts[3] = {cg_str_make(kind, strlen(kind)), CG_STR_LIT("cefguard"),
                                     CG_STR_LIT("cefguard")};
-    if (!cg_index_candidates_named(&e->internal, parts,
-                                   cg_str_make(a->rule->id, strlen(a->rule->id))))
+    return cg_index_candidates_named(&e->internal, parts, cg_str_make(r->id, strlen(r->id)));
+}
+
+bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r)
+{
+    static const enum cg_alert_kind kinds[] = {CG_ALERT_FIRE, CG_ALERT_SILENCE, CG_ALERT_CLEARED,
+                                               CG_ALERT_SUPPRESSED};
+    for (size_t i = 0; i < CG_ARRAY_LEN(kinds); i++)
+        if (internal_candidates(e, kinds[i], r))
+            return true;
+    return false;
+}
+
+static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
+{
+    /* Only alerts some rule can match become events. */
+    if (!internal_candidates(e, a->kind, a->rule))
         return CG_OK;
     /* The depth of what made the alert: the dispatched event's, or a timer's (its key's). */
     unsigned depth = e->corr.depth;
@@ -381,7 +398,8 @@ static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
 }
 
 /* Correlation's emit callback (struct cg_corr_ctx): an alert past suppression gets its
- * response target and summary, goes to the receiver, and is fed back. */
+ * response target and summary, goes to the receiver (not a record: output: chain), and
+ * is fed back. */
 static int alert_emit(void *arg, struct cg_alert *a)
 {
     struct cg_engine *e = arg;
@@ -399,6 +417,11 @@ static int alert_emit(void *arg, struct cg_alert *a)
     int rc = render_summary(e, a);
     if (rc != CG_OK)
         return rc;
+    /* A record (output: chain) exists only for the rules that chain on it. */
+    if (r->output == CG_OUTPUT_CHAIN) {
+        e->st.recorded++;
+        return queue_internal(e, a);
+    }
     e->st.alerts++;
     if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
         return rc;

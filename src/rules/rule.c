@@ -16,8 +16,8 @@
 #define MAX_KEYS_MAX 10000000
 
 static const char *const rule_keys[] = {
-    "id",       "description", "severity", "tags",     "match",   "key",      "join", "threshold",
-    "holddown", "silence",     "suppress", "max_keys", "summary", "response", NULL};
+    "id",       "description", "severity", "tags",     "match",   "key",      "join",   "threshold",
+    "holddown", "silence",     "suppress", "max_keys", "summary", "response", "output", NULL};
 static const char *const join_keys[] = {"match", "key", "window", "required", NULL};
 static const char *const threshold_keys[] = {"count", "distinct", "window", NULL};
 static const char *const holddown_keys[] = {"cancel", "key", "for", NULL};
@@ -26,6 +26,7 @@ static const char *const response_keys[] = {"action", "target", "approval", NULL
 static const char *const severities[] = {"info", "low", "medium", "high", "critical", NULL};
 static const char *const actions[] = {"quarantine", "reboot", "release", "notify", NULL};
 static const char *const approvals[] = {"auto", "manual", NULL};
+static const char *const outputs[] = {"alert", "chain", NULL}; /* enum cg_rule_output order */
 
 static const struct {
     const char *key;
@@ -422,6 +423,28 @@ static void rule_limits(struct cg_rules_loader *l, struct cg_rule *r, const stru
         r->max_keys = (size_t)v;
 }
 
+/* output: alert | chain. A record (chain) is never emitted, so a response it requested
+ * would never reach the action stage, yet chained rules would see it as requested: the
+ * combination is refused. */
+static void rule_output(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map)
+{
+    const struct cg_ynode *n = cg_rules_get(l, map, "output", l->what);
+    if (!n)
+        return;
+    char *v = cg_rules_enum_at(l, n, outputs, "output", l->what);
+    if (!v)
+        return;
+    for (size_t i = 0; outputs[i]; i++)
+        if (strcmp(v, outputs[i]) == 0)
+            r->output = (enum cg_rule_output)i;
+    free(v);
+    if (r->output == CG_OUTPUT_CHAIN && cg_yaml_map_get(map, "response"))
+        cg_rules_err(l, n,
+                     "'output: chain' cannot be combined with 'response' in %s: a record is never "
+                     "emitted, so its response would never be carried out",
+                     l->what);
+}
+
 static void template_at(struct cg_rules_loader *l, const struct cg_ynode *n,
                         struct cg_template **out)
 {
@@ -535,6 +558,7 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
     rule_limits(l, r, map);
     rule_summary(l, r, map);
     rule_response(l, r, map);
+    rule_output(l, r, map);
     if (l->nerr == nerr)
         rule_own_output(l, r, map);
     int rc = cg_rules_outcome(l, nerr);

@@ -147,13 +147,19 @@ static void expect(const struct got *g, const char *const *want, size_t n)
     } while (0)
 #define EXPECT_NONE(g) expect(g, NULL, 0)
 
-static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+static struct cg_engine *mk_fn(struct cg_ruleset *rs, struct got *g, int64_t lateness,
+                               cg_alert_fn fn)
 {
     memset(g, 0, sizeof(*g));
     struct cg_engine_opts o = {.lateness_us = lateness};
-    struct cg_engine *e = cg_engine_new(rs, &o, on_alert, g);
+    struct cg_engine *e = cg_engine_new(rs, &o, fn, g);
     assert_non_null(e);
     return e;
+}
+
+static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+{
+    return mk_fn(rs, g, lateness, on_alert);
 }
 
 static void test_simple_and_suppress(void **state)
@@ -178,6 +184,105 @@ static void test_simple_and_suppress(void **state)
            "suppressed fail key=a count=2 supp=2 joined=- t=+600",
            "alert fail key=a count=1 supp=0 joined=- t=+601");
     assert_int_equal(cg_engine_stats(e)->suppressed, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* The events an alert carries, as "kind rule count=N supp=N events=n1,n2" (field n). */
+static int on_alert_events(void *ctx, const struct cg_alert *a)
+{
+    struct got *g = ctx;
+    if (g->n >= 400)
+        fail_msg("too many alerts");
+    char evs[256] = "";
+    size_t el = 0;
+    for (size_t i = 0; i < a->nevents; i++) {
+        const struct cg_str *v = cg_fields_getz(&a->events[i]->fields, "n");
+        el += (size_t)snprintf(evs + el, sizeof(evs) - el, "%s%.*s", i ? "," : "",
+                               v ? (int)v->n : 1, v ? v->p : "-");
+    }
+    snprintf(g->lines[g->n++], sizeof(g->lines[0]), "%s %s count=%llu supp=%llu events=%s",
+             cg_alert_kind_name(a->kind), a->rule->id, (unsigned long long)a->count,
+             (unsigned long long)a->suppressed, evs);
+    return CG_OK;
+}
+
+/* Regression: a suppressed summary said count 1 (not the events held back) and carried
+ * only the last event. It now counts the alerts held back (suppressed) and the events they
+ * were made of (count: 2 per joined alert, N per threshold alert), and carries the first
+ * and the last held-back trigger. */
+static void test_suppress_summary(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: err\n"
+                                       "    match: {event_id: 740}\n"
+                                       "    key: fields.target\n"
+                                       "    join: {match: {event_id: 710}, window: 5s}\n"
+                                       "    suppress: 1h\n"
+                                       "  - id: many\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    threshold: {count: 2, window: 1m}\n"
+                                       "    suppress: 1h\n");
+    struct got g;
+    struct cg_engine *e = mk_fn(rs, &g, 0, on_alert_events);
+    for (int i = 0; i < 4; i++) { /* 4 joined 740s: the first alerts, 3 are held back */
+        char f[32];
+        snprintf(f, sizeof(f), "target=a n=e%d", i);
+        feed(e, i * 60, "740", f);
+        feed(e, i * 60 + 1, "710", "target=a n=detail");
+    }
+    for (int i = 0; i < 6; i++) { /* 3 threshold alerts of 2 events: 2 held back */
+        char f[32];
+        snprintf(f, sizeof(f), "n=t%d", i);
+        feed(e, 300 + i, "2205", f);
+    }
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=2 supp=0 events=e0", "alert many count=2 supp=0 events=t0,t1",
+           "suppressed err count=6 supp=3 events=e1,e3",
+           "suppressed many count=4 supp=2 events=t3,t5");
+    assert_int_equal(cg_engine_stats(e)->suppressed, 5);
+    cg_engine_free(e);
+    /* One held back: the sample is that one event. */
+    e = mk_fn(rs, &g, 0, on_alert_events);
+    feed(e, 0, "740", "target=b n=x0");
+    feed(e, 10, "740", "target=b n=x1");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=1 supp=0 events=x0", "suppressed err count=1 supp=1 events=x1");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* output: chain - a record is fed back to the rules chained on it but never reaches the
+ * receiver: a retry that succeeds within the hold-down gives no alert at all. */
+static void test_output_chain(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs =
+        load_rules("rules:\n"
+                   "  - id: rec\n"
+                   "    match: {event_id: 2205}\n"
+                   "    key: fields.target\n"
+                   "    join: {match: {event_id: 710}, window: 5s}\n"
+                   "    output: chain\n"
+                   "  - id: stuck\n"
+                   "    match: {format: internal, vendor: cefguard, name: rec}\n"
+                   "    key: fields.key.fields.target\n"
+                   "    holddown: {cancel: {event_id: 2204}, key: fields.target, for: 30m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 0, "710", "target=a");
+    feed(e, 120, "2204", "target=a"); /* the retry worked: nothing */
+    feed(e, 200, "2205", "target=b"); /* no 710, no 2204: one alert at the deadline */
+    feed(e, 203, "2204", "target=b"); /* before the record resolved: still cancels */
+    feed(e, 300, "2205", "target=c");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert stuck key=c count=1 supp=0 joined=- t=+2100");
+    const struct cg_engine_stats *st = cg_engine_stats(e);
+    assert_int_equal(st->recorded, 3);
+    assert_int_equal(st->alerts, 1);
+    assert_int_equal(st->internal_events, 3); /* the records; "stuck" has no chained rule */
     cg_engine_free(e);
     free_rules(rs);
 }
@@ -724,6 +829,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_and_suppress),
+        cmocka_unit_test(test_suppress_summary),
+        cmocka_unit_test(test_output_chain),
         cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_threshold_distinct),
         cmocka_unit_test(test_join),

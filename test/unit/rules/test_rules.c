@@ -546,6 +546,13 @@ static const struct err_case err_cases[] = {
     {R "    join: {match: {event_id: 2}, window: 1s, required: yes}\n",
      "t.yml:4:56: 'required' must be true or false in 'join' of rule 'r'\n"},
     {R "    Match: {}\n", "t.yml:4:5: unknown key 'Match' in rule 'r'; did you mean 'match'?\n"},
+    {R "    output: sink\n",
+     "t.yml:4:13: bad output 'sink' in rule 'r': expected one of alert, chain\n"},
+    {R "    output: [chain]\n", "t.yml:4:13: 'output' must be a text in rule 'r'\n"},
+    /* A record is never emitted: its response would never be carried out. */
+    {R "    output: chain\n    response: {action: quarantine}\n",
+     "t.yml:4:13: 'output: chain' cannot be combined with 'response' in rule 'r': a record is "
+     "never emitted, so its response would never be carried out\n"},
     /* rules that can match their own alerts (issue 8, item 7) */
     {"rules:\n  - id: r\n    match: {format: internal}\n    threshold: {count: 2, window: 1h}\n",
      "t.yml:3:12: " OWN("r")},
@@ -622,6 +629,8 @@ static void test_accepted_values(void **state)
                        "    suppress: 366d\n"
                        "    max_keys: 10000000\n"
                        "    threshold: {count: \"100000\", window: 1ms}\n"
+                       "  - {id: rec, match: {event_id: 2}, output: chain}\n"
+                       "  - {id: out, match: {event_id: 3}, output: alert}\n"
                        "tests:\n"
                        "  - {name: a, input: \"\", expect: [{}], options: {timezone: \"-0500\"}}\n"
                        "  - {name: b, input: x, expect: [], options: {timezone: utc, year: 1970}}\n"
@@ -637,7 +646,10 @@ static void test_accepted_values(void **state)
     assert_int_equal(r->max_keys, 10000000);
     assert_int_equal(r->count, 100000);
     assert_int_equal(r->window_us, 1000);
-    assert_summary(r, "A-z_0.9:x"); /* empty description: the id */
+    assert_summary(r, "A-z_0.9:x");               /* empty description: the id */
+    assert_int_equal(r->output, CG_OUTPUT_ALERT); /* the default */
+    assert_int_equal(rs.rules[1]->output, CG_OUTPUT_CHAIN);
+    assert_int_equal(rs.rules[2]->output, CG_OUTPUT_ALERT);
     assert_int_equal(rs.ntests, 3);
     assert_int_equal(rs.tests[0]->input_len, 0);
     assert_int_equal(rs.tests[0]->nexpect, 1);
