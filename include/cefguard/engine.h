@@ -9,7 +9,10 @@
  * wait, silence timeout, suppression period) fires once the clock has passed it
  * by more than the lateness bound, so events up to `lateness` late still count.
  * An event without a usable stamp takes the arrival time given by the caller
- * (live), or the engine clock (replay: arrival 0). cg_engine_flush() resolves
+ * (live), or the engine clock (replay: arrival 0); so does a raw event (nothing
+ * decoded it: its stamp is never trusted) and one flagged CG_EV_TIME_OUTLIER by
+ * the decoder's clock guard (timeguard.h). One flagged CG_EV_TIME_JUMP (a
+ * confirmed jump) sets the clock even when it is earlier. cg_engine_flush() resolves
  * every pending deadline in deadline order (end of a replay). Live runs also
  * call cg_engine_advance() with the wall clock, so silence is noticed when
  * everything is quiet; replay does not, which is why a replay equals a live run
@@ -23,7 +26,10 @@
  * "internal", vendor "cefguard", product "cefguard", event_id "alert" or
  * "silence"/"cleared"/"suppressed", name = rule id, subject = the alert's
  * response target or key), so rules can match cefguard's own alerts, to a
- * bounded depth (max_chain). Action results will arrive the same way. The alerts
+ * bounded depth (max_chain). Only rules whose match asks for format "internal"
+ * (cg_match_asks_internal) see them. An alert made while an event of depth d is
+ * dispatched has depth d + 1; one fired by a timer, the deepest depth its key
+ * saw + 1. Action results will arrive the same way. The alerts
  * of a rule with `output: chain` (records) are only fed back: the callback never
  * sees them, and they count in stats.recorded, not stats.alerts.
  *

@@ -171,6 +171,13 @@ static int emit_events(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct
 
 /* ---- correlation kinds ------------------------------------------------------------------- */
 
+/* The key's timers fire at the deepest chain depth of the events that armed them. */
+static void note_depth(const struct cg_corr_ctx *cx, struct cg_corr_kstate *ks)
+{
+    if (cx->depth > ks->depth)
+        ks->depth = cx->depth;
+}
+
 static int on_none(struct cg_corr_ctx *cx, struct cg_corr_rstate *r, struct cg_event *ev, int64_t t)
 {
     struct cg_corr_kstate *ks = NULL;
@@ -180,6 +187,7 @@ static int on_none(struct cg_corr_ctx *cx, struct cg_corr_rstate *r, struct cg_e
         ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
         if (!ks)
             return CG_ENOMEM;
+        note_depth(cx, ks);
         alert_init(&a, r->rule, CG_ALERT_FIRE, t, ks);
     } else {
         /* Stateless: the key lives in scratch only for the call. */
@@ -447,6 +455,7 @@ int cg_corr_event(struct cg_corr_rstate *r, enum cg_corr_role role, struct cg_ev
     struct cg_corr_kstate *ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
     if (!ks)
         return CG_ENOMEM;
+    note_depth(cx, ks);
     switch (rule->corr) {
     case CG_CORR_THRESHOLD: return on_threshold(cx, ks, ev, t);
     case CG_CORR_JOIN:
@@ -536,6 +545,7 @@ static int timer_fire(void *arg, const struct cg_timerq_entry *tm, enum cg_corr_
             cx->clock = tm->deadline;
             cx->has_clock = true;
         }
+        cx->depth = ks->depth;
         switch (kind) {
         case CG_CORR_TIMER_PENDING: rc = timer_pending(cx, ks, tm); break;
         case CG_CORR_TIMER_SILENCE: rc = timer_silence(cx, ks, tm); break;

@@ -30,7 +30,8 @@ static const struct cg_counter engine_counters[] = {
          "internal events not made because the alert chain was max_chain deep"),
     STAT("held_dropped", held_dropped, "held events dropped beyond 64 per key, oldest first"),
     STAT("no_time", no_time,
-         "events without a usable time stamp (they take the arrival time or the engine clock)"),
+         "events without a usable time stamp, raw lines included (they take the arrival time "
+         "or the engine clock)"),
 };
 
 /* Every counter of struct cg_engine_stats is in the table: a new member without an entry

@@ -132,13 +132,21 @@ void cg_index_init(struct cg_index *ix)
     cg_hmap_init(&ix->by_name_fold, 0);
 }
 
-int cg_index_build(struct cg_index *ix, const struct cg_ruleset *rs)
+/* Files m when it belongs in this index: one for internal events, one for the rest. */
+static int index_role(struct cg_index *ix, const struct cg_match *m, const struct cg_rule *r,
+                      enum cg_corr_role role, bool internal)
+{
+    if (!m || cg_match_asks_internal(m) != internal)
+        return CG_OK;
+    return index_match(ix, m, r, role);
+}
+
+int cg_index_build(struct cg_index *ix, const struct cg_ruleset *rs, bool internal)
 {
     for (size_t i = 0; i < rs->n; i++) {
         const struct cg_rule *r = rs->rules[i];
-        if (index_match(ix, r->match, r, CG_CORR_ROLE_MAIN) != CG_OK)
-            return CG_ENOMEM;
-        if (r->other && index_match(ix, r->other, r, CG_CORR_ROLE_OTHER) != CG_OK)
+        if (index_role(ix, r->match, r, CG_CORR_ROLE_MAIN, internal) != CG_OK ||
+            index_role(ix, r->other, r, CG_CORR_ROLE_OTHER, internal) != CG_OK)
             return CG_ENOMEM;
     }
     return CG_OK;

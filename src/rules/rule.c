@@ -511,6 +511,34 @@ static void rule_response(struct cg_rules_loader *l, struct cg_rule *r, const st
         r->response.approval = cg_rules_enum_at(l, n, approvals, "approval", where);
 }
 
+/* A rule must not feed on its own output: each of its alerts would make another, without
+ * end (a threshold counting its own alerts, a silence keyed on its own silences). The
+ * alert kinds it can emit, its id and severity are all known here; see
+ * cg_match_can_see_own for what is taken to hold. Its `other` match only enriches or
+ * cancels, which emits nothing by itself, so it may see the rule's own alerts. */
+static void rule_own_output(struct cg_rules_loader *l, const struct cg_rule *r,
+                            const struct cg_ynode *map)
+{
+    /* The event_id of its internal events: the alert kinds (engine.h) it can emit. */
+    const char *kinds[3];
+    size_t n = 0;
+    if (r->corr == CG_CORR_SILENCE) {
+        kinds[n++] = "silence";
+        kinds[n++] = "cleared";
+    } else {
+        kinds[n++] = "alert";
+    }
+    if (r->suppress_us)
+        kinds[n++] = "suppressed";
+    if (!r->match || !r->id || !r->severity ||
+        !cg_match_can_see_own(r->match, r->id, r->severity, r->response.action, kinds, n))
+        return;
+    cg_rules_err(l, cg_yaml_map_get(map, "match"),
+                 "rule '%s' can match its own alerts (format: internal, name: %s): every alert "
+                 "would make another; exclude its id with a 'name:' condition",
+                 r->id, r->id);
+}
+
 int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal,
                     struct cg_rule **out)
 {
@@ -531,6 +559,8 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
     rule_summary(l, r, map);
     rule_response(l, r, map);
     rule_output(l, r, map);
+    if (l->nerr == nerr)
+        rule_own_output(l, r, map);
     int rc = cg_rules_outcome(l, nerr);
     if (rc == CG_OK)
         *out = r;

@@ -91,6 +91,14 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
     char *copy = strdup(fields);
     for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
         char *eq = strchr(tok, '=');
+        if (strcmp(tok, "@raw") == 0 || strcmp(tok, "@outlier") == 0 || strcmp(tok, "@jump") == 0) {
+            /* what the decoder's clock guard would have said (decode.h cg_decode_settle) */
+            if (tok[1] == 'r')
+                ev.format = CG_FMT_RAW;
+            else
+                ev.flags |= tok[1] == 'o' ? CG_EV_TIME_OUTLIER : CG_EV_TIME_JUMP;
+            continue;
+        }
         if (strncmp(tok, "@name=", 6) == 0) {
             char *nm = cg_arena_dup(&ev.arena, eq + 1, strlen(eq + 1));
             for (size_t i = 0; i < strlen(eq + 1); i++)
@@ -489,7 +497,7 @@ static void test_chaining(void **state)
                                        "    match: {event_id: 2205}\n"
                                        "    key: fields.target\n"
                                        "  - id: repeated-fail\n"
-                                       "    match: {vendor: cefguard, name: fail}\n"
+                                       "    match: {format: internal, name: fail}\n"
                                        "    key: subject\n"
                                        "    threshold: {count: 2, window: 1h}\n");
     struct got g;
@@ -507,14 +515,18 @@ static void test_chaining(void **state)
     free_rules(rs);
 }
 
-/* A rule matching its own alerts stops at the chain bound instead of looping. */
+/* Two rules feeding on each other's alerts (check allows it: neither sees its own) stop
+ * at the chain bound instead of looping. */
 static void test_chain_bound(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs =
-        load_rules("rules:\n"
-                   "  - id: echo\n"
-                   "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: start\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [start, pong]}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "");
@@ -699,6 +711,122 @@ static void test_index_names(void **state)
     cg_buf_fini(&f);
 }
 
+/* Issue 8 item 7: a catch-all silence rule never sees its own silences (they reach only
+ * rules that ask for format: internal), so two lines give one silence, not millions. */
+static void test_catch_all_silence(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {}\n"
+                                       "    key: subject\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: noted\n"
+                                       "    match: {format: internal, name: quiet}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "dvchost=a");
+    feed(e, 5, "600", "dvchost=a");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "silence quiet key=a count=0 supp=0 joined=- t=+3605",
+           "alert noted key= count=1 supp=0 joined=- t=+3605");
+    assert_int_equal(cg_engine_stats(e)->internal_events, 1); /* quiet's, seen by noted */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Alerts fired by timers count toward the chain depth: two silence rules that go quiet
+ * on each other's silences would resolve one another at end of input forever; a timer
+ * fires at the depth of the events that armed it, so the chain stops at max_chain. */
+static void test_timer_chain_bound(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: src\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [src, pong]}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    /* Internal events: src's silence is depth 1, ping's 2, pong's 3; ping's cleared (by
+     * it) 4, its next silence 4 (its key saw depth 3); pong's cleared and its next
+     * silence would be 5: not made. */
+    EXPECT(&g, "silence src key= count=0 supp=0 joined=- t=+3600",
+           "silence ping key= count=0 supp=0 joined=- t=+7200",
+           "silence pong key= count=0 supp=0 joined=- t=+10800",
+           "cleared ping key= count=1 supp=0 joined=- t=+10800",
+           "cleared pong key= count=1 supp=0 joined=- t=+10800",
+           "silence ping key= count=0 supp=0 joined=- t=+14400",
+           "silence pong key= count=0 supp=0 joined=- t=+18000");
+    assert_int_equal(cg_engine_stats(e)->chain_dropped, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Issue 8 item 5: a raw line's stamp and an outlier's never move the clock: the silence
+ * pending at +1h stays pending until the clock gets there; both are processed at the
+ * clock's time (the raw line matches, at +10). */
+static void test_clock_poison(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: seen\n"
+                                       "    match: {event_id: [9, 600]}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    feed(e, 10, "600", "");
+    feed(e, 250000000000LL, "9", "@raw");          /* year 9999 on a raw line */
+    feed(e, 250000000000LL, "9", "@outlier");      /* and on a decoded one */
+    feed(e, -T0 - 62000000000LL, "9", "@outlier"); /* year 0 */
+    feed(e, 3000, "600", "");
+    feed(e, 3610, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "alert seen key= count=1 supp=0 joined=- t=+0",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+3000",
+           "alert seen key= count=1 supp=0 joined=- t=+3610",
+           "silence quiet key= count=0 supp=0 joined=- t=+7210");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    assert_int_equal(cg_engine_stats(e)->no_time, 1); /* the raw line: its stamp unused */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* A confirmed jump (the decoder's clock guard) moves the clock even backwards: after a
+ * poisoned first line at +1 year, the re-anchored clock runs the silence as usual. */
+static void test_clock_jump_back(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 31536000, "601", "");
+    feed(e, 0, "600", "@jump");
+    feed(e, 10, "600", "");
+    feed(e, 4000, "601", "");
+    EXPECT(&g, "silence quiet key= count=0 supp=0 joined=- t=+3610");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -716,6 +844,10 @@ int main(void)
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_chain_bound),
+        cmocka_unit_test(test_catch_all_silence),
+        cmocka_unit_test(test_timer_chain_bound),
+        cmocka_unit_test(test_clock_poison),
+        cmocka_unit_test(test_clock_jump_back),
         cmocka_unit_test(test_snapshot_roundtrip),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_index_names),
