@@ -57,8 +57,7 @@ int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node, str
  * written in place, so evaluation is the same as for an inline list. An unknown NAME
  * is an error naming the lists there are. */
 int cg_match_compile_lists(const struct cg_ydoc *doc, const struct cg_ynode *node,
-                           const struct cg_ynode *lists, struct cg_match **out,
-                           struct cg_buf *err);
+                           const struct cg_ynode *lists, struct cg_match **out, struct cg_buf *err);
 void cg_match_free(struct cg_match *m);
 
 /* True when ev matches. Reads event fields lazily (header paths never decode

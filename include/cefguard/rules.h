@@ -125,7 +125,7 @@ struct cg_ruleset {
     size_t ntests;
     size_t tests_cap; /* room in tests */
     size_t nfiles;
-    size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
+    size_t nshared;              /* memo slots of the conditions rules share (cg_match_share) */
     struct cg_rule_lists *lists; /* private: the files' named lists (rule_lists.c) */
 };
 

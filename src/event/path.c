@@ -39,8 +39,8 @@ static const struct {
 #define SD_PREFIX "syslog.sd."
 #define VALID_PATHS                                                                                \
     "vendor, product, product_version, event_id, name, severity, format, format_version, "         \
-    "host, subject, subject_key, reason, message, time, risk.class, risk.outcome, "         \
-    "fields.<key>, syslog.app, "                \
+    "host, subject, subject_key, reason, message, time, risk.class, risk.outcome, "                \
+    "fields.<key>, syslog.app, "                                                                   \
     "syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "                  \
     "syslog.sd.<SD-ID>.<param>"
 
@@ -165,8 +165,8 @@ static bool event_time(const struct cg_event *ev, struct cg_str *out,
 static bool risk(struct cg_event *ev, bool outcome, struct cg_str *out)
 {
     cg_event_risk(ev);
-    const char *z = outcome ? cg_risk_outcome_name(ev->risk_outcome)
-                            : cg_risk_class_name(ev->risk_class);
+    const char *z =
+        outcome ? cg_risk_outcome_name(ev->risk_outcome) : cg_risk_class_name(ev->risk_class);
     return z && zstr(z, out);
 }
 

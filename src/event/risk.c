@@ -62,8 +62,8 @@ static struct cg_str field(struct cg_event *ev, const char *key)
 /* Failure words first: "Clean Failed", "Unable to quarantine file", "Quarantine failed"
  * name the removal they did not achieve. "pass"/"left alone": the file stays where it
  * is; "denied"/"deny"/"block": access denied only, the file is still on disk. */
-static const char *const remains_words[] = {"fail", "unable", "left alone", "pass", "denied",
-                                            "deny", "block", NULL};
+static const char *const remains_words[] = {"fail",   "unable", "left alone", "pass",
+                                            "denied", "deny",   "block",      NULL};
 static const char *const removed_words[] = {"clean", "delet", "quarantin", "remov", NULL};
 
 static enum cg_risk_outcome outcome_text(struct cg_str s)
@@ -91,9 +91,9 @@ static enum cg_risk_outcome outcome_of2(struct cg_str a, struct cg_str b)
  * application) and the type word of the 2018 naming scheme (Adware., Spyware., PUA.,
  * HackTool., Joke., Dialer.). TSPY_ / TrojanSpy. are trojan spies: malware, and
  * prefixes are matched from the start, so they never hit SPYW_ / Spyware. */
-static const char *const trend_grayware[] = {
-    "adw_",    "spyw_",    "hktl_",     "joke_", "dial_",   "crck_", "pua.",
-    "pua_",    "adware.",  "spyware.",  "hacktool.", "joke.", "dialer.", NULL};
+static const char *const trend_grayware[] = {"adw_",      "spyw_", "hktl_",   "joke_",   "dial_",
+                                             "crck_",     "pua.",  "pua_",    "adware.", "spyware.",
+                                             "hacktool.", "joke.", "dialer.", NULL};
 
 static bool trend_is_grayware(struct cg_str name)
 {
@@ -277,7 +277,8 @@ static bool classify(struct cg_event *ev, enum cg_risk_class *c, enum cg_risk_ou
     }
     if (ev->format != CG_FMT_LOGNORM)
         return false;
-    if (cg_str_eqz(ev->vendor, "Symantec") && cg_str_eqz(ev->product, "Endpoint Protection Manager"))
+    if (cg_str_eqz(ev->vendor, "Symantec") &&
+        cg_str_eqz(ev->product, "Endpoint Protection Manager"))
         return sepm(ev, c, o);
     if (cg_str_eqz(ev->vendor, "McAfee") && cg_str_eqz(ev->product, "ePolicy Orchestrator"))
         return epo(ev, c, o);

@@ -25,7 +25,7 @@ struct cg_rules_loader {
     struct cg_buf *err;
     const struct cg_ydoc *doc;
     const struct cg_ynode *lists; /* the lists defined so far (rs->lists), or NULL */
-    struct cg_hmap ids; /* rule id -> "file:line" of its first definition (owned) */
+    struct cg_hmap ids;           /* rule id -> "file:line" of its first definition (owned) */
     unsigned nerr;
     bool oom;
     char what[CG_RULES_WHAT_MAX]; /* the rule or test being compiled: "rule 'x'", "test #2" */

@@ -95,8 +95,8 @@ static void expect_json(struct cg_event *ev, const struct row *r)
             fail_msg("%s: unexpected risk member in %s", r->line, js);
     } else {
         char want[128];
-        snprintf(want, sizeof(want), ",\"risk\":{\"class\":\"%s\",\"outcome\":\"%s\"},\"fields\":",
-                 r->cls, r->outcome);
+        snprintf(want, sizeof(want),
+                 ",\"risk\":{\"class\":\"%s\",\"outcome\":\"%s\"},\"fields\":", r->cls, r->outcome);
         if (!at || strncmp(at, want, strlen(want)) != 0 || !strstr(js, "\"subject_key\":"))
             fail_msg("%s: no %s in %s", r->line, want, js);
         if (strstr(js, "\"subject_key\":") > at)
@@ -139,15 +139,14 @@ static const struct row ds_rows[] = {
     {DSA "4000000|PUA.Win32.Adware.Generic|6|dvchost=ws-40 act=Clean result=Clean Failed",
      "grayware", "remains"},
     {DSA "4000001|HKTL_PWDUMP|6|dvc=10.1.5.21 act=Pass msg=Scheduled", "grayware", "remains"},
-    {DSA "4000000|SPYW_KEYLOG.A|6|dvchost=ws-41 act=Deny Access result=Access Denied",
-     "grayware", "remains"},
+    {DSA "4000000|SPYW_KEYLOG.A|6|dvchost=ws-41 act=Deny Access result=Access Denied", "grayware",
+     "remains"},
     {DSA "4000000|ADW_OPENCANDY|6|dvchost=ws-44 act=Quarantine result=Quarantined", "grayware",
      "removed"},
-    {DSA "4000000|JOKE_FLIPPER.A|6|dvchost=ws-45 act=Clean result=Cleaned", "grayware",
-     "removed"},
+    {DSA "4000000|JOKE_FLIPPER.A|6|dvchost=ws-45 act=Clean result=Cleaned", "grayware", "removed"},
     /* TSPY_ is a trojan spy: malware, though it contains SPY */
-    {DSA "4000000|TSPY_ZBOT.SMEE|6|dvchost=ws-42 act=Quarantine result=Quarantine Failed",
-     "virus", "remains"},
+    {DSA "4000000|TSPY_ZBOT.SMEE|6|dvchost=ws-42 act=Quarantine result=Quarantine Failed", "virus",
+     "remains"},
     {DSA "4000000|TrojanSpy.Win32.FAREIT.A|6|dvchost=ws-46 act=Delete result=Delete Failed",
      "virus", "remains"},
     {DSA "4000030|Ransomware behavior|6|dvchost=web-03 act=Terminate msg=Realtime", "other",
@@ -181,8 +180,7 @@ static const struct row apex_rows[] = {
           "cs1=Real-time Scan filePath=C:\\\\Users\\\\Public\\\\invoice.exe dvchost=APEXONE01",
      "virus", "remains"},
     {APEX "AV:File passed|JS_EXPLOIT.SMDN|3|dst=10.1.4.13 act=File passed", "virus", "remains"},
-    {APEX "AV:File cleaned|JS_EXPLOIT.SMDN|3|dst=10.1.4.13 act=File cleaned", "virus",
-     "removed"},
+    {APEX "AV:File cleaned|JS_EXPLOIT.SMDN|3|dst=10.1.4.13 act=File cleaned", "virus", "removed"},
     {APEX "AV:File renamed|JS_EXPLOIT.SMDN|3|cnt=1 dhost=PC-07 act=File renamed", "virus",
      "unknown"},
     {APEX "AV:File passed|PUA.Win32.Adware.Generic|3|dhost=PC-23 act=File passed", "grayware",
@@ -196,16 +194,15 @@ static const struct row apex_rows[] = {
      "cnc", "unknown"},
     {APEX "NCIE:Pass|Suspicious Connection|3|src=10.1.6.22 dst=198.51.100.64 act=Pass", "cnc",
      "unknown"},
-    {APEX "BM:1000|Behavior Monitoring|3|dvchost=localhost act=3 shost=PC-07", "other",
-     "unknown"},
-    {APEX "PML:File passed|TROJ.Win32.TRX.XXPE002FF017|3|dvchost=Sample_Host shost=PC-07",
-     "other", "remains"},
+    {APEX "BM:1000|Behavior Monitoring|3|dvchost=localhost act=3 shost=PC-07", "other", "unknown"},
+    {APEX "PML:File passed|TROJ.Win32.TRX.XXPE002FF017|3|dvchost=Sample_Host shost=PC-07", "other",
+     "remains"},
     {APEX "800102|Engine Update Status|3|shost=PC-07", NULL, NULL},
 };
 
 #define SEPM "<54>Apr 20 04:10:02 sepm01 SymantecServer: "
 #define SEPM_TAIL                                                                                  \
-    ",Event time: 2025-04-20 04:08:25,Inserted: 2025-04-20 04:10:02,End: 2025-04-20 04:08:25,"    \
+    ",Event time: 2025-04-20 04:08:25,Inserted: 2025-04-20 04:10:02,End: 2025-04-20 04:08:25,"     \
     "Domain: Default,Group: My Company\\Servers,Server: sepm01,User: svc"
 static const struct row sepm_rows[] = {
     {SEPM "Virus found,IP Address: 10.1.2.31,Computer name: app-07,Source: Scheduled scan,Risk "
@@ -251,9 +248,9 @@ static const struct row sepm_rows[] = {
 };
 
 #define EPO                                                                                        \
-    "<29>1 2025-04-20T09:00:00.000Z epo01 EPOEvents - EventFwd [agentInfo@3401 tenantId=\"1\"] "  \
-    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><EPOEvent><MachineInfo><MachineName>APP-07"      \
-    "</MachineName></MachineInfo><SoftwareInfo ProductName=\"McAfee Endpoint Security\" "         \
+    "<29>1 2025-04-20T09:00:00.000Z epo01 EPOEvents - EventFwd [agentInfo@3401 tenantId=\"1\"] "   \
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?><EPOEvent><MachineInfo><MachineName>APP-07"         \
+    "</MachineName></MachineInfo><SoftwareInfo ProductName=\"McAfee Endpoint Security\" "          \
     "ProductVersion=\"10.7.0\" ProductFamily=\"TVD\"><Event><EventID>"
 #define EPO_END                                                                                    \
     "<TargetHostName>APP-07</TargetHostName></CommonFields></Event></SoftwareInfo></EPOEvent>"
@@ -291,8 +288,9 @@ static const struct row epo_rows[] = {
     {EPO "1119</EventID><Severity>2</Severity><CommonFields>" EPO_END, NULL, NULL},
 };
 
-#define OSCE "<14>May 14 09:15:02 osce01 OfficeScan: At 5/14/2025 9:15:01 AM, OfficeScan found " \
-             "the following virus on computer PC-FIN-08: virus "
+#define OSCE                                                                                       \
+    "<14>May 14 09:15:02 osce01 OfficeScan: At 5/14/2025 9:15:01 AM, OfficeScan found "            \
+    "the following virus on computer PC-FIN-08: virus "
 #define OSCE_ACT " OfficeScan performed the following action on the infected computer: "
 static const struct row osce_rows[] = {
     {OSCE "TROJ_GEN.R002C0DE424, location: D:\\share\\a.exe." OSCE_ACT
@@ -372,20 +370,20 @@ static const struct lrow lognorm_rows[] = {
      "Quarantine failed", "category_set", "security risk", "grayware", "remains"},
     {"Symantec", "Endpoint Protection Manager", "Agent activity", "-", "actual_action",
      "Left alone", NULL, NULL, NULL, NULL},
-    {"McAfee", "ePolicy Orchestrator", "1278", "Foo", "threat_category", "av.detect",
-     "threat_type", "Potentially Unwanted Program", "grayware", "unknown"},
+    {"McAfee", "ePolicy Orchestrator", "1278", "Foo", "threat_category", "av.detect", "threat_type",
+     "Potentially Unwanted Program", "grayware", "unknown"},
     {"McAfee", "ePolicy Orchestrator", "1278", "Foo", "threat_category", "av.detect",
      "threat_action_taken", "IDS_ALERT_ACT_TAK_BLK", "virus", "remains"},
-    {"McAfee", "ePolicy Orchestrator", "2402", "-", "threat_category", "update", NULL, NULL,
-     NULL, NULL},
-    {"Trend Micro", "OfficeScan", "Spyware/Grayware detection", "TSPY_X", "result", "Passed",
-     NULL, NULL, "grayware", "remains"},
+    {"McAfee", "ePolicy Orchestrator", "2402", "-", "threat_category", "update", NULL, NULL, NULL,
+     NULL},
+    {"Trend Micro", "OfficeScan", "Spyware/Grayware detection", "TSPY_X", "result", "Passed", NULL,
+     NULL, "grayware", "remains"},
     {"Trend Micro", "OfficeScan", "Virus/Malware detection", "ADW_X", "result", "Deleted", NULL,
      NULL, "grayware", "removed"},
-    {"Trend Micro", "OfficeScan", "Virus/Malware detection", "TROJ_X", "action", "Odd result",
-     NULL, NULL, "virus", "unknown"},
-    {"cefguard", "cefguard", "alert", "epo-risk-remains", "action", "quarantine", NULL, NULL,
-     NULL, NULL},
+    {"Trend Micro", "OfficeScan", "Virus/Malware detection", "TROJ_X", "action", "Odd result", NULL,
+     NULL, "virus", "unknown"},
+    {"cefguard", "cefguard", "alert", "epo-risk-remains", "action", "quarantine", NULL, NULL, NULL,
+     NULL},
 };
 
 static void test_lognorm_shapes(void **state)
@@ -454,9 +452,9 @@ static void test_lazy_and_copy(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_deep_security), cmocka_unit_test(test_apex_central),
-        cmocka_unit_test(test_sepm),          cmocka_unit_test(test_epo),
-        cmocka_unit_test(test_officescan),    cmocka_unit_test(test_not_risks),
+        cmocka_unit_test(test_deep_security),  cmocka_unit_test(test_apex_central),
+        cmocka_unit_test(test_sepm),           cmocka_unit_test(test_epo),
+        cmocka_unit_test(test_officescan),     cmocka_unit_test(test_not_risks),
         cmocka_unit_test(test_lognorm_shapes), cmocka_unit_test(test_lazy_and_copy),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

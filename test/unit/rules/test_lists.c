@@ -120,7 +120,7 @@ static void test_across_files_and_matching(void **state)
         const char *name, *id;
         bool want;
     } cases[] = {
-        {"TROJ_GEN.R002C0PDK25", "4000000", true}, {"TROJ_GEN.R002C0PDK25", "4000001", true},
+        {"TROJ_GEN.R002C0PDK25", "4000000", true},  {"TROJ_GEN.R002C0PDK25", "4000001", true},
         {"TROJ_GEN.R002C0PDK25", "4000002", false}, {"Eicar_test_file", "4000000", false},
         {"EICAR test file", "4000001", false},      {"an installation check", "4000000", false},
         {"Installation", "4000000", true},
