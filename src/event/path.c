@@ -40,9 +40,8 @@ static const struct {
 #define VALID_PATHS                                                                                \
     "vendor, product, product_version, event_id, name, severity, format, format_version, "         \
     "host, subject, subject_key, reason, message, time, risk.class, risk.outcome, "                \
-    "fields.<key>, syslog.app, "                                                                   \
-    "syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "                  \
-    "syslog.sd.<SD-ID>.<param>"
+    "fields.<key>, syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, "         \
+    "syslog.severity, syslog.sd.<SD-ID>.<param>"
 
 /* The path text is user input quoted in messages: keep it short. */
 #define QUOTE_MAX 64

@@ -8,8 +8,6 @@
  * case-insensitive and bounded by the value's length (values are attacker-controlled). */
 #include "cefguard/risk.h"
 
-#include <stdlib.h>
-
 static unsigned char fold(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;

@@ -314,41 +314,20 @@ static const struct row other_rows[] = {
     {"Apr 20 10:00:00 host01 sshd[1]: Virus found in nothing", NULL, NULL},
 };
 
-static void test_deep_security(void **state)
-{
-    (void)state;
-    run_rows(ds_rows, CG_ARRAY_LEN(ds_rows));
-}
+/* One test per vendor table, so a failure names the vendor. */
+#define ROWS_TEST(fn, rows)                                                                        \
+    static void fn(void **state)                                                                   \
+    {                                                                                              \
+        (void)state;                                                                               \
+        run_rows(rows, CG_ARRAY_LEN(rows));                                                        \
+    }
 
-static void test_apex_central(void **state)
-{
-    (void)state;
-    run_rows(apex_rows, CG_ARRAY_LEN(apex_rows));
-}
-
-static void test_sepm(void **state)
-{
-    (void)state;
-    run_rows(sepm_rows, CG_ARRAY_LEN(sepm_rows));
-}
-
-static void test_epo(void **state)
-{
-    (void)state;
-    run_rows(epo_rows, CG_ARRAY_LEN(epo_rows));
-}
-
-static void test_officescan(void **state)
-{
-    (void)state;
-    run_rows(osce_rows, CG_ARRAY_LEN(osce_rows));
-}
-
-static void test_not_risks(void **state)
-{
-    (void)state;
-    run_rows(other_rows, CG_ARRAY_LEN(other_rows));
-}
+ROWS_TEST(test_deep_security, ds_rows)
+ROWS_TEST(test_apex_central, apex_rows)
+ROWS_TEST(test_sepm, sepm_rows)
+ROWS_TEST(test_epo, epo_rows)
+ROWS_TEST(test_officescan, osce_rows)
+ROWS_TEST(test_not_risks, other_rows)
 
 /* Rulebase events built by hand, with the field names rules/lognorm/README.md documents:
  * what the classifier does with shapes the rulebases may produce (line types and
