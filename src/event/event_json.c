@@ -259,7 +259,11 @@ static int put_risk(struct cg_buf *b, struct cg_event *ev)
     const char *o = cg_risk_outcome_name(ev->risk_outcome);
     if (!c || !o)
         return CG_OK;
-    return cg_buf_printf(b, ",\"risk\":{\"class\":\"%s\",\"outcome\":\"%s\"}", c, o);
+    int rc = PUT_LIT(b, ",\"risk\":{\"class\":\"");
+    rc = rc ? rc : cg_buf_put(b, c, strlen(c));
+    rc = rc ? rc : PUT_LIT(b, "\",\"outcome\":\"");
+    rc = rc ? rc : cg_buf_put(b, o, strlen(o));
+    return rc ? rc : PUT_LIT(b, "\"}");
 }
 
 static inline struct cg_str str_z(const char *z)

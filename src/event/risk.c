@@ -60,17 +60,38 @@ static struct cg_str field(struct cg_event *ev, const char *key)
 /* Failure words first: "Clean Failed", "Unable to quarantine file", "Quarantine failed"
  * name the removal they did not achieve. "pass"/"left alone": the file stays where it
  * is; "denied"/"deny"/"block": access denied only, the file is still on disk. */
-static const char *const remains_words[] = {"fail",   "unable", "left alone", "pass",
-                                            "denied", "deny",   "block",      NULL};
-static const char *const removed_words[] = {"clean", "delet", "quarantin", "remov", NULL};
+#define WORD(z)                                                                                    \
+    {                                                                                              \
+        z, sizeof(z) - 1                                                                           \
+    }
+static const struct word {
+    const char *z;
+    size_t n;
+} remains_words[] = {WORD("fail"),   WORD("unable"), WORD("left alone"), WORD("pass"),
+                     WORD("denied"), WORD("deny"),   WORD("block")},
+  removed_words[] = {WORD("clean"), WORD("delet"), WORD("quarantin"), WORD("remov")};
+
+/* One pass over the value: at each byte, the words that start with it (folded). No
+ * copy and no length limit; values are bounded by the line. */
+static bool text_has(struct cg_str s, const struct word *w, size_t nw)
+{
+    for (size_t i = 0; i < s.n; i++) {
+        unsigned char c = fold((unsigned char)s.p[i]);
+        for (size_t k = 0; k < nw; k++)
+            if ((unsigned char)w[k].z[0] == c && s.n - i >= w[k].n &&
+                ieq(cg_str_make(s.p + i, w[k].n), w[k].z))
+                return true;
+    }
+    return false;
+}
 
 static enum cg_risk_outcome outcome_text(struct cg_str s)
 {
     if (!s.n)
         return CG_RISK_UNKNOWN;
-    if (icontains_any(s, remains_words))
+    if (text_has(s, remains_words, CG_ARRAY_LEN(remains_words)))
         return CG_RISK_REMAINS;
-    if (icontains_any(s, removed_words))
+    if (text_has(s, removed_words, CG_ARRAY_LEN(removed_words)))
         return CG_RISK_REMOVED;
     return CG_RISK_UNKNOWN;
 }
@@ -95,6 +116,10 @@ static const char *const trend_grayware[] = {"adw_",      "spyw_", "hktl_",   "j
 
 static bool trend_is_grayware(struct cg_str name)
 {
+    /* Most names are malware (TROJ_, WORM_, Ransom_, ...): one look at the first letter
+     * skips the list for them. */
+    if (!name.n || !memchr("ashjdcpASHJDCP", name.p[0], 14))
+        return false;
     for (const char *const *p = trend_grayware; *p; p++)
         if (iprefix(name, *p))
             return true;

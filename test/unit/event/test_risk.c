@@ -361,6 +361,18 @@ static const struct lrow lognorm_rows[] = {
      NULL, "grayware", "removed"},
     {"Trend Micro", "OfficeScan", "Virus/Malware detection", "TROJ_X", "action", "Odd result", NULL,
      NULL, "virus", "unknown"},
+    /* long action texts: a word across the 128-byte fold window, and one far past it */
+    {"Trend Micro", "OfficeScan", "Virus/Malware detection", "TROJ_X", "action",
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxQuarantine failed",
+     NULL, NULL, "virus", "remains"},
+    {"Trend Micro", "OfficeScan", "Virus/Malware detection", "TROJ_X", "action",
+     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+     "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy cleaned",
+     NULL, NULL, "virus", "removed"},
     {"cefguard", "cefguard", "alert", "epo-risk-remains", "action", "quarantine", NULL, NULL, NULL,
      NULL},
 };
