@@ -74,6 +74,8 @@ static int nz_sepm_columns(struct nz_map *m, const char *t, const struct nz_sepm
         int rc = nz_sepm_name(m, "event_description", u[0]);
         return rc == CG_OK ? nz_sepm_name(m, "computer_name", u[1]) : rc;
     }
+    if (strcmp(t, "SEPM Log") == 0)
+        return CG_OK; /* nothing known about its columns */
     if (strncmp(t, "Agent ", 6) != 0)
         return nz_sepm_name(m, "event_description", u[0]); /* the manager's own logs */
     /* An agent log: the computer first, or the reporting server and then the computer (a
