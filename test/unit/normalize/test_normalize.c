@@ -490,8 +490,7 @@ static const struct vendor_case vendor_cases[] = {
 static void test_vendor_cases(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < CG_ARRAY_LEN(vendor_cases); i++)
-        vendor_check(g_nz, &vendor_cases[i]);
+    vendor_check_all(g_nz, vendor_cases, CG_ARRAY_LEN(vendor_cases));
 }
 
 /* ---- loading ------------------------------------------------------------------------ */

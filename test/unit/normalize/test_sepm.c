@@ -17,6 +17,11 @@
 
 static struct cg_normalizer *g_nz; /* the shipped rulebases */
 
+/* The header every decoded line of the vendor has (severity: none). */
+#define SEPM_EVENT                                                                                 \
+    .format = CG_FMT_LOGNORM, .vendor = "Symantec", .product = "Endpoint Protection Manager"
+#define OSCE_EVENT .format = CG_FMT_LOGNORM, .vendor = "Trend Micro", .product = "OfficeScan"
+
 /* See test_normalize.c: a rulebase liblognorm rejects leaks at load; nothing else may. */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
@@ -83,12 +88,9 @@ static const struct vendor_case sepm_cases[] = {
          "Default,Intensive Protection Level: 0,Certificate issuer: ,Certificate signer: "
          ",Certificate "
          "thumbprint: ,Signing timestamp: 0,Certificate serial number: ",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Virus found",
      .name = "Trojan.Gen.MBT",
-     .severity = NULL,
      .subject = "ACC-WS-015",
      .subject_key = "subject",
      .fields = {{"log_server", "SEPM143-01"},
@@ -125,12 +127,9 @@ static const struct vendor_case sepm_cases[] = {
          "time: 2025-05-14 12:03:41,Inserted: 2025-05-14 12:05:00,End: 2025-05-14 12:03:41,Domain: "
          "Default,Group: My Company\\Engineering,Server: SEPM143-01,User: k.mori,Source computer: ,"
          "Source IP: ",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Security risk found",
      .name = "PUA.Gen.2",
-     .severity = NULL,
      .subject = "ENG-NB-08",
      .subject_key = "subject",
      .fields = {{"computer_name", "ENG-NB-08"},
@@ -166,12 +165,9 @@ static const struct vendor_case sepm_cases[] = {
          "is trustworthy.,URL Tracking Status: On,First Seen: Symantec has known about this file "
          "approximately "
          "2 days.,Sensitivity: ,Allowed application reason: MDS",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "SONAR detection now allowed",
      .name = "WS.Reputation.1",
-     .severity = NULL,
      .subject = "OPS-VDI-21",
      .subject_key = "subject",
      .fields = {{"computer_name", "OPS-VDI-21"},
@@ -213,12 +209,9 @@ static const struct vendor_case sepm_cases[] = {
          "12:14:02,Domain: Default,Group: My Company\\Lab,Server: SEPM12,User: lab03,Source "
          "computer: "
          ",Source IP: ",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Potential risk found",
      .name = "Trojan.Gen.2",
-     .severity = NULL,
      .subject = "LAB-PC-03",
      .subject_key = "subject",
      .fields = {{"computer_name", "LAB-PC-03"},
@@ -239,12 +232,9 @@ static const struct vendor_case sepm_cases[] = {
              ",実際の処理: 隔離,要求された処理: 隔離,イベント時間: 2025-05-14 12:19:30,"
              "ユーザー: sato,送信元 IP: ,カテゴリセット: Malware,カテゴリの種類: "
              "Virus",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Virus found",
      .name = "W97M.Downloader",
-     .severity = NULL,
      .subject = "経理-PC05",
      .subject_key = "subject",
      .fields = {{"event_text", "ウイルスが見つかりました"},
@@ -274,12 +264,9 @@ static const struct vendor_case sepm_cases[] = {
              "アプリケーションハッシュ: "
              "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C4B5A69788796A5B4C3D2E1F0,"
              "会社名: ,カテゴリセット: Malware,カテゴリの種類: Insight Network Threat",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Security risk found",
      .name = "WS.Reputation.1",
-     .severity = NULL,
      .subject = "営業-NB06",
      .subject_key = "subject",
      .fields = {{"event_text", "セキュリティリスクが見つかりました"},
@@ -301,12 +288,9 @@ static const struct vendor_case sepm_cases[] = {
      .text = "2025-05-14 12:30:00,SONAR 検出を許可しました,IP アドレス: 10.40.1.7,コンピュータ名: "
              "開発-PC07,リスク名: SONAR.Heuristic.159,件数: 1,c:\\tools\\build.exe,,実際の処理: "
              "放置,イベント時間: 2025-05-14 12:29:40,ユーザー: tanaka",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "SONAR detection now allowed",
      .name = "SONAR.Heuristic.159",
-     .severity = NULL,
      .subject = "開発-PC07",
      .subject_key = "subject",
      .fields = {{"event_text", "SONAR 検出を許可しました"},
@@ -322,12 +306,9 @@ static const struct vendor_case sepm_cases[] = {
              "出现次数: 1,C:\\Users\\wang\\Downloads\\fapiao.exe,,实际的操作: 已隔离,请求的操作: "
              "已隔离,事件时间: 2025-05-14 12:34:20,用户: wang,源计算机: ,源 IP: ,可信度: "
              "此文件不可信。",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Virus found",
      .name = "Trojan.Gen.2",
-     .severity = NULL,
      .subject = "CW-PC09",
      .subject_key = "subject",
      .fields = {{"event_text", "发现病毒"},
@@ -357,12 +338,9 @@ static const struct vendor_case sepm_cases[] = {
              "Occurrences: 3,Application: C:/WINDOWS/system32/NTOSKRNL.EXE,Rule: Block SMB from "
              "untrusted,"
              "Location: Default,User Name: m.ito,Domain Name: CORP,Action: Blocked,SHA-256: ,MD-5:",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Traffic Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm143-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Traffic Log"},
@@ -386,12 +364,9 @@ static const struct vendor_case sepm_cases[] = {
          "10.20.1.2,Remote Host Name: fs01,Remote Port: 445,Outbound,Application: "
          "C:/Windows/System32/svchost.exe,"
          "Action: Allowed",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Packet Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Packet Log"},
@@ -410,12 +385,9 @@ static const struct vendor_case sepm_cases[] = {
              "Remote Host Name: ,Remote Port: 138,Outbound,Application: "
              "C:/windows/system32/NTOSKRNL.EXE,"
              "Action: Blocked",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Packet Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Packet Log"},
@@ -441,12 +413,9 @@ static const struct vendor_case sepm_cases[] = {
          "Nessus Vulnerability Scanner Activity 3,CIDS Signature SubID: 75185,Intrusion URL: "
          "dev-pc-19.corp.example/wsman,"
          "Intrusion Payload URL: ,SHA-256: ,MD-5:",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Security Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Security Log"},
@@ -469,12 +438,9 @@ static const struct vendor_case sepm_cases[] = {
          "| [AC7-2.1] Block scripts,9552,C:/ProgramData/agent/agent.exe,0,No Module "
          "Name,C:/ProgramData/agent/hook.bat,"
          "User Name: SYSTEM,Domain Name: CORP,Action Type: ,File size (bytes): 1403,Device ID:",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Behavior Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Behavior Log"},
@@ -494,12 +460,9 @@ static const struct vendor_case sepm_cases[] = {
          "session ran successfully.  No new updates were available.,Event time: 2025-05-14 "
          "12:44:40,"
          "Group Name: My Company\\Development",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent System Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent System Log"},
@@ -519,12 +482,9 @@ static const struct vendor_case sepm_cases[] = {
          "serial number 6F2A-05/13/2025 23:01:52 031 from Symantec Endpoint Protection "
          "Manager.,Event "
          "time: 2025-05-14 12:45:50,Group Name: My Company\\Development",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent System Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent System Log"},
@@ -539,12 +499,9 @@ static const struct vendor_case sepm_cases[] = {
          "SymantecServer: Site: Site SEPM14-01,Server Name: SEPM14-01,Domain Name: Default,The "
          "management "
          "server received the client log successfully,FIN-WS-0412,k.sato,fin-ws-0412.corp.example",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Activity Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Agent Activity Log"},
@@ -560,12 +517,9 @@ static const struct vendor_case sepm_cases[] = {
      .host = "sepm14-01",
      .app = "SymantecServer",
      .text = "SymantecServer: Site: Site SEPM14-01,Server: SEPM14-01,LiveUpdate started.",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Server System Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Server System Log"},
@@ -580,12 +534,9 @@ static const struct vendor_case sepm_cases[] = {
      .text =
          "SymantecServer: Site: Site SEPM14-01,Server Name: SEPM14-01,Domain Name: Default,Admin: "
          "admin,Event Description: Administrator log on failed",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Administrative Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Administrative Log"},
@@ -600,12 +551,9 @@ static const struct vendor_case sepm_cases[] = {
              "Description: Policy has been edited: Edited shared Intrusion Prevention policy: "
              "IPS-Workstations,"
              "IPS-Workstations",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Policy Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields =
@@ -629,12 +577,9 @@ static const struct vendor_case sepm_cases[] = {
          "0,Total files: 10620,Omitted: 0,Computer: FIN-WS-0412,IP Address: 10.20.30.41,Domain "
          "Name: "
          "Default,Group Name: My Company\\Finance,Server Name: SEPM14-01",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Scan Log",
      .name = NULL,
-     .severity = NULL,
      .subject = "sepm14-01",
      .subject_key = "host",
      .fields = {{"log_type", "Scan Log"},
@@ -651,9 +596,7 @@ static const struct vendor_case sepm_cases[] = {
          "Security risk found,IP Address: 1.128.3.4,Computer name: WS-0093,Source: Auto-Protect "
          "scan,Risk name: WS.Reputation.1,Occurrences: 1,e:\\removablemediaaccessutility.exe,,"
          "Actual action: All actions failed,Requested action: Process terminate pending restart",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Security risk found",
      .name = "WS.Reputation.1",
      .subject = "WS-0093",
@@ -668,9 +611,7 @@ static const struct vendor_case sepm_cases[] = {
      .app = "SymantecServer",
      .text = "SymantecServer: sepm01,site1,Virus found,IP Address: 10.0.0.5,Computer name: LAB-01,"
              "Risk name: EICAR Test String,Occurrences: 1,C:\\eicar.com,,Actual action: Left alone",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "Agent Risk Log",
      .name = NULL,
      .subject = "sepm01",
@@ -686,9 +627,7 @@ static const struct vendor_case sepm_cases[] = {
      .host = "sepm01",
      .app = "SymantecServer",
      .text = "SymantecServer: Virus found",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Symantec",
-     .product = "Endpoint Protection Manager",
+     SEPM_EVENT,
      .event_id = "SEPM Log",
      .subject = "sepm01",
      .subject_key = "host",
@@ -706,8 +645,7 @@ static const struct vendor_case sepm_cases[] = {
 static void test_sepm_cases(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < CG_ARRAY_LEN(sepm_cases); i++)
-        vendor_check(g_nz, &sepm_cases[i]);
+    vendor_check_all(g_nz, sepm_cases, CG_ARRAY_LEN(sepm_cases));
 }
 
 /* ---- OfficeScan / Apex One "Label: value" notifications --------------------------------- */
@@ -719,9 +657,7 @@ static const struct vendor_case osce_cases[] = {
          "Virus/Malware: Eicar_test_file Computer: PC-FIN-11 IP address: 10.1.2.11 Domain: CORP "
          "File: C:\\Users\\a b\\eicar.com Date/Time: 5/14/2025 9:26:10 AM Result: Unable to clean "
          "or quarantine the file",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Trend Micro",
-     .product = "OfficeScan",
+     OSCE_EVENT,
      .event_id = "Virus/Malware detection",
      .name = "Eicar_test_file",
      .subject = "PC-FIN-11",
@@ -740,9 +676,7 @@ static const struct vendor_case osce_cases[] = {
      .text =
          "OfficeScan: Virus/Malware: TROJ_GEN.R002C0DE424 Endpoint: PC-FIN-09 Domain: WORKGROUP "
          "File: C:\\temp\\x.exe Date/Time: 5/14/2025 9:24:58 Result: Quarantined",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Trend Micro",
-     .product = "OfficeScan",
+     OSCE_EVENT,
      .event_id = "Virus/Malware detection",
      .name = "TROJ_GEN.R002C0DE424",
      .subject = "PC-FIN-09",
@@ -759,9 +693,7 @@ static const struct vendor_case osce_cases[] = {
      .app = "OfficeScan",
      .text = "OfficeScan: Spyware/Grayware: ADW_OPENCANDY (Further action required) Computer: "
              "PC-FIN-12 IP address: 10.1.2.12 Domain: CORP Date/Time: 5/14/2025 9:30:00 AM",
-     .format = CG_FMT_LOGNORM,
-     .vendor = "Trend Micro",
-     .product = "OfficeScan",
+     OSCE_EVENT,
      .event_id = "Spyware/Grayware detection",
      .name = "ADW_OPENCANDY (Further action required)",
      .subject = "PC-FIN-12",
@@ -788,8 +720,7 @@ static const struct vendor_case osce_cases[] = {
 static void test_osce_cases(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < CG_ARRAY_LEN(osce_cases); i++)
-        vendor_check(g_nz, &osce_cases[i]);
+    vendor_check_all(g_nz, osce_cases, CG_ARRAY_LEN(osce_cases));
 }
 
 /* The same line twice and after a line of other labels: the splitters' memo (per normalizer)

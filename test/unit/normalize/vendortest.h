@@ -102,4 +102,11 @@ static inline void vendor_check(struct cg_normalizer *nz, const struct vendor_ca
     cg_event_fini(&ev);
 }
 
+/* Every case of a table. */
+static inline void vendor_check_all(struct cg_normalizer *nz, const struct vendor_case *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        vendor_check(nz, &c[i]);
+}
+
 #endif
