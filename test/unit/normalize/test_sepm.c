@@ -604,6 +604,18 @@ static const struct vendor_case sepm_cases[] = {
      .fields = {{"file_path", "e:\\removablemediaaccessutility.exe"},
                 {"actual_action", "All actions failed"},
                 {"log_type", NULL}}},
+    {.what = "Virus found without any header: officescan.rulebase (loaded first, its rules start "
+             "with \"Virus/Malware: \") does not hide it",
+     .kind = CG_SYSLOG_NONE,
+     .text =
+         "Virus found,IP Address: 10.0.0.7,Computer name: LAB-07,Source: Manual scan,Risk name: "
+         "EICAR Test String,Occurrences: 1,C:\\eicar.com,,Actual action: Cleaned by deletion",
+     SEPM_EVENT,
+     .event_id = "Virus found",
+     .name = "EICAR Test String",
+     .subject = "LAB-07",
+     .subject_key = "subject",
+     .fields = {{"file_path", "C:\\eicar.com"}, {"actual_action", "Cleaned by deletion"}}},
     {.what =
          "a risk type after two leading columns is no shape the rulebase knows: a log, not a risk",
      .kind = CG_SYSLOG_RFC3164,
