@@ -6,7 +6,7 @@
  * the common run of "Label: value" pieces is taken in a tight loop (nz_kvl_run); the general
  * reader (nz_kvl_piece) decides everything else. liblognorm measured a piece by the furthest
  * any rule had read: when rule 1 read a path to the end of the line and then found no ',' (a
- * line cut after "Occurrences: N,path"), rule 4 gave occurrences = N and the path was lost.
+ * line cut after "Occurrences: N,path"), rule 5 gave occurrences = N and the path was lost.
  * The same is done here, so that the output does not depend on the engine.
  */
 #include "kvlist.h"
@@ -133,7 +133,7 @@ static int nz_kvl_named(struct nz_map *m, const char *key, size_t klen, const ch
     return cg_nz_map_add(m, key, klen, cg_str_make(s + from, to - from));
 }
 
-/* Rule 1b: SEP 14.3's "File path: X" at p, which may hold commas: it runs up to
+/* Rule 2: SEP 14.3's "File path: X" at p, which may hold commas: it runs up to
  * ",Description: " when that string follows, else to the next ','. */
 static int nz_kvl_fpath(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *end)
 {
@@ -225,7 +225,7 @@ static int nz_kvl_emit(struct nz_map *m, struct nz_memo_ent *e, const char *labe
 
 /* ---- pieces ---------------------------------------------------------------------------- */
 
-/* Rule 3: the piece " text" at p, up to end. The previous value, ", " and the text are the
+/* Rule 4: the piece " text" at p, up to end. The previous value, ", " and the text are the
  * bytes of s from that value on when the value is a view that ends at the ',' before p,
  * which every value of this list does (a bare label's empty value too, see
  * cg_nz_map_unlabeled): the view is widened. A copy (cg_nz_map_cont) would copy the growing
@@ -242,7 +242,7 @@ static int nz_kvl_cont(struct nz_map *m, const struct nz_kvl *k, size_t p, size_
     return cg_nz_map_cont(m, cg_str_make(k->s + p + 1, end - p - 1));
 }
 
-/* Rules 1-3 at p (rule 1 in language lang, -1: not an Occurrences label): *done when one
+/* Rules 1-4 at p (rule 1 in language lang, -1: not an Occurrences label): *done when one
  * applied, *far how far rule 1 read when it did not. */
 static int nz_kvl_special(struct nz_map *m, struct nz_kvl *k, size_t p, int lang, size_t *end,
                           size_t *far, bool *done)
@@ -283,7 +283,7 @@ static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
 {
     const char *s = k->s;
     size_t n = k->n, far = 0;
-    if (p < n) { /* most pieces start with no byte rules 1-3 look for */
+    if (p < n) { /* most pieces start with no byte rules 1-4 look for */
         int lang = nz_kvl_lang_of((unsigned char)s[p]);
         if (lang >= 0 && !nz_lit(s, n, p, nz_kvl_langs[lang].occ, nz_kvl_langs[lang].olen))
             lang = -1;
@@ -313,8 +313,8 @@ static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
     return cg_nz_map_unlabeled(m, cg_str_make(s + p, e - p));
 }
 
-/* Whether a piece that starts with the memo's label e and ": " is one that rules 1-3 leave to
- * rule 4: the label is no Occurrences label, not "File path", does not start with
+/* Whether a piece that starts with the memo's label e and ": " is one that rules 1-4 leave to
+ * rule 5: the label is no Occurrences label, not "File path", does not start with
  * "Detection Submissions " or a space. */
 static bool nz_kvl_plain(const struct nz_memo_ent *e)
 {
@@ -335,7 +335,7 @@ static bool nz_kvl_plain(const struct nz_memo_ent *e)
 #define NZ_KVL_DONE 2 /* nz_kvl_run: the list ended */
 
 /* From the piece at *p, the pieces that are the memo's label of their position, ": " and a
- * value (most of a line), added as rule 4 would, in a tight loop. *p is left at the first
+ * value (most of a line), added as rule 5 would, in a tight loop. *p is left at the first
  * piece not taken; NZ_KVL_DONE when the list ended. */
 static int nz_kvl_run(struct nz_map *m, struct nz_kvl *k, size_t *pp)
 {

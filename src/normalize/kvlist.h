@@ -12,14 +12,14 @@
  *      with the Japanese and Chinese labels ("件数: " / ",,実際の処理: ", "出现次数: " /
  *      ",,实际的操作: "). "Occurrences: N," followed by a "Label: value" piece (SEP
  *      14.3's "File path: ", a traffic log's "Application: ") -> occurrences alone;
- *   1b. "File path: X" -> file_path: X runs up to ",Description: " when that string
+ *   2. "File path: X" -> file_path: X runs up to ",Description: " when that string
  *      follows (a path may hold commas), else to the next ',';
- *   2. "Detection Submissions X" (SONAR's unlabelled column) -> detection_submissions;
- *   3. " text" (a leading space) -> continues the previous value (cg_nz_map_cont);
- *   4. "Label: value" (": " at the first ':', before any ',') -> snake_case(Label), or for a
+ *   3. "Detection Submissions X" (SONAR's unlabelled column) -> detection_submissions;
+ *   4. " text" (a leading space) -> continues the previous value (cg_nz_map_cont);
+ *   5. "Label: value" (": " at the first ':', before any ',') -> snake_case(Label), or for a
  *      localised label of the table in kvlist.c the English label's key ("IP アドレス" ->
  *      ip_address);
- *   5. anything else -> unlabelled (cg_nz_map_unlabeled).
+ *   6. anything else -> unlabelled (cg_nz_map_unlabeled).
  * A value ends at the next ','. A separator (',', ": ") directly followed by a NUL byte does
  * not separate (scan.h, nz_lit); other NUL bytes are data.
  */

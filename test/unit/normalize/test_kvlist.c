@@ -26,7 +26,7 @@ static void test_kvlist_cases(void **state)
         {SV("A: 1,\0B: 2"), NZ_NOMATCH, 0, {{NULL}}},
         {SV("A: \0b,C: d"), CG_OK, 0, {{"unlabeled.0", SV("A: \0b")}, {"c", SV("d")}}},
         {SV("A\0: b"), CG_OK, 0, {{"a", SV("b")}}},
-        /* rule 3: continuations, of a pair, of a bare label, and with nothing to continue */
+        /* rule 4: continuations, of a pair, of a bare label, and with nothing to continue */
         {SV("Company name: Adobe Systems, Incorporated,X: y"),
          CG_OK,
          0,
@@ -75,7 +75,8 @@ static void test_kvlist_cases(void **state)
          CG_OK,
          0,
          {{"a", SV("1")}, {"occurrences", SV("x")}, {"b", SV("2")}}},
-        /* rule 1 in SEP 14.3 (labelled columns), after a labelled piece, localised */
+        /* rules 1 and 2: SEP 14.3 (labelled columns), a labelled piece after Occurrences, localised
+         */
         {SV("Occurrences: 1,File path: C:\\a,b.exe,Description: ,Actual action: Left alone"),
          CG_OK,
          0,
@@ -113,7 +114,7 @@ static void test_kvlist_cases(void **state)
           {"computer_name", SV("PC")},
           {"未知のラベル", SV("v")}}},
         {SV("IP アドレス: 1,IP Address: 2"), CG_OK, 1, {{"ip_address", SV("1")}}},
-        /* rule 2 */
+        /* rule 3 */
         {SV("Detection Submissions No,Risk Level: High"),
          CG_OK,
          0,
@@ -126,7 +127,7 @@ static void test_kvlist_cases(void **state)
          CG_OK,
          0,
          {{"detection_submissions_x", SV("y")}, {"c", SV("1")}}},
-        /* rules 4 and 5: keys */
+        /* rules 5 and 6: keys */
         {SV("Source IP:"), CG_OK, 0, {{"source_ip", SV("")}}},
         {SV("Subject: s,subject: t,Computer name: PC"),
          CG_OK,
