@@ -75,7 +75,11 @@ static int nz_sepm_columns(struct nz_map *m, const char *t, const struct nz_sepm
         return rc == CG_OK ? nz_sepm_name(m, "computer_name", u[1]) : rc;
     }
     if (strcmp(t, "SEPM Log") == 0)
-        return CG_OK; /* nothing known about its columns */
+        return CG_OK;                       /* nothing known about its columns */
+    if (strcmp(t, "Agent Risk Log") == 0) { /* [server,]...,type,labels: the type as written */
+        int rc = w->lead >= 1 && w->lead <= 4 ? nz_sepm_name(m, "event_text", u[w->lead - 1]) : 0;
+        return rc == CG_OK && w->lead >= 2 ? nz_sepm_name(m, "log_server", u[0]) : rc;
+    }
     if (strncmp(t, "Agent ", 6) != 0)
         return nz_sepm_name(m, "event_description", u[0]); /* the manager's own logs */
     /* An agent log: the computer first, or the reporting server and then the computer (a
