@@ -52,19 +52,20 @@ struct nz_kvl {
  * unlabelled columns, in the languages SEPM writes them (rules/lognorm/README.md: English,
  * Japanese, Simplified Chinese). A line is written in one language; the first byte of the
  * label tells them apart (nz_kvl_lang_of). */
-struct nz_kvl_lang {
-    const char *occ, *actual;
-    unsigned char olen, alen;
+struct nz_kvl_pair { /* two strings and their lengths: this table and nz_kvl_aliases */
+    const char *a, *b;
+    unsigned char an, bn;
 };
 
-#define NZ_KVL_LANG(o, a)                                                                          \
+#define NZ_KVL_PAIR(a, b)                                                                          \
     {                                                                                              \
-        o, a, sizeof(o) - 1, sizeof(a) - 1                                                         \
+        a, b, sizeof(a) - 1, sizeof(b) - 1                                                         \
     }
-static const struct nz_kvl_lang nz_kvl_langs[] = {
-    NZ_KVL_LANG("Occurrences: ", ",,Actual action: "),
-    NZ_KVL_LANG("件数: ", ",,実際の処理: "),
-    NZ_KVL_LANG("出现次数: ", ",,实际的操作: "),
+static const struct nz_kvl_pair nz_kvl_langs[] = {
+    /* a: the Occurrences label, b: Actual action */
+    NZ_KVL_PAIR("Occurrences: ", ",,Actual action: "),
+    NZ_KVL_PAIR("件数: ", ",,実際の処理: "),
+    NZ_KVL_PAIR("出现次数: ", ",,实际的操作: "),
 };
 
 static int nz_kvl_lang_of(unsigned char c0)
@@ -106,13 +107,13 @@ static int nz_kvl_occ(struct nz_kvl *k, int lang, size_t p, size_t sp[6], size_t
         sp[0] = p, sp[1] = d, *end = d; /* "Label: ..." follows: the columns have labels */
         return NZ_OCC_LABELLED;
     }
-    const struct nz_kvl_lang *L = &nz_kvl_langs[lang];
+    const struct nz_kvl_pair *L = &nz_kvl_langs[lang];
     if (k->lang != lang) { /* the scan remembers one needle */
         k->actual = nz_scan_none;
         k->lang = lang;
     }
     size_t path = d + 1; /* liblognorm's string-to wants at least one byte of path */
-    size_t a = nz_find_str(s, n, path + 1, L->actual, L->alen, &k->actual);
+    size_t a = nz_find_str(s, n, path + 1, L->b, L->bn, &k->actual);
     size_t f = a, g = a + 1; /* the path ends at ",,Actual action: ", the description is "" */
     if (a >= n) {
         f = nz_find(s, n, path, ',', &k->comma);
@@ -149,47 +150,39 @@ static int nz_kvl_fpath(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
 /* Labels of localised SEPM that name the same column as an English label: the field gets the
  * English label's key, so rules and the subject see one name. Sources in test/data/README.md
  * (sepm); a label not listed keeps snake_case(label), UTF-8 bytes and all. */
-struct nz_kvl_alias {
-    const char *label, *key;
-    unsigned char llen, klen;
-};
-
-#define NZ_KVL_ALIAS(l, k)                                                                         \
-    {                                                                                              \
-        l, k, sizeof(l) - 1, sizeof(k) - 1                                                         \
-    }
-static const struct nz_kvl_alias nz_kvl_aliases[] = {
+static const struct nz_kvl_pair nz_kvl_aliases[] = {
+    /* a: the label, b: the key */
     /* Japanese */
-    NZ_KVL_ALIAS("IP アドレス", "ip_address"),
-    NZ_KVL_ALIAS("コンピュータ名", "computer_name"),
-    NZ_KVL_ALIAS("リスク名", "risk_name"),
-    NZ_KVL_ALIAS("件数", "occurrences"),
-    NZ_KVL_ALIAS("実際の処理", "actual_action"),
-    NZ_KVL_ALIAS("イベント時間", "event_time"),
-    NZ_KVL_ALIAS("ユーザー", "user"),
-    NZ_KVL_ALIAS("カテゴリセット", "category_set"),
-    NZ_KVL_ALIAS("カテゴリの種類", "category_type"),
-    NZ_KVL_ALIAS("送信元 IP", "source_ip"),
-    NZ_KVL_ALIAS("アプリケーションハッシュ", "application_hash"),
-    NZ_KVL_ALIAS("会社名", "company_name"),
-    NZ_KVL_ALIAS("信頼度", "confidence"),
+    NZ_KVL_PAIR("IP アドレス", "ip_address"),
+    NZ_KVL_PAIR("コンピュータ名", "computer_name"),
+    NZ_KVL_PAIR("リスク名", "risk_name"),
+    NZ_KVL_PAIR("件数", "occurrences"),
+    NZ_KVL_PAIR("実際の処理", "actual_action"),
+    NZ_KVL_PAIR("イベント時間", "event_time"),
+    NZ_KVL_PAIR("ユーザー", "user"),
+    NZ_KVL_PAIR("カテゴリセット", "category_set"),
+    NZ_KVL_PAIR("カテゴリの種類", "category_type"),
+    NZ_KVL_PAIR("送信元 IP", "source_ip"),
+    NZ_KVL_PAIR("アプリケーションハッシュ", "application_hash"),
+    NZ_KVL_PAIR("会社名", "company_name"),
+    NZ_KVL_PAIR("信頼度", "confidence"),
     /* Simplified Chinese */
-    NZ_KVL_ALIAS("IP 地址", "ip_address"),
-    NZ_KVL_ALIAS("计算机名", "computer_name"),
-    NZ_KVL_ALIAS("风险名称", "risk_name"),
-    NZ_KVL_ALIAS("出现次数", "occurrences"),
-    NZ_KVL_ALIAS("实际的操作", "actual_action"),
-    NZ_KVL_ALIAS("请求的操作", "requested_action"),
-    NZ_KVL_ALIAS("事件时间", "event_time"),
-    NZ_KVL_ALIAS("用户", "user"),
-    NZ_KVL_ALIAS("源计算机", "source_computer"),
-    NZ_KVL_ALIAS("源 IP", "source_ip"),
-    NZ_KVL_ALIAS("可信度", "confidence"),
+    NZ_KVL_PAIR("IP 地址", "ip_address"),
+    NZ_KVL_PAIR("计算机名", "computer_name"),
+    NZ_KVL_PAIR("风险名称", "risk_name"),
+    NZ_KVL_PAIR("出现次数", "occurrences"),
+    NZ_KVL_PAIR("实际的操作", "actual_action"),
+    NZ_KVL_PAIR("请求的操作", "requested_action"),
+    NZ_KVL_PAIR("事件时间", "event_time"),
+    NZ_KVL_PAIR("用户", "user"),
+    NZ_KVL_PAIR("源计算机", "source_computer"),
+    NZ_KVL_PAIR("源 IP", "source_ip"),
+    NZ_KVL_PAIR("可信度", "confidence"),
 };
 
 /* The alias of a label, NULL if it has none. Only a label with a byte >= 0x80 can have one;
  * the memo keeps the key per position, so a line of known labels does not get here. */
-static const struct nz_kvl_alias *nz_kvl_alias_find(const char *label, size_t llen)
+static const struct nz_kvl_pair *nz_kvl_alias_find(const char *label, size_t llen)
 {
     size_t i = 0;
     while (i < llen && (unsigned char)label[i] < 0x80)
@@ -197,8 +190,8 @@ static const struct nz_kvl_alias *nz_kvl_alias_find(const char *label, size_t ll
     if (i == llen)
         return NULL;
     for (size_t j = 0; j < CG_ARRAY_LEN(nz_kvl_aliases); j++) {
-        const struct nz_kvl_alias *a = &nz_kvl_aliases[j];
-        if (a->llen == llen && memcmp(a->label, label, llen) == 0)
+        const struct nz_kvl_pair *a = &nz_kvl_aliases[j];
+        if (a->an == llen && memcmp(a->a, label, llen) == 0)
             return a;
     }
     return NULL;
@@ -208,19 +201,19 @@ static const struct nz_kvl_alias *nz_kvl_alias_find(const char *label, size_t ll
 static int nz_kvl_emit(struct nz_map *m, struct nz_memo_ent *e, const char *label, size_t llen,
                        struct cg_str val)
 {
-    const struct nz_kvl_alias *a = e && e->klen ? NULL : nz_kvl_alias_find(label, llen);
+    const struct nz_kvl_pair *a = e && e->klen ? NULL : nz_kvl_alias_find(label, llen);
     if (!a)
         return nz_emit_pair(m, e, label, llen, val);
-    char *k = nz_key_room(m, a->klen);
+    char *k = nz_key_room(m, a->bn);
     m->last = SIZE_MAX;
     if (!k)
         return CG_ENOMEM;
-    memcpy(k, a->key, a->klen);
+    memcpy(k, a->b, a->bn);
     if (e && e->llen) { /* the fast path (nz_kvl_run) copies the key from the memo */
-        memcpy(e->key, a->key, a->klen);
-        e->klen = a->klen;
+        memcpy(e->key, a->b, a->bn);
+        e->klen = a->bn;
     }
-    return nz_add_placed(m, a->klen, val);
+    return nz_add_placed(m, a->bn, val);
 }
 
 /* ---- pieces ---------------------------------------------------------------------------- */
@@ -252,7 +245,7 @@ static int nz_kvl_special(struct nz_map *m, struct nz_kvl *k, size_t p, int lang
     char c0 = s[p];
     *done = true;
     if (lang >= 0) {
-        int how = nz_kvl_occ(k, lang, p + nz_kvl_langs[lang].olen, sp, end, far);
+        int how = nz_kvl_occ(k, lang, p + nz_kvl_langs[lang].an, sp, end, far);
         m->last = SIZE_MAX;
         int rc = how == NZ_OCC_NO ? CG_OK : nz_kvl_named(m, "occurrences", 11, s, sp[0], sp[1]);
         if (rc == CG_OK && how == NZ_OCC_COLUMNS)
@@ -285,7 +278,7 @@ static int nz_kvl_piece(struct nz_map *m, struct nz_kvl *k, size_t p, size_t *en
     size_t n = k->n, far = 0;
     if (p < n) { /* most pieces start with no byte rules 1-4 look for */
         int lang = nz_kvl_lang_of((unsigned char)s[p]);
-        if (lang >= 0 && !nz_lit(s, n, p, nz_kvl_langs[lang].occ, nz_kvl_langs[lang].olen))
+        if (lang >= 0 && !nz_lit(s, n, p, nz_kvl_langs[lang].a, nz_kvl_langs[lang].an))
             lang = -1;
         bool done = false;
         int rc = nz_kvl_special(m, k, p, lang, end, &far, &done);
@@ -321,8 +314,8 @@ static bool nz_kvl_plain(const struct nz_memo_ent *e)
     unsigned char c0 = (unsigned char)e->label[0];
     int lang = nz_kvl_lang_of(c0);
     if (lang >= 0) {
-        const struct nz_kvl_lang *L = &nz_kvl_langs[lang];
-        return !(e->llen + 2u == L->olen && memcmp(e->label, L->occ, e->llen) == 0);
+        const struct nz_kvl_pair *L = &nz_kvl_langs[lang];
+        return !(e->llen + 2u == L->an && memcmp(e->label, L->a, e->llen) == 0);
     }
     switch (c0) {
     case ' ': return false;
