@@ -369,7 +369,7 @@ static const struct lrow lognorm_rows[] = {
     {"Symantec", "Endpoint Protection Manager", "SONAR detection now allowed", "SONAR.Heur.1",
      "actual_action", "Allowed", NULL, NULL, "other", "unknown"},
     {"Symantec", "Endpoint Protection Manager", "ウイルスが見つかりました", "Trojan.Gen",
-     "actual_action", "放置", NULL, NULL, "virus", "unknown"},
+     "actual_action", "放置", NULL, NULL, "virus", "remains"},
     {"Symantec", "Endpoint Protection Manager", "VIRUS FOUND", "Trojan.Gen", "actual_action",
      "LEFT ALONE", "category_set", "MALWARE", "virus", "remains"},
     {"Symantec", "Endpoint Protection Manager", "Virus found", "Adware.Gen", "actual_action",
