@@ -12,7 +12,7 @@
 static void test_engine_counters_write(void **state)
 {
     (void)state;
-    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, UINT64_MAX};
+    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 70, 71, 72, 8, 9, 10, 11, UINT64_MAX};
     struct cg_buf b;
     cg_buf_init(&b);
     assert_int_equal(cg_counters_write(&cg_engine_counters, &s, &b), CG_OK);
@@ -23,6 +23,9 @@ static void test_engine_counters_write(void **state)
                                          "engine.alerts 5\n"
                                          "engine.suppressed 6\n"
                                          "engine.evictions 7\n"
+                                         "engine.evictions_budget 70\n"
+                                         "engine.state_bytes 71\n"
+                                         "engine.state_bytes_peak 72\n"
                                          "engine.late 8\n"
                                          "engine.join_dropped 9\n"
                                          "engine.chain_dropped 10\n"
