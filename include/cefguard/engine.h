@@ -29,9 +29,9 @@
  * used key is evicted and counted), keys with nothing pending expire once
  * their window has passed, and everything the rules keep together (keys, held
  * event copies, window entries, timers) is held to max_state_bytes by evicting
- * keys (counted apart). An evicted key lets go of all it holds at once. cg_engine_snapshot/restore carry the state across a
- * restart (same rules: state is matched to rules by id; unknown ids are dropped
- * and counted).
+ * keys (counted apart). An evicted key lets go of all it holds at once.
+ * cg_engine_snapshot/restore carry the state across a restart (same rules:
+ * state is matched to rules by id; unknown ids are dropped and counted).
  */
 #ifndef CEFGUARD_ENGINE_H
 #define CEFGUARD_ENGINE_H
@@ -104,11 +104,11 @@ struct cg_engine_stats {
     uint64_t evictions_budget; /* keys evicted by max_state_bytes */
     uint64_t state_bytes;      /* gauge: bytes the correlation state holds now */
     uint64_t state_bytes_peak; /* gauge: the most it held after an event */
-    uint64_t late;          /* events older than clock - lateness */
-    uint64_t join_dropped;  /* required joins that found nothing */
-    uint64_t chain_dropped; /* internal events beyond max_chain */
-    uint64_t held_dropped;  /* held events beyond 64 per key (oldest dropped) */
-    uint64_t no_time;       /* events without a usable stamp */
+    uint64_t late;             /* events older than clock - lateness */
+    uint64_t join_dropped;     /* required joins that found nothing */
+    uint64_t chain_dropped;    /* internal events beyond max_chain */
+    uint64_t held_dropped;     /* held events beyond 64 per key (oldest dropped) */
+    uint64_t no_time;          /* events without a usable stamp */
 };
 
 struct cg_engine;

@@ -435,8 +435,7 @@ int cg_corr_event(struct cg_corr_rstate *r, enum cg_corr_role role, struct cg_ev
     switch (rule->corr) {
     case CG_CORR_THRESHOLD: rc = on_threshold(cx, ks, ev, t); break;
     case CG_CORR_JOIN:
-        rc = role == CG_CORR_ROLE_MAIN ? on_join_main(cx, ks, ev, t)
-                                       : on_join_other(cx, ks, ev, t);
+        rc = role == CG_CORR_ROLE_MAIN ? on_join_main(cx, ks, ev, t) : on_join_other(cx, ks, ev, t);
         break;
     case CG_CORR_HOLDDOWN:
         rc = role == CG_CORR_ROLE_MAIN ? on_holddown_main(cx, ks, ev, t)

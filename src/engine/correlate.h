@@ -127,8 +127,8 @@ struct cg_corr_ctx {
      * named by a timer, kept for reuse) and key table; the timer queue's array comes on
      * top (cg_corr_state_bytes). */
     size_t bytes;
-    size_t budget;                 /* 0: none */
-    size_t dead_timers;            /* queued timers whose key is gone */
+    size_t budget;                    /* 0: none */
+    size_t dead_timers;               /* queued timers whose key is gone */
     struct cg_corr_rstate **stateful; /* the rules that keep keys: eviction candidates */
     size_t nstateful;
 };

@@ -84,8 +84,7 @@ int cg_corr_items_push(struct cg_corr_kstate *ks, struct cg_corr_items *l, struc
     return CG_OK;
 }
 
-struct cg_corr_item cg_corr_items_take(struct cg_corr_kstate *ks, struct cg_corr_items *l,
-                                       size_t i)
+struct cg_corr_item cg_corr_items_take(struct cg_corr_kstate *ks, struct cg_corr_items *l, size_t i)
 {
     struct cg_corr_item it = l->v[i];
     memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));

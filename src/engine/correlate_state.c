@@ -204,7 +204,8 @@ static struct cg_corr_kstate *kstate_new(struct cg_corr_rstate *r, const char *k
         ks->bytes = cg_corr_heap_bytes(size);
         r->ctx->bytes += ks->bytes;
     }
-    r->bytes += ks->bytes; /* live from now on (dead is false) */
+    /* Live from now on (dead is false): its bytes are its rule's. */
+    r->bytes += ks->bytes;
     if (keylen) /* a rule without key: has the empty key, and key may be NULL */
         memcpy(ks->key, key, keylen);
     ks->keylen = keylen;

@@ -40,10 +40,8 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
                                    .max_events = e->o.max_events,
                                    .emit = alert_emit,
                                    .emit_arg = e,
-                                   .st = &e->st,
-                                   .budget = e->o.max_state_bytes == SIZE_MAX
-                                                 ? 0
-                                                 : e->o.max_state_bytes};
+                                   .st = &e->st};
+    e->corr.budget = e->o.max_state_bytes == SIZE_MAX ? 0 : e->o.max_state_bytes;
     cg_buf_init(&e->corr.key);
     cg_buf_init(&e->summary);
     e->rstates = calloc(rs->n ? rs->n : 1, sizeof(*e->rstates));
