@@ -95,7 +95,7 @@ struct cg_corr_rstate {
     struct cg_corr_kstate *free; /* states kept for reuse, linked by next */
     size_t nfree;
     size_t bytes;       /* its live keys' bytes and its table's: who pays under the budget */
-    size_t table_bytes; /* the key table's slots */
+    size_t table_bytes; /* the key table's slots (two per live key) */
 };
 
 /* What correlation emits an alert through (after suppression). It may add to the alert
@@ -186,7 +186,8 @@ struct cg_corr_item cg_corr_items_take(struct cg_corr_kstate *ks, struct cg_corr
                                        size_t i);
 void cg_corr_items_prune_before(struct cg_corr_kstate *ks, struct cg_corr_items *l, int64_t t);
 void cg_corr_items_empty(struct cg_corr_kstate *ks, struct cg_corr_items *l);
-/* Replaces a held single event (*slot, counted in *bytes) with ev (may be NULL). */
+/* Replaces a held single event (*slot, counted in *bytes) with ev (may be NULL), a
+ * reference the slot takes over; the old one is let go. */
 void cg_corr_slot_set(struct cg_corr_kstate *ks, struct cg_event **slot, size_t *bytes,
                       struct cg_event *ev);
 

@@ -120,8 +120,7 @@ void cg_corr_slot_set(struct cg_corr_kstate *ks, struct cg_event **slot, size_t 
                       struct cg_event *ev)
 {
     cg_corr_uncharge(ks, *bytes);
-    if (*slot != ev)
-        cg_event_free(*slot);
+    cg_event_free(*slot); /* ev is a reference of its own, even when it is the same copy */
     *slot = ev;
     *bytes = ev ? cg_event_mem(ev) : 0;
     cg_corr_charge(ks, *bytes);

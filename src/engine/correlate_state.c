@@ -91,10 +91,13 @@ static void lru_append(struct cg_corr_rstate *r, struct cg_corr_kstate *ks)
     r->lru_tail = ks;
 }
 
-/* The key table's slots are its rule's bytes. */
+/* The key table's slots are its rule's bytes, counted as two slots per live key (the
+ * table's load stays between 1/4 and 3/4): its real size depends on where its hash seed
+ * put the deleted slots, and the count must not, or evictions (and alerts) would change
+ * from run to run. */
 static void table_count(struct cg_corr_rstate *r)
 {
-    size_t now = r->keys.cap * sizeof(*r->keys.slots);
+    size_t now = r->nkeys * 2 * sizeof(*r->keys.slots);
     r->bytes = r->bytes - r->table_bytes + now;
     r->ctx->bytes = r->ctx->bytes - r->table_bytes + now;
     r->table_bytes = now;
@@ -105,6 +108,7 @@ void cg_corr_kstate_drop(struct cg_corr_rstate *r, struct cg_corr_kstate *ks)
     lru_unlink(r, ks);
     cg_hmap_del(&r->keys, ks->key, ks->keylen);
     r->nkeys--;
+    table_count(r);
     r->bytes -= ks->bytes; /* from now on the state is not the rule's */
     ks->dead = true;
     /* Everything it holds goes now, not when its timers fall due (hours later, maybe):
