@@ -13,6 +13,7 @@
 
 #include "cefguard/engine.h"
 #include "engine/engine_int.h"
+#include "engine/engine_testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,31 +42,6 @@ static int on_alert(void *ctx, const struct cg_alert *a)
     for (const char *p = t; *p; p++)
         g->hash = (g->hash ^ (unsigned char)*p) * 0x100000001b3ull;
     return CG_OK;
-}
-
-static struct cg_ruleset *load_rules(const char *yaml)
-{
-    char path[] = "/tmp/cg_test_stateXXXXXX.yml";
-    int fd = mkstemps(path, 4);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-    close(fd);
-    struct cg_ruleset *rs = malloc(sizeof(*rs));
-    cg_ruleset_init(rs);
-    struct cg_buf err;
-    cg_buf_init(&err);
-    int rc = cg_ruleset_load(rs, path, &err);
-    unlink(path);
-    if (rc != CG_OK)
-        fail_msg("rules: %s", cg_buf_cstr(&err));
-    cg_buf_fini(&err);
-    return rs;
-}
-
-static void free_rules(struct cg_ruleset *rs)
-{
-    cg_ruleset_fini(rs);
-    free(rs);
 }
 
 /* A Deep Security Manager system event (the shape of the 730 "Agent/Appliance Offline"
@@ -124,6 +100,26 @@ static void assert_count_exact(struct cg_engine *e)
         assert_int_equal(r->bytes, sum);
     }
     assert_int_equal(cg_engine_stats(e)->state_bytes, cg_corr_state_bytes(&e->corr));
+}
+
+/* A 4-hour hold-down on 730 "Agent/Appliance Offline", cancelled by 731 "back online". */
+#define OFFLINE_4H                                                                                 \
+    "  - id: offline\n"                                                                            \
+    "    match: {event_id: 730}\n"                                                                 \
+    "    key: [fields.target]\n"                                                                   \
+    "    holddown:\n"                                                                              \
+    "      cancel: {event_id: 731}\n"                                                              \
+    "      key: [fields.target]\n"                                                                 \
+    "      for: 4h\n"
+
+/* n 730 lines, each about a new computer WS-<from + i>, ten a second from second t0. */
+static void flood(struct cg_engine *e, int64_t t0, int from, int n, const char *id)
+{
+    char target[32];
+    for (int i = 0; i < n; i++) {
+        snprintf(target, sizeof(target), "WS-%08d", from + i);
+        feed(e, t0 + i / 10, id, target);
+    }
 }
 
 static const char holddown_yaml[] = "rules:\n"
@@ -220,15 +216,7 @@ static void test_count_exact(void **state)
 static void test_budget_holds(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs = load_rules("rules:\n"
-                                       "  - id: offline\n"
-                                       "    match: {event_id: 730}\n"
-                                       "    key: [fields.target]\n"
-                                       "    holddown:\n"
-                                       "      cancel: {event_id: 731}\n"
-                                       "      key: [fields.target]\n"
-                                       "      for: 4h\n"
-                                       "  - id: failed\n"
+    struct cg_ruleset *rs = load_rules("rules:\n" OFFLINE_4H "  - id: failed\n"
                                        "    match: {event_id: 730}\n"
                                        "    key: [fields.target]\n"
                                        "    join:\n"
@@ -268,14 +256,7 @@ static void test_budget_holds(void **state)
 static void test_budget_deterministic(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs = load_rules("rules:\n"
-                                       "  - id: offline\n"
-                                       "    match: {event_id: 730}\n"
-                                       "    key: [fields.target]\n"
-                                       "    holddown:\n"
-                                       "      cancel: {event_id: 731}\n"
-                                       "      key: [fields.target]\n"
-                                       "      for: 30m\n");
+    struct cg_ruleset *rs = load_rules("rules:\n" OFFLINE_4H);
     struct got g[3];
     uint64_t ev[3];
     struct cg_engine *keep[3];
@@ -310,14 +291,7 @@ static void test_budget_victim(void **state)
                                        "  - id: quiet\n"
                                        "    match: {event_id: 4000000}\n"
                                        "    key: [fields.target]\n"
-                                       "    silence: {after: 4h}\n"
-                                       "  - id: offline\n"
-                                       "    match: {event_id: 730}\n"
-                                       "    key: [fields.target]\n"
-                                       "    holddown:\n"
-                                       "      cancel: {event_id: 731}\n"
-                                       "      key: [fields.target]\n"
-                                       "      for: 4h\n");
+                                       "    silence: {after: 4h}\n" OFFLINE_4H);
     const size_t budget = 256 << 10;
     struct got g;
     struct cg_engine *e = mk(rs, &g, budget);
@@ -327,10 +301,7 @@ static void test_budget_victim(void **state)
         feed(e, i, "4000000", target);
     }
     feed(e, 30, "4000000", "agent-00"); /* agent-00 is now the most recently used */
-    for (int i = 0; i < 5000; i++) {
-        snprintf(target, sizeof(target), "WS-%08d", i);
-        feed(e, 40 + i / 100, "730", target);
-    }
+    flood(e, 40, 0, 5000, "730");
     const struct cg_engine_stats *st = cg_engine_stats(e);
     assert_true(st->evictions_budget > 4000);
     assert_int_equal(e->rstates[0].nkeys, 20); /* the silence rule kept every agent */
@@ -400,21 +371,10 @@ static void test_snapshot_after_evictions(void **state)
 static void test_restore_smaller_budget(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs = load_rules("rules:\n"
-                                       "  - id: offline\n"
-                                       "    match: {event_id: 730}\n"
-                                       "    key: [fields.target]\n"
-                                       "    holddown:\n"
-                                       "      cancel: {event_id: 731}\n"
-                                       "      key: [fields.target]\n"
-                                       "      for: 4h\n");
+    struct cg_ruleset *rs = load_rules("rules:\n" OFFLINE_4H);
     struct got g1, g2;
     struct cg_engine *e = mk(rs, &g1, 0);
-    char target[32];
-    for (int i = 0; i < 2000; i++) {
-        snprintf(target, sizeof(target), "WS-%08d", i);
-        feed(e, i, "730", target);
-    }
+    flood(e, 0, 0, 2000, "730");
     struct cg_buf snap, err;
     cg_buf_init(&snap);
     cg_buf_init(&err);
