@@ -167,9 +167,23 @@ static inline size_t cg_corr_heap_bytes(size_t n)
     return c < 32 ? 32 : c;
 }
 
-/* ks occupies n bytes more / fewer (its rule's too while it is live). */
-void cg_corr_charge(struct cg_corr_kstate *ks, size_t n);
-void cg_corr_uncharge(struct cg_corr_kstate *ks, size_t n);
+/* ks occupies n bytes more / fewer (its rule's too while it is live). Inline: every
+ * kept or released event counts. */
+static inline void cg_corr_charge(struct cg_corr_kstate *ks, size_t n)
+{
+    ks->bytes += n;
+    ks->rs->ctx->bytes += n;
+    if (!ks->dead)
+        ks->rs->bytes += n;
+}
+
+static inline void cg_corr_uncharge(struct cg_corr_kstate *ks, size_t n)
+{
+    ks->bytes -= n;
+    ks->rs->ctx->bytes -= n;
+    if (!ks->dead)
+        ks->rs->bytes -= n;
+}
 /* The bytes of ks's arrays, from their capacities. */
 size_t cg_corr_arrays_bytes(const struct cg_corr_kstate *ks);
 /* The total the budget holds: ctx->bytes and the timer queue's array. */
@@ -195,7 +209,18 @@ void cg_corr_slot_set(struct cg_corr_kstate *ks, struct cg_event **slot, size_t 
  * budget, evicts (counted in evictions_budget) the least recently used key of the rule
  * whose keys hold the most bytes, sweeping the timer queue of dead keys' timers when they
  * are half of it. No key state pointer may be held across it. */
-void cg_corr_enforce(struct cg_corr_ctx *c);
+void cg_corr_enforce_slow(struct cg_corr_ctx *c);
+static inline void cg_corr_enforce(struct cg_corr_ctx *c)
+{
+    uint64_t now = c->bytes + cg_timerq_mem(c->timers);
+    if (CG_UNLIKELY((c->budget && now > c->budget) || c->dead_timers >= 64)) {
+        cg_corr_enforce_slow(c); /* over the budget, or a sweep may be due */
+        return;
+    }
+    c->st->state_bytes = now;
+    if (now > c->st->state_bytes_peak)
+        c->st->state_bytes_peak = now;
+}
 /* Takes the timers of dead keys out of the queue, letting go of their states. */
 void cg_corr_sweep(struct cg_corr_ctx *c);
 

@@ -23,23 +23,7 @@
 
 /* Timers of dead keys are swept once they are half of the queue (and at least this many):
  * each sweep is O(queue) and removes at least half of it, so O(1) per dead timer. */
-#define SWEEP_MIN 64
-
-void cg_corr_charge(struct cg_corr_kstate *ks, size_t n)
-{
-    ks->bytes += n;
-    ks->rs->ctx->bytes += n;
-    if (!ks->dead)
-        ks->rs->bytes += n;
-}
-
-void cg_corr_uncharge(struct cg_corr_kstate *ks, size_t n)
-{
-    ks->bytes -= n;
-    ks->rs->ctx->bytes -= n;
-    if (!ks->dead)
-        ks->rs->bytes -= n;
-}
+#define SWEEP_MIN 64 /* also in cg_corr_enforce (correlate.h) */
 
 static size_t list_bytes(const struct cg_corr_items *l)
 {
@@ -74,10 +58,12 @@ int cg_corr_items_push(struct cg_corr_kstate *ks, struct cg_corr_items *l, struc
         memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
         l->n--;
     }
-    size_t before = list_bytes(l);
-    if (cg_vec_reserve(l, l->n + 1) != CG_OK)
-        return CG_ENOMEM;
-    cg_corr_charge(ks, list_bytes(l) - before);
+    if (l->n == l->cap) { /* grows: the array's bytes change */
+        size_t before = list_bytes(l);
+        if (cg_vec_reserve(l, l->n + 1) != CG_OK)
+            return CG_ENOMEM;
+        cg_corr_charge(ks, list_bytes(l) - before);
+    }
     it.bytes = it.ev ? cg_event_mem(it.ev) : 0;
     cg_corr_charge(ks, it.bytes);
     l->v[l->n++] = it;
@@ -194,7 +180,7 @@ static void gauges(struct cg_corr_ctx *c)
         c->st->state_bytes_peak = now;
 }
 
-void cg_corr_enforce(struct cg_corr_ctx *c)
+void cg_corr_enforce_slow(struct cg_corr_ctx *c)
 {
     if (sweep_due(c))
         cg_corr_sweep(c);

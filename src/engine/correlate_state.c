@@ -22,11 +22,17 @@ static void kstate_empty(struct cg_corr_kstate *ks)
     }
     ks->ndv = 0;
     ks->ntimes = 0;
-    cg_corr_items_empty(ks, &ks->first);
-    cg_corr_items_empty(ks, &ks->pending);
-    cg_corr_items_empty(ks, &ks->other);
-    cg_corr_slot_set(ks, &ks->supp_last, &ks->supp_last_bytes, NULL);
-    cg_corr_slot_set(ks, &ks->last_ev, &ks->last_ev_bytes, NULL);
+    /* Checked here: joins and hold-downs empty a key state per related event. */
+    if (ks->first.n)
+        cg_corr_items_empty(ks, &ks->first);
+    if (ks->pending.n)
+        cg_corr_items_empty(ks, &ks->pending);
+    if (ks->other.n)
+        cg_corr_items_empty(ks, &ks->other);
+    if (ks->supp_last)
+        cg_corr_slot_set(ks, &ks->supp_last, &ks->supp_last_bytes, NULL);
+    if (ks->last_ev)
+        cg_corr_slot_set(ks, &ks->last_ev, &ks->last_ev_bytes, NULL);
 }
 
 /* Frees the (empty) arrays of a key state. */
