@@ -47,6 +47,10 @@ enum {
     CG_EV_BAD_ESCAPE = 1 << 0, /* an undefined escape was kept */
     CG_EV_EXT_JUNK = 1 << 1,   /* text before the first key / attr without '=' dropped */
     CG_EV_TRUNCATED = 1 << 2,  /* the line was longer than max_line and was cut */
+    /* The stamp is implausibly far from the stream's clock (timeguard.h): the event is
+     * processed at the clock's time and its stamp is no year reference. */
+    CG_EV_TIME_OUTLIER = 1 << 3,
+    CG_EV_TIME_JUMP = 1 << 4, /* the stamp confirmed a jump of the clock (timeguard.h) */
 };
 
 struct cg_event {
@@ -64,8 +68,11 @@ struct cg_event {
     struct cg_time time;   /* event time (syslog stamp); flags 0 when unknown */
     struct cg_str subject; /* see above; valid after cg_event_subject() */
     struct cg_str subject_key;
-    bool subject_done;  /* subject resolved (or set by whoever built the event) */
-    struct cg_str body; /* CEF extension / LEEF attrs, not yet decoded */
+    bool subject_done;    /* subject resolved (or set by whoever built the event) */
+    bool risk_done;       /* risk_class / risk_outcome resolved (risk.h, cg_event_risk) */
+    uint8_t risk_class;   /* enum cg_risk_class */
+    uint8_t risk_outcome; /* enum cg_risk_outcome */
+    struct cg_str body;   /* CEF extension / LEEF attrs, not yet decoded */
     char leef_delim;
     bool fields_done; /* fields holds the decoded body */
     struct cg_fields fields;

@@ -16,6 +16,7 @@
  *       holddown:  {cancel: {...}, key: [...], for: 10m}
  *       silence:   {after: 30m}
  *       suppress: 1h                          # at most one alert per key per period
+ *       output: alert                         # alert (default) | chain: fed back only
  *       max_keys: 10000                       # live keys kept; the oldest is evicted
  *       summary: "Pattern update failed on {fields.target}: {joined.fields.msg}"
  *       response: {action: quarantine, target: subject, approval: manual}
@@ -52,6 +53,13 @@ enum cg_corr_kind {
 
 const char *cg_rule_corr_name(enum cg_corr_kind k);
 
+/* Where a rule's alerts go. */
+enum cg_rule_output {
+    CG_OUTPUT_ALERT = 0, /* emitted (sinks, stdout, `test` expectations) and fed back */
+    CG_OUTPUT_CHAIN,     /* a record: only fed back as an internal event, to the rules that
+                          * chain on it; never emitted, counted in engine.recorded */
+};
+
 struct cg_keyspec {
     struct cg_path *paths;
     size_t n;
@@ -85,6 +93,7 @@ struct cg_rule {
     struct cg_keyspec other_key; /* key paths on the related/cancelling events */
     bool join_required;          /* join: drop the event when nothing joins in time */
     int64_t suppress_us;
+    enum cg_rule_output output;
     size_t max_keys;
     struct cg_template *summary;
     struct cg_response response;
@@ -115,6 +124,8 @@ struct cg_rule_test {
     size_t nexpect;
 };
 
+struct cg_rule_lists;
+
 struct cg_ruleset {
     struct cg_rule **rules;
     size_t n;
@@ -123,7 +134,8 @@ struct cg_ruleset {
     size_t ntests;
     size_t tests_cap; /* room in tests */
     size_t nfiles;
-    size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
+    size_t nshared;              /* memo slots of the conditions rules share (cg_match_share) */
+    struct cg_rule_lists *lists; /* private: the files' named lists (rule_lists.c) */
 };
 
 void cg_ruleset_init(struct cg_ruleset *rs);

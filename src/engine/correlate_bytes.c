@@ -131,6 +131,7 @@ void cg_corr_kstate_recount(struct cg_corr_kstate *ks)
         n += cg_corr_heap_bytes(ks->rs->rule->count * sizeof(*ks->dv));
     for (size_t i = 0; i < ks->ndv; i++)
         n += cg_corr_heap_bytes(ks->dv[i].n ? ks->dv[i].n : 1);
+    n += ks->supp_first_bytes = ks->supp_first ? cg_event_mem(ks->supp_first) : 0;
     n += ks->supp_last_bytes = ks->supp_last ? cg_event_mem(ks->supp_last) : 0;
     n += ks->last_ev_bytes = ks->last_ev ? cg_event_mem(ks->last_ev) : 0;
     cg_corr_uncharge(ks, ks->bytes);

@@ -29,6 +29,8 @@ static void kstate_empty(struct cg_corr_kstate *ks)
         cg_corr_items_empty(ks, &ks->pending);
     if (ks->other.n)
         cg_corr_items_empty(ks, &ks->other);
+    if (ks->supp_first)
+        cg_corr_slot_set(ks, &ks->supp_first, &ks->supp_first_bytes, NULL);
     if (ks->supp_last)
         cg_corr_slot_set(ks, &ks->supp_last, &ks->supp_last_bytes, NULL);
     if (ks->last_ev)

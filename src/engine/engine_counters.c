@@ -22,7 +22,10 @@ static const struct cg_counter engine_counters[] = {
     STAT("candidates", candidates,
          "(rule, role) pairs the rule index offered an event and whose match was evaluated"),
     STAT("matches", matches, "(rule, role) pairs whose match held for the event"),
-    STAT("alerts", alerts, "alerts emitted, of every kind, suppressed ones not included"),
+    STAT("alerts", alerts,
+         "alerts emitted, of every kind, suppressed ones and records (output: chain) not included"),
+    STAT("recorded", recorded,
+         "alerts of output: chain rules: fed back to the rules that chain on them, never emitted"),
     STAT("suppressed", suppressed, "alerts held back by a rule's suppress period"),
     STAT("evictions", evictions,
          "keys evicted because a rule reached max_keys (the least recently used first)"),
@@ -40,7 +43,8 @@ static const struct cg_counter engine_counters[] = {
          "internal events not made because the alert chain was max_chain deep"),
     STAT("held_dropped", held_dropped, "held events dropped beyond 64 per key, oldest first"),
     STAT("no_time", no_time,
-         "events without a usable time stamp (they take the arrival time or the engine clock)"),
+         "events without a usable time stamp, raw lines included (they take the arrival time "
+         "or the engine clock)"),
 };
 
 /* Every counter of struct cg_engine_stats is in the table: a new member without an entry

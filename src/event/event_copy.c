@@ -142,6 +142,9 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     ev->leef_delim = src->leef_delim;
     ev->fields_done = !lazy;
     ev->subject_done = src->subject_done;
+    ev->risk_done = src->risk_done; /* a function of the copied header and fields */
+    ev->risk_class = src->risk_class;
+    ev->risk_outcome = src->risk_outcome;
     ev->line = src->line;
     int rc = dup_str(a, &ev->line);
     for (size_t i = 1; i < CG_ARRAY_LEN(str_offsets); i++) {

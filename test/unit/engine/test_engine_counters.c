@@ -12,7 +12,7 @@
 static void test_engine_counters_write(void **state)
 {
     (void)state;
-    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 70, 71, 72, 8, 9, 10, 11, UINT64_MAX};
+    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 8, 80, 81, 82, 9, 10, 11, 12, UINT64_MAX};
     struct cg_buf b;
     cg_buf_init(&b);
     assert_int_equal(cg_counters_write(&cg_engine_counters, &s, &b), CG_OK);
@@ -21,15 +21,16 @@ static void test_engine_counters_write(void **state)
                                          "engine.candidates 3\n"
                                          "engine.matches 4\n"
                                          "engine.alerts 5\n"
-                                         "engine.suppressed 6\n"
-                                         "engine.evictions 7\n"
-                                         "engine.evictions_budget 70\n"
-                                         "engine.state_bytes 71\n"
-                                         "engine.state_bytes_peak 72\n"
-                                         "engine.late 8\n"
-                                         "engine.join_dropped 9\n"
-                                         "engine.chain_dropped 10\n"
-                                         "engine.held_dropped 11\n"
+                                         "engine.recorded 6\n"
+                                         "engine.suppressed 7\n"
+                                         "engine.evictions 8\n"
+                                         "engine.evictions_budget 80\n"
+                                         "engine.state_bytes 81\n"
+                                         "engine.state_bytes_peak 82\n"
+                                         "engine.late 9\n"
+                                         "engine.join_dropped 10\n"
+                                         "engine.chain_dropped 11\n"
+                                         "engine.held_dropped 12\n"
                                          "engine.no_time 18446744073709551615\n");
     cg_buf_fini(&b);
 }
