@@ -37,6 +37,9 @@ void cg_arena_fini(struct cg_arena *a);
  * a block sized for the per-event working arena. Call before the first alloc. */
 void cg_arena_hint(struct cg_arena *a, size_t n);
 
+/* Bytes the arena's blocks occupy (the caller's first block included, headers too). */
+size_t cg_arena_mem(const struct cg_arena *a);
+
 /* Returns n bytes aligned to 8, or NULL when out of memory. n == 0 is valid. */
 void *cg_arena_alloc(struct cg_arena *a, size_t n);
 /* Copies n bytes and returns the copy (not NUL-terminated unless you add it). */

@@ -34,10 +34,12 @@
  * sees them, and they count in stats.recorded, not stats.alerts.
  *
  * State is bounded: at most max_keys live keys per rule (the least recently
- * used key is evicted and counted), and keys with nothing pending expire once
- * their window has passed. cg_engine_snapshot/restore carry the state across a
- * restart (same rules: state is matched to rules by id; unknown ids are dropped
- * and counted).
+ * used key is evicted and counted), keys with nothing pending expire once
+ * their window has passed, and everything the rules keep together (keys, held
+ * event copies, window entries, timers) is held to max_state_bytes by evicting
+ * keys (counted apart). An evicted key lets go of all it holds at once.
+ * cg_engine_snapshot/restore carry the state across a restart (same rules:
+ * state is matched to rules by id; unknown ids are dropped and counted).
  */
 #ifndef CEFGUARD_ENGINE_H
 #define CEFGUARD_ENGINE_H
@@ -90,7 +92,14 @@ struct cg_engine_opts {
     int64_t lateness_us; /* default 0 */
     unsigned max_chain;  /* internal event depth, default 4 */
     unsigned max_events; /* triggering events kept per alert, default 3 */
+    /* Budget of the correlation state in bytes, default CG_ENGINE_STATE_BYTES_DEFAULT;
+     * SIZE_MAX: none. */
+    size_t max_state_bytes;
 };
+
+/* 256 MiB: room for some 200,000 keys that each hold an event (about 1.3 KiB with its
+ * copy), twenty times a rule's default max_keys, and the process stays near 300 MB. */
+#define CG_ENGINE_STATE_BYTES_DEFAULT ((size_t)256 << 20)
 
 struct cg_engine_stats {
     uint64_t events;          /* events processed (external) */
@@ -100,12 +109,15 @@ struct cg_engine_stats {
     uint64_t alerts;   /* emitted (output: alert rules) */
     uint64_t recorded; /* alerts of output: chain rules: fed back only, never emitted */
     uint64_t suppressed;
-    uint64_t evictions;     /* keys evicted by max_keys */
-    uint64_t late;          /* events older than clock - lateness */
-    uint64_t join_dropped;  /* required joins that found nothing */
-    uint64_t chain_dropped; /* internal events beyond max_chain */
-    uint64_t held_dropped;  /* held events beyond 64 per key (oldest dropped) */
-    uint64_t no_time;       /* events without a usable stamp */
+    uint64_t evictions;        /* keys evicted by max_keys */
+    uint64_t evictions_budget; /* keys evicted by max_state_bytes */
+    uint64_t state_bytes;      /* gauge: bytes the correlation state holds now */
+    uint64_t state_bytes_peak; /* gauge: the most it held after an event */
+    uint64_t late;             /* events older than clock - lateness */
+    uint64_t join_dropped;     /* required joins that found nothing */
+    uint64_t chain_dropped;    /* internal events beyond max_chain */
+    uint64_t held_dropped;     /* held events beyond 64 per key (oldest dropped) */
+    uint64_t no_time;          /* events without a usable stamp */
 };
 
 struct cg_engine;

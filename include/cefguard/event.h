@@ -115,6 +115,10 @@ struct cg_event *cg_event_clone(struct cg_event *ev);
  * that keeps only the latest event replaces its copy for every event). On failure old
  * is released and NULL returned. */
 struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src);
+/* Bytes a heap event (cg_event_new, a copy) occupies: the event and its first arena block
+ * (one allocation, a reuse pool's class size), the arena's further blocks, the field
+ * array. What a holder of a copy counts against a memory budget; O(arena blocks). */
+size_t cg_event_mem(const struct cg_event *ev);
 /* Releases a reference to a copy (or a deserialized or internal event, refs 1), freeing
  * it with the last one. NULL is a no-op. */
 void cg_event_free(struct cg_event *ev);

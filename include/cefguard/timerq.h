@@ -27,7 +27,9 @@
  *    error that stops cg_timerq_run at once (timers not yet run stay queued).
  *  - Errors. Adding returns CG_ENOMEM when the queue cannot grow, and the queue is as it
  *    was. Nothing else fails.
- *  - Cost. add and pop O(log n); cancel O(n) (it searches); peek and count O(1).
+ *  - Cost. add and pop O(log n); cancel O(n) (it searches); remove_if O(n) for all it
+ *    removes at once (a user that lets timers go stale removes them in bulk); peek and
+ *    count O(1).
  *  - One thread: a queue has no lock.
  */
 #ifndef CEFGUARD_TIMERQ_H
@@ -69,6 +71,20 @@ int cg_timerq_add_seq(struct cg_timerq *q, int64_t deadline, uint64_t seq, cg_ti
 /* Takes the timer seq out without calling it; false when it is not queued (it ran, or was
  * cancelled). */
 bool cg_timerq_cancel(struct cg_timerq *q, uint64_t seq);
+
+/* Takes out, without calling them, every timer for which drop(ctx, timer) returns true
+ * (drop runs once per timer, in heap order, and may let go of what the timer's arg holds;
+ * it may not touch the queue), then restores the heap order: the timers left come out in
+ * the (deadline, seq) order they had. Gives back memory when most timers went. Returns
+ * how many it removed. */
+size_t cg_timerq_remove_if(struct cg_timerq *q,
+                           bool (*drop)(void *ctx, const struct cg_timerq_entry *t), void *ctx);
+
+/* Bytes the queue's array holds (its capacity, used or not). */
+static inline size_t cg_timerq_mem(const struct cg_timerq *q)
+{
+    return q->cap * sizeof(*q->v);
+}
 
 /* Takes the first timer out into *out (its callback is not called); false when empty. */
 bool cg_timerq_pop(struct cg_timerq *q, struct cg_timerq_entry *out);

@@ -123,6 +123,7 @@ void cli_pipeline_opts(const struct cli_opts *o, struct cg_normalizer *nz,
     po->max_fields = o->max_fields;
     po->nz = nz;
     po->engine.lateness_us = o->lateness_us;
+    po->engine.max_state_bytes = o->max_state_bytes;
     po->log_rejects = !o->quiet;
 }
 

@@ -26,6 +26,11 @@ static const struct cg_opt opts[] = {
     {.name = "lateness", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "0", .min = 0,
      .max = 366 * DAY_US, .commands = CLI_REPLAY, .offset = AT(lateness_us),
      .help = "how late an event may arrive and still count"},
+    {.name = "max-state-bytes", .type = CG_OPT_SIZE, .arg = "BYTES", .unit = "bytes",
+     .def = "268435456", .min = 65536, .max = 1ull << 44, .commands = CLI_REPLAY,
+     .offset = AT(max_state_bytes),
+     .help = "budget of the rules' state (keys, held events, timers); least recently used "
+             "keys of the rule holding most are evicted past it"},
     {.name = "rulebase", .short_name = 'R', .type = CG_OPT_PATHS, .arg = "FILE",
      .def_text = "none", .reloadable = true, .commands = ALL, .offset = AT(rulebases),
      .tag = CLI_RULEBASE_FILE, .help = "load a liblognorm v2 rulebase after the shipped ones"},

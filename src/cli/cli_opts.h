@@ -37,6 +37,7 @@ struct cli_opts {
     size_t max_line;
     size_t max_fields;
     int64_t lateness_us;
+    size_t max_state_bytes;
     struct cg_syslog_opts syslog; /* timezone and year from the options */
 };
 

@@ -75,6 +75,14 @@ void cg_arena_fini(struct cg_arena *a)
     cg_arena_init(a);
 }
 
+size_t cg_arena_mem(const struct cg_arena *a)
+{
+    size_t n = 0;
+    for (const struct cg_arena_block *b = a->head; b; b = b->next)
+        n += sizeof(*b) + b->cap;
+    return n;
+}
+
 void *cg_arena_alloc(struct cg_arena *a, size_t n)
 {
     size_t need = (n + 7) & ~(size_t)7;

@@ -107,6 +107,29 @@ bool cg_timerq_cancel(struct cg_timerq *q, uint64_t seq)
     return false;
 }
 
+size_t cg_timerq_remove_if(struct cg_timerq *q,
+                           bool (*drop)(void *ctx, const struct cg_timerq_entry *t), void *ctx)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < q->n; i++)
+        if (!drop(ctx, &q->v[i]))
+            q->v[w++] = q->v[i];
+    size_t removed = q->n - w;
+    q->n = w;
+    /* Floyd's heap construction: O(n). (deadline, seq) is a total order, so the order the
+     * timers come out in does not depend on the heap's shape. */
+    for (size_t i = q->n / 2; i-- > 0;)
+        sift_down(q, i, q->v[i]);
+    if (q->cap > 64 && q->n < q->cap / 4) { /* halve: a later add grows it again */
+        struct cg_timerq_entry *v = realloc(q->v, q->cap / 2 * sizeof(*v));
+        if (v) {
+            q->v = v;
+            q->cap /= 2;
+        }
+    }
+    return removed;
+}
+
 int cg_timerq_run(struct cg_timerq *q, int64_t before)
 {
     struct cg_timerq_entry t;

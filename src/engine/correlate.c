@@ -14,42 +14,7 @@
 
 #include <stdlib.h>
 
-/* ---- held events ------------------------------------------------------------------------- */
-
-static int items_push(struct cg_corr_items *l, struct cg_corr_item it, uint64_t *dropped)
-{
-    if (l->n == CG_CORR_HELD_MAX) { /* bounded: the oldest goes, counted */
-        (*dropped)++;
-        cg_event_free(l->v[0].ev);
-        memmove(l->v, l->v + 1, (l->n - 1) * sizeof(*l->v));
-        l->n--;
-    }
-    if (cg_vec_reserve(l, l->n + 1) != CG_OK)
-        return CG_ENOMEM;
-    l->v[l->n++] = it;
-    return CG_OK;
-}
-
-/* Removes item i without freeing its event (ownership goes to the caller). */
-static struct cg_corr_item items_take(struct cg_corr_items *l, size_t i)
-{
-    struct cg_corr_item it = l->v[i];
-    memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof(*l->v));
-    l->n--;
-    return it;
-}
-
-static void items_prune_before(struct cg_corr_items *l, int64_t t)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        if (l->v[i].t < t)
-            cg_event_free(l->v[i].ev);
-        else
-            l->v[w++] = l->v[i];
-    }
-    l->n = w;
-}
+/* ---- held events (lists: correlate_bytes.c) ---------------------------------------------- */
 
 static int64_t abs64(int64_t x)
 {
@@ -140,9 +105,10 @@ static int hold_back(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct c
         struct cg_event *c = corr_copy(cx, a->events[a->nevents - 1]);
         if (!c)
             return CG_ENOMEM;
-        struct cg_event **slot = first ? &ks->supp_first : &ks->supp_last;
-        cg_event_free(*slot);
-        *slot = c;
+        if (first)
+            cg_corr_slot_set(ks, &ks->supp_first, &ks->supp_first_bytes, c);
+        else
+            cg_corr_slot_set(ks, &ks->supp_last, &ks->supp_last_bytes, c);
     }
     if (ks->supp_timer)
         return CG_OK;
@@ -209,17 +175,28 @@ static int dval_see(struct cg_corr_kstate *ks, struct cg_str v, int64_t t, unsig
             return CG_OK;
         }
     }
-    if (!ks->dv && !(ks->dv = calloc(cap, sizeof(*ks->dv))))
-        return CG_ENOMEM;
+    if (!ks->dv) {
+        if (!(ks->dv = calloc(cap, sizeof(*ks->dv))))
+            return CG_ENOMEM;
+        cg_corr_charge(ks, cg_corr_heap_bytes(cap * sizeof(*ks->dv)));
+    }
     if (ks->ndv == cap)
         return CG_OK; /* cannot happen: the alert fires at cap */
     char *s = malloc(v.n ? v.n : 1);
     if (!s)
         return CG_ENOMEM;
+    cg_corr_charge(ks, cg_corr_heap_bytes(v.n ? v.n : 1));
     if (v.n)
         memcpy(s, v.p, v.n);
     ks->dv[ks->ndv++] = (struct cg_corr_dval){s, v.n, t};
     return CG_OK;
+}
+
+/* Lets go of distinct value i (its slot is the caller's to fill). */
+static void dval_free(struct cg_corr_kstate *ks, size_t i)
+{
+    cg_corr_uncharge(ks, cg_corr_heap_bytes(ks->dv[i].n ? ks->dv[i].n : 1));
+    free(ks->dv[i].s);
 }
 
 static void dval_prune(struct cg_corr_kstate *ks, int64_t from)
@@ -227,7 +204,7 @@ static void dval_prune(struct cg_corr_kstate *ks, int64_t from)
     size_t w = 0;
     for (size_t i = 0; i < ks->ndv; i++) {
         if (ks->dv[i].t < from)
-            free(ks->dv[i].s);
+            dval_free(ks, i);
         else
             ks->dv[w++] = ks->dv[i];
     }
@@ -236,8 +213,11 @@ static void dval_prune(struct cg_corr_kstate *ks, int64_t from)
 
 static int times_insert(struct cg_corr_kstate *ks, int64_t t, unsigned cap)
 {
-    if (!ks->times && !(ks->times = malloc(cap * sizeof(*ks->times))))
-        return CG_ENOMEM;
+    if (!ks->times) {
+        if (!(ks->times = malloc(cap * sizeof(*ks->times))))
+            return CG_ENOMEM;
+        cg_corr_charge(ks, cg_corr_heap_bytes(cap * sizeof(*ks->times)));
+    }
     size_t i = ks->ntimes;
     if (i == cap) /* full but not fired (late event): drop the oldest */
         memmove(ks->times, ks->times + 1, --i * sizeof(*ks->times));
@@ -284,10 +264,10 @@ static int threshold_fire(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, int
     free(vals);
     /* A fired threshold starts over. */
     for (size_t i = 0; i < ks->ndv; i++)
-        free(ks->dv[i].s);
+        dval_free(ks, i);
     ks->ndv = 0;
     ks->ntimes = 0;
-    items_prune_before(&ks->first, INT64_MAX);
+    cg_corr_items_empty(ks, &ks->first);
     return rc;
 }
 
@@ -310,11 +290,11 @@ static int on_threshold(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struc
     }
     if (rc != CG_OK)
         return rc;
-    items_prune_before(&ks->first, from);
+    cg_corr_items_prune_before(ks, &ks->first, from);
     if (ks->first.n < cx->max_events) {
         struct cg_event *c = corr_copy(cx, ev);
-        if (!c || items_push(&ks->first, (struct cg_corr_item){c, t, 0, 0},
-                             &cx->st->held_dropped) != CG_OK) {
+        if (!c || cg_corr_items_push(ks, &ks->first, (struct cg_corr_item){c, t, 0, 0, 0},
+                                     &cx->st->held_dropped) != CG_OK) {
             cg_event_free(c);
             return CG_ENOMEM;
         }
@@ -341,8 +321,8 @@ static int hold(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_eve
     uint64_t seq;
     int64_t deadline = t + ks->rs->rule->window_us;
     if (timer_add(cx, ks, CG_CORR_TIMER_PENDING, deadline, &seq) != CG_OK ||
-        items_push(&ks->pending, (struct cg_corr_item){c, t, deadline, seq},
-                   &cx->st->held_dropped) != CG_OK) {
+        cg_corr_items_push(ks, &ks->pending, (struct cg_corr_item){c, t, deadline, seq, 0},
+                           &cx->st->held_dropped) != CG_OK) {
         cg_event_free(c);
         return CG_ENOMEM;
     }
@@ -353,7 +333,7 @@ static int on_join_main(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struc
                         int64_t t)
 {
     int64_t w = ks->rs->rule->window_us;
-    items_prune_before(&ks->other, cx->clock - cx->lateness_us - w);
+    cg_corr_items_prune_before(ks, &ks->other, cx->clock - cx->lateness_us - w);
     size_t best = ks->other.n;
     for (size_t i = 0; i < ks->other.n; i++) {
         int64_t d = abs64(ks->other.v[i].t - t);
@@ -378,12 +358,13 @@ static int on_join_other(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, stru
             i++;
             continue;
         }
-        struct cg_corr_item it = items_take(&ks->pending, i);
+        struct cg_corr_item it = cg_corr_items_take(ks, &ks->pending, i);
         rc = join_emit(cx, ks, it.ev, it.t, c);
         cg_event_free(it.ev);
     }
     if (rc == CG_OK)
-        rc = items_push(&ks->other, (struct cg_corr_item){c, t, 0, 0}, &cx->st->held_dropped);
+        rc = cg_corr_items_push(ks, &ks->other, (struct cg_corr_item){c, t, 0, 0, 0},
+                                &cx->st->held_dropped);
     else
         cg_event_free(c);
     return rc;
@@ -404,15 +385,16 @@ static int on_holddown_cancel(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
     int64_t w = ks->rs->rule->window_us;
     for (size_t i = 0; i < ks->pending.n;) {
         if (t >= ks->pending.v[i].t && t <= ks->pending.v[i].t + w) {
-            struct cg_corr_item it = items_take(&ks->pending, i);
+            struct cg_corr_item it = cg_corr_items_take(ks, &ks->pending, i);
             cg_event_free(it.ev);
         } else {
             i++;
         }
     }
     /* Remember the cancel for pending events that arrive late. */
-    items_prune_before(&ks->other, cx->clock - cx->lateness_us - w);
-    return items_push(&ks->other, (struct cg_corr_item){NULL, t, 0, 0}, &cx->st->held_dropped);
+    cg_corr_items_prune_before(ks, &ks->other, cx->clock - cx->lateness_us - w);
+    return cg_corr_items_push(ks, &ks->other, (struct cg_corr_item){NULL, t, 0, 0, 0},
+                              &cx->st->held_dropped);
 }
 
 static int on_silence(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_event *ev,
@@ -430,9 +412,13 @@ static int on_silence(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct 
     }
     if (ks->last_ev && t < ks->last_seen)
         return CG_OK;
-    ks->last_ev = corr_recopy(cx, ks->last_ev, ev);
+    cg_corr_uncharge(ks, ks->last_ev_bytes);
+    ks->last_ev_bytes = 0;
+    ks->last_ev = corr_recopy(cx, ks->last_ev, ev); /* releases the old copy, or reuses it */
     if (!ks->last_ev)
         return CG_ENOMEM;
+    ks->last_ev_bytes = cg_event_mem(ks->last_ev);
+    cg_corr_charge(ks, ks->last_ev_bytes);
     ks->last_seen = t;
     bool armed = ks->silence_deadline != 0;
     ks->silence_deadline = t + r->window_us;
@@ -449,25 +435,32 @@ int cg_corr_event(struct cg_corr_rstate *r, enum cg_corr_role role, struct cg_ev
     const struct cg_keyspec *kspec = role == CG_CORR_ROLE_MAIN ? &rule->key : &rule->other_key;
     if (cg_key_build(kspec, ev, &cx->key) != CG_OK)
         return CG_ENOMEM;
-    if (rule->corr == CG_CORR_NONE)
-        return on_none(cx, r, ev, t);
+    if (rule->corr == CG_CORR_NONE) {
+        int rc = on_none(cx, r, ev, t);
+        if (rule->suppress_us) /* keeps a key */
+            cg_corr_enforce(cx);
+        return rc;
+    }
     /* Cancels and related events only matter for keys that exist or may come. */
     struct cg_corr_kstate *ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
     if (!ks)
         return CG_ENOMEM;
     note_depth(cx, ks);
+    int rc = CG_OK;
     switch (rule->corr) {
-    case CG_CORR_THRESHOLD: return on_threshold(cx, ks, ev, t);
+    case CG_CORR_THRESHOLD: rc = on_threshold(cx, ks, ev, t); break;
     case CG_CORR_JOIN:
-        return role == CG_CORR_ROLE_MAIN ? on_join_main(cx, ks, ev, t)
-                                         : on_join_other(cx, ks, ev, t);
+        rc = role == CG_CORR_ROLE_MAIN ? on_join_main(cx, ks, ev, t) : on_join_other(cx, ks, ev, t);
+        break;
     case CG_CORR_HOLDDOWN:
-        return role == CG_CORR_ROLE_MAIN ? on_holddown_main(cx, ks, ev, t)
-                                         : on_holddown_cancel(cx, ks, t);
-    case CG_CORR_SILENCE: return on_silence(cx, ks, ev, t);
+        rc = role == CG_CORR_ROLE_MAIN ? on_holddown_main(cx, ks, ev, t)
+                                       : on_holddown_cancel(cx, ks, t);
+        break;
+    case CG_CORR_SILENCE: rc = on_silence(cx, ks, ev, t); break;
     case CG_CORR_NONE: break;
     }
-    return CG_OK;
+    cg_corr_enforce(cx); /* may evict ks: nothing below uses it */
+    return rc;
 }
 
 /* ---- deadlines --------------------------------------------------------------------------- */
@@ -479,7 +472,7 @@ static int timer_pending(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
     for (size_t i = 0; i < ks->pending.n; i++) {
         if (ks->pending.v[i].seq != tm->seq)
             continue;
-        struct cg_corr_item it = items_take(&ks->pending, i);
+        struct cg_corr_item it = cg_corr_items_take(ks, &ks->pending, i);
         int rc = CG_OK;
         if (r->corr == CG_CORR_JOIN && r->join_required) {
             cx->st->join_dropped++;
@@ -526,7 +519,9 @@ static int timer_suppress(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
         sample[n++] = ks->supp_first;
     if (ks->supp_last)
         sample[n++] = ks->supp_last;
-    ks->supp_first = ks->supp_last = NULL;
+    ks->supp_first = ks->supp_last = NULL; /* the sample is ours now: not the key's bytes */
+    cg_corr_uncharge(ks, ks->supp_first_bytes + ks->supp_last_bytes);
+    ks->supp_first_bytes = ks->supp_last_bytes = 0;
     int rc = emit_events(cx, ks, &a, sample, n, events);
     for (size_t i = 0; i < n; i++)
         cg_event_free(sample[i]);
@@ -551,7 +546,11 @@ static int timer_fire(void *arg, const struct cg_timerq_entry *tm, enum cg_corr_
         case CG_CORR_TIMER_SILENCE: rc = timer_silence(cx, ks, tm); break;
         case CG_CORR_TIMER_SUPPRESS: rc = timer_suppress(cx, ks, tm); break;
         }
+        cg_corr_kstate_release(ks);
+        cg_corr_enforce(cx);
+        return rc;
     }
+    ks->rs->ctx->dead_timers--;
     cg_corr_kstate_release(ks);
     return rc;
 }

@@ -8,6 +8,13 @@
  * (each timer's callback is one of correlation's). Correlation reaches the engine only
  * through the context: the clock, the timer queue, the shared copy of the event being
  * dispatched, the emit callback, the stats. It calls no cg_engine_* function.
+ *
+ * Bytes. Everything the rules keep is counted as it is kept and let go (correlate_bytes.c):
+ * each key state (its allocation, its arrays, each held event copy at cg_event_mem, each
+ * distinct value), each rule's key table, and the timer queue's array. The total is held
+ * to a budget (ctx->budget) by evicting keys, and an evicted or expired key lets go of
+ * everything it holds at once: its timers stay queued until they fall due or the queue is
+ * swept (cg_corr_sweep), but they hold nothing except the bare key state.
  */
 #ifndef CEFGUARD_ENGINE_CORRELATE_H
 #define CEFGUARD_ENGINE_CORRELATE_H
@@ -28,6 +35,7 @@ struct cg_corr_item {
     int64_t t;        /* event time, us */
     int64_t deadline; /* pending: when it resolves */
     uint64_t seq;     /* pending: the seq of its timer */
+    size_t bytes;     /* ev's bytes as counted when it was kept (cg_corr_items_push) */
 };
 
 struct cg_corr_items {
@@ -47,7 +55,8 @@ struct cg_corr_kstate {
     struct cg_corr_kstate *prev, *next; /* LRU list of the rule, newest at tail */
     struct cg_corr_rstate *rs;
     unsigned refs; /* 1 while in the table + 1 per timer */
-    bool dead;     /* evicted or expired: timers skip it */
+    bool dead;     /* evicted or expired: timers skip it; its bytes are not its rule's */
+    size_t bytes;  /* what the state occupies, counted (correlate.h "Bytes") */
     char *key;     /* encoded key (key.h), in the state's own allocation */
     size_t keylen;
     size_t keycap;       /* bytes key has room for */
@@ -61,6 +70,7 @@ struct cg_corr_kstate {
     bool supp_timer;
     struct cg_event *supp_first; /* the first held-back alert's trigger (the sample) */
     struct cg_event *supp_last;  /* the last one's, once two were held back */
+    size_t supp_first_bytes, supp_last_bytes;
     /* threshold */
     int64_t *times; /* sorted times of matching events (<= count) */
     size_t ntimes;
@@ -75,6 +85,7 @@ struct cg_corr_kstate {
     int64_t silence_deadline;
     bool silent;
     struct cg_event *last_ev;
+    size_t last_ev_bytes;
 };
 
 /* The state of one rule: its keys. */
@@ -86,6 +97,8 @@ struct cg_corr_rstate {
     size_t nkeys;
     struct cg_corr_kstate *free; /* states kept for reuse, linked by next */
     size_t nfree;
+    size_t bytes;       /* its live keys' bytes and its table's: who pays under the budget */
+    size_t table_bytes; /* the key table's slots (two per live key) */
 };
 
 /* What correlation emits an alert through (after suppression). It may add to the alert
@@ -117,6 +130,14 @@ struct cg_corr_ctx {
      * event's; a timer firing sets it to its key's (so timer-fired alerts count toward
      * max_chain too); the emit callback reads it. */
     unsigned depth;
+    /* The budget (correlate_bytes.c). bytes: every key state (live, evicted but still
+     * named by a timer, kept for reuse) and key table; the timer queue's array comes on
+     * top (cg_corr_state_bytes). */
+    size_t bytes;
+    size_t budget;                    /* 0: none */
+    size_t dead_timers;               /* queued timers whose key is gone */
+    struct cg_corr_rstate **stateful; /* the rules that keep keys: eviction candidates */
+    size_t nstateful;
 };
 
 /* The timers correlation sets; values as in snapshots. */
@@ -139,6 +160,76 @@ struct cg_corr_kstate *cg_corr_kstate_get(struct cg_corr_rstate *r, const char *
                                           int64_t t, bool create);
 /* Lets go of one reference (a timer's). */
 void cg_corr_kstate_release(struct cg_corr_kstate *ks);
+
+/* Takes a key out of its rule's table and lets go of everything it holds at once; its
+ * timers, if any, see it dead. */
+void cg_corr_kstate_drop(struct cg_corr_rstate *r, struct cg_corr_kstate *ks);
+
+/* ---- bytes (correlate_bytes.c) ---- */
+
+/* What malloc(n) occupies (glibc: 8 bytes of header, 16-byte steps, 32 at least). */
+static inline size_t cg_corr_heap_bytes(size_t n)
+{
+    size_t c = (n + 8 + 15) & ~(size_t)15;
+    return c < 32 ? 32 : c;
+}
+
+/* ks occupies n bytes more / fewer (its rule's too while it is live). Inline: every
+ * kept or released event counts. */
+static inline void cg_corr_charge(struct cg_corr_kstate *ks, size_t n)
+{
+    ks->bytes += n;
+    ks->rs->ctx->bytes += n;
+    if (!ks->dead)
+        ks->rs->bytes += n;
+}
+
+static inline void cg_corr_uncharge(struct cg_corr_kstate *ks, size_t n)
+{
+    ks->bytes -= n;
+    ks->rs->ctx->bytes -= n;
+    if (!ks->dead)
+        ks->rs->bytes -= n;
+}
+/* The bytes of ks's arrays, from their capacities. */
+size_t cg_corr_arrays_bytes(const struct cg_corr_kstate *ks);
+/* The total the budget holds: ctx->bytes and the timer queue's array. */
+size_t cg_corr_state_bytes(const struct cg_corr_ctx *c);
+/* Counts ks again from what it holds (a restored key): its item bytes are set anew. */
+void cg_corr_kstate_recount(struct cg_corr_kstate *ks);
+
+/* Held lists of a key: pushing keeps a reference the list owns, counted (beyond
+ * CG_CORR_HELD_MAX the oldest goes, counted in *dropped); take hands item i (and its
+ * reference) to the caller; prune and empty let go. */
+int cg_corr_items_push(struct cg_corr_kstate *ks, struct cg_corr_items *l, struct cg_corr_item it,
+                       uint64_t *dropped);
+struct cg_corr_item cg_corr_items_take(struct cg_corr_kstate *ks, struct cg_corr_items *l,
+                                       size_t i);
+void cg_corr_items_prune_before(struct cg_corr_kstate *ks, struct cg_corr_items *l, int64_t t);
+void cg_corr_items_empty(struct cg_corr_kstate *ks, struct cg_corr_items *l);
+/* Replaces a held single event (*slot, counted in *bytes) with ev (may be NULL), a
+ * reference the slot takes over; the old one is let go. */
+void cg_corr_slot_set(struct cg_corr_kstate *ks, struct cg_event **slot, size_t *bytes,
+                      struct cg_event *ev);
+
+/* After each event and timer: updates the byte gauges, then, while the total is over the
+ * budget, evicts (counted in evictions_budget) the least recently used key of the rule
+ * whose keys hold the most bytes, sweeping the timer queue of dead keys' timers when they
+ * are half of it. No key state pointer may be held across it. */
+void cg_corr_enforce_slow(struct cg_corr_ctx *c);
+static inline void cg_corr_enforce(struct cg_corr_ctx *c)
+{
+    uint64_t now = c->bytes + cg_timerq_mem(c->timers);
+    if (CG_UNLIKELY((c->budget && now > c->budget) || c->dead_timers >= 64)) {
+        cg_corr_enforce_slow(c); /* over the budget, or a sweep may be due */
+        return;
+    }
+    c->st->state_bytes = now;
+    if (now > c->st->state_bytes_peak)
+        c->st->state_bytes_peak = now;
+}
+/* Takes the timers of dead keys out of the queue, letting go of their states. */
+void cg_corr_sweep(struct cg_corr_ctx *c);
 
 /* ---- events ---- */
 

@@ -1,6 +1,7 @@
 /*
  * correlate_state.c - the key states of a rule (see correlate.h): made and reused,
- * found, kept in LRU order, expired when idle, evicted beyond max_keys.
+ * found, kept in LRU order, expired when idle, evicted beyond max_keys (the budget's
+ * evictions are correlate_bytes.c), each change of what a state occupies counted.
  */
 #include "correlate.h"
 
@@ -12,39 +13,50 @@
  * related event; a reused state keeps its arrays. */
 #define KSTATE_FREE_MAX 64
 
-/* Lets go of the held events of a list; keeps its array. */
-static void items_empty(struct cg_corr_items *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        cg_event_free(l->v[i].ev);
-    l->n = 0;
-}
-
 /* Lets go of everything a key state holds, keeping its arrays (a reused state). */
 static void kstate_empty(struct cg_corr_kstate *ks)
 {
-    for (size_t i = 0; i < ks->ndv; i++)
+    for (size_t i = 0; i < ks->ndv; i++) {
+        cg_corr_uncharge(ks, cg_corr_heap_bytes(ks->dv[i].n ? ks->dv[i].n : 1));
         free(ks->dv[i].s);
+    }
     ks->ndv = 0;
     ks->ntimes = 0;
-    items_empty(&ks->first);
-    items_empty(&ks->pending);
-    items_empty(&ks->other);
-    cg_event_free(ks->supp_first);
-    cg_event_free(ks->supp_last);
-    cg_event_free(ks->last_ev);
-    ks->supp_first = ks->supp_last = ks->last_ev = NULL;
+    /* Checked here: joins and hold-downs empty a key state per related event. */
+    if (ks->first.n)
+        cg_corr_items_empty(ks, &ks->first);
+    if (ks->pending.n)
+        cg_corr_items_empty(ks, &ks->pending);
+    if (ks->other.n)
+        cg_corr_items_empty(ks, &ks->other);
+    if (ks->supp_first)
+        cg_corr_slot_set(ks, &ks->supp_first, &ks->supp_first_bytes, NULL);
+    if (ks->supp_last)
+        cg_corr_slot_set(ks, &ks->supp_last, &ks->supp_last_bytes, NULL);
+    if (ks->last_ev)
+        cg_corr_slot_set(ks, &ks->last_ev, &ks->last_ev_bytes, NULL);
+}
+
+/* Frees the (empty) arrays of a key state. */
+static void kstate_strip(struct cg_corr_kstate *ks)
+{
+    cg_corr_uncharge(ks, cg_corr_arrays_bytes(ks));
+    free(ks->times);
+    free(ks->dv);
+    free(ks->first.v);
+    free(ks->pending.v);
+    free(ks->other.v);
+    ks->times = NULL;
+    ks->dv = NULL;
+    ks->first = ks->pending = ks->other = (struct cg_corr_items){NULL, 0, 0};
 }
 
 /* Frees a key state (key and vals share its allocation). */
 static void kstate_destroy(struct cg_corr_kstate *ks)
 {
     kstate_empty(ks);
-    free(ks->times);
-    free(ks->dv);
-    free(ks->first.v);
-    free(ks->pending.v);
-    free(ks->other.v);
+    kstate_strip(ks);
+    cg_corr_uncharge(ks, ks->bytes); /* the allocation itself */
     free(ks);
 }
 
@@ -87,13 +99,33 @@ static void lru_append(struct cg_corr_rstate *r, struct cg_corr_kstate *ks)
     r->lru_tail = ks;
 }
 
-/* Takes a key out of the table; pending timers see it dead and let go. */
-static void kstate_drop(struct cg_corr_rstate *r, struct cg_corr_kstate *ks)
+/* The key table's slots are its rule's bytes, counted as two slots per live key (the
+ * table's load stays between 1/4 and 3/4): its real size depends on where its hash seed
+ * put the deleted slots, and the count must not, or evictions (and alerts) would change
+ * from run to run. */
+static void table_count(struct cg_corr_rstate *r)
+{
+    size_t now = r->nkeys * 2 * sizeof(*r->keys.slots);
+    r->bytes = r->bytes - r->table_bytes + now;
+    r->ctx->bytes = r->ctx->bytes - r->table_bytes + now;
+    r->table_bytes = now;
+}
+
+void cg_corr_kstate_drop(struct cg_corr_rstate *r, struct cg_corr_kstate *ks)
 {
     lru_unlink(r, ks);
     cg_hmap_del(&r->keys, ks->key, ks->keylen);
     r->nkeys--;
+    table_count(r);
+    r->bytes -= ks->bytes; /* from now on the state is not the rule's */
     ks->dead = true;
+    /* Everything it holds goes now, not when its timers fall due (hours later, maybe):
+     * those find a bare state and do nothing. */
+    kstate_empty(ks);
+    if (ks->refs > 1) {
+        kstate_strip(ks);
+        r->ctx->dead_timers += ks->refs - 1;
+    }
     cg_corr_kstate_release(ks);
 }
 
@@ -109,7 +141,7 @@ void cg_corr_rstate_init(struct cg_corr_rstate *r, struct cg_corr_ctx *ctx,
 void cg_corr_rstate_fini(struct cg_corr_rstate *r)
 {
     while (r->lru_head)
-        kstate_drop(r, r->lru_head);
+        cg_corr_kstate_drop(r, r->lru_head);
     cg_hmap_fini(&r->keys);
     while (r->free) {
         struct cg_corr_kstate *ks = r->free;
@@ -138,7 +170,7 @@ static void expire_some(struct cg_corr_rstate *r)
         struct cg_corr_kstate *ks = r->lru_head;
         if (!kstate_idle(ks) || ks->touched + retention(r->rule) >= due || ks->supp_until >= due)
             return;
-        kstate_drop(r, ks);
+        cg_corr_kstate_drop(r, ks);
     }
 }
 
@@ -152,6 +184,7 @@ static struct cg_corr_kstate *kstate_reuse(struct cg_corr_rstate *r, size_t keyl
     r->nfree--;
     struct cg_corr_kstate keep = *ks;
     memset(ks, 0, sizeof(*ks));
+    ks->bytes = keep.bytes; /* its allocation and the arrays it keeps */
     ks->key = keep.key;
     ks->vals = keep.vals;
     ks->keycap = keep.keycap;
@@ -174,12 +207,17 @@ static struct cg_corr_kstate *kstate_new(struct cg_corr_rstate *r, const char *k
     struct cg_corr_kstate *ks = kstate_reuse(r, keylen);
     if (!ks) {
         size_t cap = keylen < 64 ? 64 : keylen;
-        if (!(ks = calloc(1, sizeof(*ks) + nv * sizeof(struct cg_str) + cap)))
+        size_t size = sizeof(*ks) + nv * sizeof(struct cg_str) + cap;
+        if (!(ks = calloc(1, size)))
             return NULL;
         ks->vals = (struct cg_str *)(ks + 1);
         ks->key = (char *)(ks->vals + nv);
         ks->keycap = cap;
+        ks->bytes = cg_corr_heap_bytes(size);
+        r->ctx->bytes += ks->bytes;
     }
+    /* Live from now on (dead is false): its bytes are its rule's. */
+    r->bytes += ks->bytes;
     if (keylen) /* a rule without key: has the empty key, and key may be NULL */
         memcpy(ks->key, key, keylen);
     ks->keylen = keylen;
@@ -209,7 +247,7 @@ struct cg_corr_kstate *cg_corr_kstate_get(struct cg_corr_rstate *r, const char *
      * idle key that stays until then changes no outcome (its windows are over). */
     expire_some(r);
     if (r->nkeys >= r->rule->max_keys) {
-        kstate_drop(r, r->lru_head);
+        cg_corr_kstate_drop(r, r->lru_head);
         r->ctx->st->evictions++;
     }
     if (!(ks = kstate_new(r, key, keylen, t)))
@@ -220,5 +258,6 @@ struct cg_corr_kstate *cg_corr_kstate_get(struct cg_corr_rstate *r, const char *
     }
     lru_append(r, ks);
     r->nkeys++;
+    table_count(r);
     return ks;
 }

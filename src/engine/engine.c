@@ -34,23 +34,30 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
     cg_index_init(&e->index);
     cg_index_init(&e->internal);
     cg_timerq_init(&e->timers);
+    if (!e->o.max_state_bytes)
+        e->o.max_state_bytes = CG_ENGINE_STATE_BYTES_DEFAULT;
     e->corr = (struct cg_corr_ctx){.timers = &e->timers,
                                    .lateness_us = e->o.lateness_us,
                                    .max_events = e->o.max_events,
                                    .emit = alert_emit,
                                    .emit_arg = e,
                                    .st = &e->st};
+    e->corr.budget = e->o.max_state_bytes == SIZE_MAX ? 0 : e->o.max_state_bytes;
     cg_buf_init(&e->corr.key);
     cg_buf_init(&e->summary);
     e->rstates = calloc(rs->n ? rs->n : 1, sizeof(*e->rstates));
-    if (!e->rstates) {
+    e->corr.stateful = calloc(rs->n ? rs->n : 1, sizeof(*e->corr.stateful));
+    if (!e->rstates || !e->corr.stateful) {
         cg_engine_free(e);
         return NULL;
     }
-    for (size_t i = 0; i < rs->n; i++)
+    for (size_t i = 0; i < rs->n; i++) {
         /* Keys come from log lines: seed the tables so chosen keys cannot collide by plan. */
         cg_corr_rstate_init(&e->rstates[i], &e->corr, rs->rules[i],
                             (uint64_t)(uintptr_t)e ^ (i * 0x9e3779b97f4a7c15ull));
+        if (rs->rules[i]->corr != CG_CORR_NONE || rs->rules[i]->suppress_us)
+            e->corr.stateful[e->corr.nstateful++] = &e->rstates[i];
+    }
     if (cg_index_build(&e->index, rs, false) != CG_OK ||
         cg_index_build(&e->internal, rs, true) != CG_OK ||
         cg_match_memo_init(&e->memo, rs->nshared) != CG_OK) {
@@ -74,6 +81,7 @@ void cg_engine_free(struct cg_engine *e)
     for (size_t i = 0; e->rstates && i < e->rs->n; i++)
         cg_corr_rstate_fini(&e->rstates[i]);
     free(e->rstates);
+    free(e->corr.stateful);
     for (size_t i = 0; i < e->queue.n; i++)
         cg_event_free(e->queue.v[i].ev);
     free(e->queue.v);

@@ -9,6 +9,12 @@
             0                                                                                      \
     }
 
+#define GAUGE(name, member, help)                                                                  \
+    {                                                                                              \
+        "engine." name, CG_COUNTER_GAUGE, offsetof(struct cg_engine_stats, member), help, NULL, 0, \
+            0                                                                                      \
+    }
+
 static const struct cg_counter engine_counters[] = {
     STAT("events", events, "events the engine evaluated (its own internal events not included)"),
     STAT("internal_events", internal_events,
@@ -23,6 +29,13 @@ static const struct cg_counter engine_counters[] = {
     STAT("suppressed", suppressed, "alerts held back by a rule's suppress period"),
     STAT("evictions", evictions,
          "keys evicted because a rule reached max_keys (the least recently used first)"),
+    STAT("evictions_budget", evictions_budget,
+         "keys evicted because the state reached --max-state-bytes (the least recently used key "
+         "of the rule holding the most bytes first)"),
+    GAUGE("state_bytes", state_bytes,
+          "bytes the correlation state holds (keys, held event copies, window entries, timers)"),
+    GAUGE("state_bytes_peak", state_bytes_peak,
+          "the most bytes the correlation state held at the end of an event"),
     STAT("late", late, "events older than the engine clock minus the lateness bound"),
     STAT("join_dropped", join_dropped,
          "events of a required join whose window passed without a related event"),

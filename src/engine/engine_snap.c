@@ -148,6 +148,7 @@ static void get_items(struct cg_bin_reader *r, struct cg_corr_items *l)
         it.deadline = (int64_t)cg_bin_u64(r);
         it.seq = cg_bin_u64(r);
         it.ev = get_opt_event(r);
+        it.bytes = 0; /* counted once the key is read (cg_corr_kstate_recount) */
         if (!r->bad) {
             if (cg_vec_reserve(l, l->n + 1) != CG_OK) {
                 cg_event_free(it.ev);
@@ -249,6 +250,7 @@ static void get_rules(struct cg_engine *e, struct cg_bin_reader *r, uint64_t *dr
                 continue;
             }
             get_key_body(r, ks);
+            cg_corr_kstate_recount(ks);
         }
     }
 }
@@ -293,6 +295,7 @@ int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_bu
     e->corr.clock = clock;
     e->corr.has_clock = has_clock;
     cg_timerq_set_seq(&e->timers, seq);
+    cg_corr_enforce(&e->corr); /* a smaller budget than the writer's evicts now */
     if (dropped)
         cg_buf_printf(err, "snapshot: state of %llu keys of rules no longer loaded dropped\n",
                       (unsigned long long)dropped);

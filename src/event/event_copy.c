@@ -295,6 +295,12 @@ struct cg_event *cg_event_reclone(struct cg_event *old, struct cg_event *src)
     return old;
 }
 
+size_t cg_event_mem(const struct cg_event *ev)
+{
+    size_t head = (sizeof(struct cg_event) + 15) & ~(size_t)15;
+    return head + cg_arena_mem(&ev->arena) + ev->fields.cap * sizeof(*ev->fields.v);
+}
+
 void cg_event_free(struct cg_event *ev)
 {
     if (!ev)

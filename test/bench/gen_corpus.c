@@ -2,7 +2,13 @@
  * gen_corpus.c - deterministic benchmark corpus: one day of a Deep Security
  * deployment as a syslog server writes it, mixed with other vendors and noise.
  *
- * usage: gen_corpus [-n LINES] [-s SEED] > file        (defaults: 1000000 lines, seed 1)
+ * usage: gen_corpus [-n LINES] [-s SEED] [-m new] > file  (defaults: 1000000 lines, seed 1)
+ *
+ * -m new: the state benchmark instead (test/bench/README.md "Engine state"): every line is
+ * about a computer no earlier line named, within 4 hours, in the shapes the shipped rules
+ * keep state for: Deep Security anti-malware events (silence, join), 2205 pattern update
+ * failures (join, then a chained hold-down), 730 agent offline (hold-down) and 740 agent
+ * errors (join, suppress), relayed by the three managers.
  *
  * The same LINES and SEED give the same bytes on every machine: the generator
  * has its own PRNG (splitmix64) and formats only integers (no locale, no
@@ -35,6 +41,7 @@
 #define LINE_MAX_BYTES 4096
 #define NCOMPUTERS 2000
 #define DAY_USEC 86400000000ULL
+#define NEW_SPAN_USEC (4ULL * 3600 * 1000000) /* -m new: the lines span 4 hours */
 
 /* ---- PRNG: splitmix64 (Steele, Lea, Flood 2014), enough for a corpus ---- */
 
@@ -105,6 +112,9 @@ struct gen {
     uint64_t usec; /* time of day of the current line, monotonic */
     uint64_t step; /* mean step between lines */
 };
+
+/* -m new: the next computer never named before (index past the pool); 0: the pool. */
+static unsigned fresh_next;
 
 static const char *const managers[] = {"dsm01", "dsm02", "dsm03"};
 static const char *const manager_ips[] = {"10.1.0.11", "10.1.0.12", "10.1.0.13"};
@@ -509,6 +519,40 @@ static void line_system(struct line *l, const struct gen *g)
     ap(l, " TrendMicroDsTenant=Primary TrendMicroDsTenantId=0");
 }
 
+/* ---- -m new: every line about a computer not seen before ------------------- */
+
+/* A computer name no earlier line used (unique up to 10^8 lines). */
+static void fresh_computer(char *out, size_t outsz)
+{
+    static const char *const kinds[] = {"WS", "web-app", "db", "fs", "app"};
+    unsigned i = fresh_next++;
+    snprintf(out, outsz, "%s-%08u", kinds[i % 5], i);
+}
+
+/* 40% anti-malware events of an agent, 60% manager system events about one (2205, 730
+ * offline, 740 errors): what the shipped join, hold-down and silence rules keep per key. */
+static void line_fresh(struct line *l, const struct gen *g)
+{
+    static const struct sysev offline = {730, "Agent/Appliance Offline", 6,
+                                         "The Agent/Appliance is offline."};
+    unsigned r = rnd(100);
+    if (r < 40) {
+        struct agent a = {.is_ip = 0, .host_id = fresh_next + 1};
+        fresh_computer(a.who, sizeof(a.who));
+        ev_antimalware(l, g, &a);
+        return;
+    }
+    const struct sysev *e = r < 65 ? &sysevs[0] : r < 85 ? &offline : &sysevs[3];
+    unsigned m = rnd(3), b = rnd(16), c = 1 + rnd(250);
+    char who[64];
+    fresh_computer(who, sizeof(who));
+    header(l, g, managers[m], pri_for(e->sev), "CEF", "0");
+    ap(l,
+       "Trend Micro|Deep Security Manager|20.0.877|%u|%s|%d|src=%s suser=System target=%s "
+       "(10.20.%u.%u) msg=%s TrendMicroDsTenant=Primary TrendMicroDsTenantId=0",
+       e->id, e->name, e->sev, manager_ips[m], who, b, c, e->msg);
+}
+
 /* ---- LEEF 2.0 (Deep Security, tab-separated, no escapes) ------------------- */
 
 static void line_leef(struct line *l, const struct gen *g)
@@ -660,13 +704,18 @@ static void line_noise(struct line *l, const struct gen *g)
 
 /* ---- main ------------------------------------------------------------------ */
 
-static void gen_line(struct line *l, struct gen *g)
+static void gen_line(struct line *l, struct gen *g, int fresh)
 {
     /* Monotonic clock: steps of 0..2x the mean keep the day's lines inside the day. */
     g->usec += rng_next() % (2 * g->step + 1);
     if (g->usec >= DAY_USEC)
         g->usec = DAY_USEC - 1;
     l->n = 0;
+    if (fresh) {
+        line_fresh(l, g);
+        apc(l, '\n');
+        return;
+    }
     unsigned r = rnd(100);
     if (r < 55)
         line_agent(l, g);
@@ -695,25 +744,31 @@ static int parse_u64(const char *s, uint64_t *out)
 
 int main(int argc, char **argv)
 {
+    static const char usage[] = "usage: gen_corpus [-n LINES] [-s SEED] [-m new] > file\n";
     uint64_t n = 1000000, seed = 1;
-    int c;
-    while ((c = getopt(argc, argv, "n:s:h")) != -1) {
+    int c, fresh = 0;
+    while ((c = getopt(argc, argv, "n:s:m:h")) != -1) {
         if ((c == 'n' && parse_u64(optarg, &n) == 0) || (c == 's' && parse_u64(optarg, &seed) == 0))
             continue;
-        fprintf(stderr, "usage: gen_corpus [-n LINES] [-s SEED] > file\n");
+        if (c == 'm' && strcmp(optarg, "new") == 0) {
+            fresh = 1;
+            continue;
+        }
+        fprintf(stderr, "%s", usage);
         return c == 'h' ? 0 : 2;
     }
     if (optind < argc) {
-        fprintf(stderr, "usage: gen_corpus [-n LINES] [-s SEED] > file\n");
+        fprintf(stderr, "%s", usage);
         return 2;
     }
     static char obuf[1 << 20];
     setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
     rng_state = seed;
-    struct gen g = {0, n ? DAY_USEC / n : DAY_USEC};
+    uint64_t span = fresh ? NEW_SPAN_USEC : DAY_USEC;
+    struct gen g = {0, n ? span / n : span};
     struct line l;
     for (uint64_t i = 0; i < n; i++) {
-        gen_line(&l, &g);
+        gen_line(&l, &g, fresh);
         if (fwrite(l.b, 1, l.n, stdout) != l.n)
             return 1;
     }

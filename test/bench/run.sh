@@ -2,6 +2,13 @@
 # Throughput of `cefguard parse` against liblognorm's `lognormalizer` on the same lines.
 #
 # usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS] [-b BASELINE]  (defaults: 1000000, 1, 3)
+#        test/bench/run.sh -S [-n LINES] [-b BASELINE]   (the state row alone; LINES default 5000000)
+#
+#  -S: instead of the rows below, the engine-state row: LINES lines each about a computer no
+#     earlier line named, within 4 hours (gen_corpus -m new), through `cefguard replay` with the
+#     shipped rules and default limits, once (it is long), under GNU time: max RSS, evictions
+#     by max_keys and by the byte budget, the state's peak bytes, alerts; with -b the baseline
+#     binary too, one after the other.
 #
 #  -b BASELINE: another cefguard binary (e.g. a Release build of the commit before a change);
 #     it gets the rows "base parse" and "base replay", timed in the same interleaved rounds,
@@ -32,16 +39,18 @@
 # Timing is bash + `date +%s.%N`; nothing beyond coreutils, sed and grep.
 set -uo pipefail
 
-lines=1000000 seed=1 runs=3 baseline=""
-while getopts "n:s:r:b:h" opt; do
+lines="" seed=1 runs=3 baseline="" state=0
+while getopts "n:s:r:b:Sh" opt; do
     case $opt in
+    S) state=1 ;;
     n) lines=$OPTARG ;;
     s) seed=$OPTARG ;;
     r) runs=$OPTARG ;;
     b) baseline=$OPTARG ;;
-    *) sed -n '2,20p' "$0"; exit 2 ;;
+    *) sed -n '2,27p' "$0"; exit 2 ;;
     esac
 done
+[ -n "$lines" ] || { [ "$state" -eq 1 ] && lines=5000000 || lines=1000000; }
 if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
     echo "bench: -b $baseline: not an executable" >&2
     exit 2
@@ -83,6 +92,44 @@ gen=$build/test/bench/gen_corpus
 # ---- corpus (cached) ------------------------------------------------------------------------
 mkdir -p "$cache"
 key=$(sha256sum "$src/test/bench/gen_corpus.c" | cut -c1-12)
+
+# ---- the state row (-S): run once, under GNU time ---------------------------------------------
+# state_run NAME BINARY: one replay of the new-computers corpus; prints the row.
+state_run() {
+    local name=$1 bin=$2 t0 t1 rc
+    t0=$(now)
+    /usr/bin/time -f %M -o "$work/rss" "$bin" replay -q --stats --year 2025 -r "$src/rules" \
+        "$new_corpus" >/dev/null 2>"$work/sstats"
+    rc=$?
+    t1=$(now)
+    if [ "$rc" -ne 0 ]; then
+        printf '%-20s failed (exit %s): %s\n' "$name" "$rc" "$(grep -v '^[a-z_.]* [0-9]*$' "$work/sstats" | tail -1)"
+        return 1
+    fi
+    stat() { awk -v k="$1" '$1 == k { v = $2 } END { print v == "" ? "-" : v }' "$work/sstats"; }
+    printf '%-20s %9.1f %12.1f %12s %12s %12s %12s\n' "$name" \
+        "$(echo "$t0 $t1" | awk '{ print $2 - $1 }')" "$(awk '{ print $1 / 1024 }' "$work/rss")" \
+        "$(stat engine.evictions)" "$(stat engine.evictions_budget)" \
+        "$(stat engine.state_bytes_peak | awk '{ if ($1 == "-") print "-"; else printf "%.1f", $1 / 1048576 }')" \
+        "$(stat engine.alerts)"
+}
+now() { date +%s.%N; }
+if [ "$state" -eq 1 ]; then
+    [ "$cg_ok" -eq 1 ] || exit 1
+    [ -x /usr/bin/time ] || { echo "bench: -S needs GNU time (/usr/bin/time)" >&2; exit 2; }
+    new_corpus=$cache/corpus-new-n$lines-s$seed-$key.log
+    if [ ! -s "$new_corpus" ]; then
+        echo "== bench: generating $lines lines about new computers (seed $seed) -> $new_corpus" >&2
+        "$gen" -n "$lines" -s "$seed" -m new >"$new_corpus.tmp" || { echo "bench: gen_corpus failed" >&2; exit 2; }
+        mv "$new_corpus.tmp" "$new_corpus"
+    fi
+    echo
+    echo "cefguard state benchmark: $lines lines, each about a new computer, within 4 hours (gen_corpus -m new, seed $seed); shipped rules, default limits; one run each"
+    printf '%-20s %9s %12s %12s %12s %12s %12s\n' "" "seconds" "max RSS MB" "evictions" "by budget" "peak MiB" "alerts"
+    state_run "cefguard replay" "$cefguard" || exit 1
+    [ -z "$baseline" ] || state_run "base replay" "$baseline"
+    exit 0
+fi
 corpus=$cache/corpus-n$lines-s$seed-$key.log
 ln_corpus=$cache/corpus-n$lines-s$seed-$key.lognorm.log
 if [ ! -s "$corpus" ]; then

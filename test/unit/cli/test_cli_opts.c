@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "cefguard/engine.h"
 #include "cefguard/fields.h"
 #include "cefguard/framing.h"
 
@@ -120,6 +121,7 @@ static void test_rulebase_order(void **state)
     assert_int_equal(o.rules.n, 1);
     assert_string_equal(o.rules.v[0].path, "x");
     assert_int_equal(o.lateness_us, 2000000);
+    assert_int_equal(o.max_state_bytes, CG_ENGINE_STATE_BYTES_DEFAULT);
     assert_string_equal(argv[optind], "in.log");
     assert_int_equal(optind, 10);
     cli_opts_fini(&o);

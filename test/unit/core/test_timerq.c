@@ -371,12 +371,55 @@ static void test_many_vs_reference(void **state)
     }
 }
 
+/* remove_if: every timer whose seq is odd goes (drop sees each once), the rest keep
+ * their (deadline, seq) order, and the array shrinks when most went. */
+static bool drop_odd(void *ctx, const struct cg_timerq_entry *t)
+{
+    (*(size_t *)ctx)++;
+    return t->seq % 2 == 1;
+}
+
+static bool drop_all_but_ten(void *ctx, const struct cg_timerq_entry *t)
+{
+    (void)ctx;
+    return t->seq > 10;
+}
+
+static void test_remove_if(void **state)
+{
+    (void)state;
+    struct cg_timerq q;
+    cg_timerq_init(&q);
+    uint64_t s = 777;
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(cg_timerq_add(&q, (int64_t)(lcg(&s) % 50), on_timer, NULL, NULL), CG_OK);
+    size_t seen = 0, cap = q.cap;
+    assert_int_equal(cg_timerq_remove_if(&q, drop_odd, &seen), 500);
+    assert_int_equal(seen, 1000);
+    assert_int_equal(cg_timerq_count(&q), 500);
+    assert_int_equal(q.cap, cap); /* half left: no shrink */
+    assert_int_equal(cg_timerq_remove_if(&q, drop_all_but_ten, NULL), 495);
+    assert_true(q.cap < cap);
+    assert_int_equal(cg_timerq_mem(&q), q.cap * sizeof(struct cg_timerq_entry));
+    struct cg_timerq_entry t, prev = {INT64_MIN, 0, NULL, NULL};
+    size_t n = 0;
+    while (cg_timerq_pop(&q, &t)) {
+        assert_true(t.seq % 2 == 0 && t.seq <= 10);
+        assert_true(t.deadline > prev.deadline ||
+                    (t.deadline == prev.deadline && t.seq > prev.seq));
+        prev = t;
+        n++;
+    }
+    assert_int_equal(n, 5);
+    cg_timerq_fini(&q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_table),         cmocka_unit_test(test_cancel_table),
         cmocka_unit_test(test_pop_before),        cmocka_unit_test(test_restore),
-        cmocka_unit_test(test_many_vs_reference),
+        cmocka_unit_test(test_many_vs_reference), cmocka_unit_test(test_remove_if),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include "cefguard/alert.h"
 #include "cefguard/engine.h"
+#include "engine/engine_testutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,31 +48,6 @@ static int on_alert(void *ctx, const struct cg_alert *a)
              a->target.p ? " target=" : "", a->target.p ? (int)a->target.n : 0,
              a->target.p ? a->target.p : "");
     return CG_OK;
-}
-
-static struct cg_ruleset *load_rules(const char *yaml)
-{
-    char path[] = "/tmp/cg_test_rulesXXXXXX.yml";
-    int fd = mkstemps(path, 4);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-    close(fd);
-    struct cg_ruleset *rs = malloc(sizeof(*rs));
-    cg_ruleset_init(rs);
-    struct cg_buf err;
-    cg_buf_init(&err);
-    int rc = cg_ruleset_load(rs, path, &err);
-    unlink(path);
-    if (rc != CG_OK)
-        fail_msg("rules: %s", cg_buf_cstr(&err));
-    cg_buf_fini(&err);
-    return rs;
-}
-
-static void free_rules(struct cg_ruleset *rs)
-{
-    cg_ruleset_fini(rs);
-    free(rs);
 }
 
 /* An event at T0 + sec: event_id, and "k=v" fields separated by spaces; "@name=a_b"

@@ -12,7 +12,7 @@
 static void test_engine_counters_write(void **state)
 {
     (void)state;
-    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, UINT64_MAX};
+    struct cg_engine_stats s = {1, 2, 3, 4, 5, 6, 7, 8, 80, 81, 82, 9, 10, 11, 12, UINT64_MAX};
     struct cg_buf b;
     cg_buf_init(&b);
     assert_int_equal(cg_counters_write(&cg_engine_counters, &s, &b), CG_OK);
@@ -24,6 +24,9 @@ static void test_engine_counters_write(void **state)
                                          "engine.recorded 6\n"
                                          "engine.suppressed 7\n"
                                          "engine.evictions 8\n"
+                                         "engine.evictions_budget 80\n"
+                                         "engine.state_bytes 81\n"
+                                         "engine.state_bytes_peak 82\n"
                                          "engine.late 9\n"
                                          "engine.join_dropped 10\n"
                                          "engine.chain_dropped 11\n"
