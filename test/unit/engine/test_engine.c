@@ -39,13 +39,16 @@ static int on_alert(void *ctx, const struct cg_alert *a)
     for (size_t i = 0; i < a->nvalues; i++)
         vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s",
                                i ? "," : " values=", (int)a->values[i].n, a->values[i].p);
+    struct cg_str tv = CG_STR_NULL;
+    bool tl = a->response.status == CG_RESP_REQUESTED && cg_target_value(&a->response.target, &tv);
     snprintf(g->lines[g->n++], sizeof(g->lines[0]),
-             "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
+             "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s%s%s",
              cg_alert_kind_name(a->kind), a->rule->id, key, (unsigned long long)a->count,
              (unsigned long long)a->suppressed, a->joined ? (int)a->joined->event_id.n : 1,
              a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
-             a->target.p ? " target=" : "", a->target.p ? (int)a->target.n : 0,
-             a->target.p ? a->target.p : "");
+             tl ? " target=" : "", (int)tv.n, tv.p ? tv.p : "",
+             a->response.status == CG_RESP_REFUSED ? " refused=" : "",
+             a->response.status == CG_RESP_REFUSED ? cg_refusal_name(a->response.reason) : "");
     return CG_OK;
 }
 
@@ -108,6 +111,7 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
     if (h) {
         ev.subject = *h;
         ev.subject_key = CG_STR_LIT("dvchost");
+        ev.subject_status = CG_SUBJ_OK;
     }
     assert_int_equal(cg_engine_process(e, &ev, 0), CG_OK);
     free(copy);
