@@ -141,10 +141,15 @@ static const struct {
     {"Apex C&C without shost: src", APEX_CNC "src=10.201.86.187 " APEX_CNC_TAIL, "10.201.86.187",
      "src", "ok"},
     {"Apex C&C with neither: never dst", APEX_CNC APEX_CNC_TAIL, "apexcentral", "host", "fallback"},
-    {"Apex NCIE: shost",
-     "<129>Oct 11 2017 06:34:09 apexcentral CEF:0|Trend Micro|Apex Central|2019|NCIE:Pass|"
-     "Suspicious Connection|3|shost=PC-07 src=10.1.1.7 dst=198.51.100.9",
-     "PC-07", "shost", "ok"},
+    {"Apex NCIE (no shost in this log type): src, never dst or dvchost",
+     "<129>Oct 11 2017 06:34:06 apexcentral CEF:0|Trend Micro|Apex Central|2019|NCIE:Pass|"
+     "Suspicious Connection|3|deviceExternalId=1 rt=Oct 11 2017 06:34:06 GMT+00:00 cat=1756 "
+     "deviceFacility=Apex One deviceProcessName=C:\\\\Windows\\\\system32\\\\svchost-1.exe "
+     "act=Pass src=10.201.86.152 dst=10.69.81.64 spt=54594 dpt=80 deviceDirection=None "
+     "cn1Label=SLF_PatternType cn1=2 cs2Label=NCIE_ThreatName "
+     "cs2=Malicious_identified_CnC_querying_on_UDP_detected reason=F deviceNtDomain=APEXTMCM "
+     "dntdom=OSCEDomain1 dvchost=shost1 TMCMLogDetectedHost=shost1",
+     "10.201.86.152", "src", "ok"},
     {"Apex 800101 pattern status: shost", APEX_800101, "shost1", "shost", "ok"},
     {"Apex 800102 engine status without shost: not cs2",
      "<129>Nov 02 2017 12:46:44 apexcentral CEF:0|Trend Micro|Apex Central|2019|800102|Engine "

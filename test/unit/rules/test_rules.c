@@ -530,6 +530,15 @@ static const struct err_case err_cases[] = {
     {R "    response: quarantine\n", "t.yml:4:15: 'response' must be a mapping in rule 'r'\n"},
     {R "    response: {target: host}\n",
      "t.yml:4:15: missing required key 'action' in 'response' of rule 'r'\n"},
+    {R "    response: {action: quarantine, target: time}\n",
+     "t.yml:4:44: 'target' path 'time' in 'response' of rule 'r' cannot name a machine: expected "
+     "subject, host, fields.<key> or syslog.sd.<SD-ID>.<param>\n"},
+    {R "    response: {action: quarantine, target: subject_status}\n",
+     "t.yml:4:44: 'target' path 'subject_status' in 'response' of rule 'r' cannot name a "
+     "machine: expected subject, host, fields.<key> or syslog.sd.<SD-ID>.<param>\n"},
+    {R "    response: {action: quarantine, target: fields}\n",
+     "t.yml:4:44: bad 'target' path in 'response' of rule 'r': unknown field 'fields': " PATHS
+     "\n"},
     {R "    response: {action: notify, approvel: auto}\n",
      "t.yml:4:32: unknown key 'approvel' in 'response' of rule 'r'; did you mean 'approval'?\n"},
     {R "    summary: \"}{}\"\n",
@@ -583,6 +592,57 @@ static void test_error_table(void **state)
     }
     cg_buf_fini(&err);
     assert_int_equal(failed, 0);
+}
+
+/* Chained rule names: a match on cefguard's own alerts that names a rule nobody loaded is
+ * an error at the name, found once every file is loaded (cg_ruleset_check_refs). */
+static void test_chain_refs(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    cg_buf_init(&err);
+    struct cg_ruleset rs;
+    int rc = load_text(&rs,
+                       "rules:\n"
+                       "  - id: base\n"
+                       "    match: {event_id: 1}\n"
+                       "  - id: on-base\n"
+                       "    match: {format: internal, vendor: cefguard, name: base}\n"
+                       "  - id: typo\n"
+                       "    match: {vendor: cefguard, name: bsae}\n"
+                       "  - id: nested\n"
+                       "    match:\n"
+                       "      format: internal\n"
+                       "      any: [{name: {in: [base, gone]}}, {name: {eq: gone2}}]\n"
+                       "  - id: not-internal\n"
+                       "    match: {name: nosuch}\n"
+                       "    holddown: {cancel: {product: cefguard, name: [base, nope]}, for: 1m}\n",
+                       &err);
+    assert_int_equal(rc, CG_OK);
+    assert_int_equal(cg_ruleset_check_refs(&rs, &err), CG_EPARSE);
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "%s/t.yml:7:37: rule 'typo' matches the alerts of rule 'bsae', and no rule 'bsae' "
+             "is loaded\n"
+             "%s/t.yml:11:32: rule 'nested' matches the alerts of rule 'gone', and no rule "
+             "'gone' is loaded\n"
+             "%s/t.yml:11:53: rule 'nested' matches the alerts of rule 'gone2', and no rule "
+             "'gone2' is loaded\n"
+             "%s/t.yml:14:57: rule 'not-internal' matches the alerts of rule 'nope', and no rule "
+             "'nope' is loaded\n",
+             tmpdir, tmpdir, tmpdir, tmpdir);
+    assert_str(cg_buf_cstr(&err), want);
+    cg_ruleset_fini(&rs);
+    /* every name loaded: fine */
+    assert_int_equal(load_text(&rs, "rules:\n  - id: a\n    match: {event_id: 1}\n"
+                                    "  - id: b\n    match: {format: internal, name: a}\n",
+                               &err),
+                     CG_OK);
+    cg_buf_clear(&err);
+    assert_int_equal(cg_ruleset_check_refs(&rs, &err), CG_OK);
+    assert_int_equal(err.n, 0);
+    cg_ruleset_fini(&rs);
+    cg_buf_fini(&err);
 }
 
 static void test_accepted_values(void **state)
@@ -753,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_mixed_dir),
         cmocka_unit_test(test_missing_path),
         cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_chain_refs),
         cmocka_unit_test(test_accepted_values),
         cmocka_unit_test(test_match_errors_pass_through),
         cmocka_unit_test(test_second_corr_checked),
