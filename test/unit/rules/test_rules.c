@@ -634,8 +634,9 @@ static void test_chain_refs(void **state)
     assert_str(cg_buf_cstr(&err), want);
     cg_ruleset_fini(&rs);
     /* every name loaded: fine */
-    assert_int_equal(load_text(&rs, "rules:\n  - id: a\n    match: {event_id: 1}\n"
-                                    "  - id: b\n    match: {format: internal, name: a}\n",
+    assert_int_equal(load_text(&rs,
+                               "rules:\n  - id: a\n    match: {event_id: 1}\n"
+                               "  - id: b\n    match: {format: internal, name: a}\n",
                                &err),
                      CG_OK);
     cg_buf_clear(&err);
