@@ -211,14 +211,20 @@ static void expect(size_t i, const char *what, struct cg_str got, const char *wa
     g_failed++;
 }
 
+/* A decoder for files of 2025 and an empty event. */
+static void start(struct cg_decoder *d, struct cg_event *ev)
+{
+    struct cg_syslog_opts o = {.year_mode = CG_YEAR_STREAM, .year = 2025};
+    assert_int_equal(cg_decoder_init(d, &o), CG_OK);
+    cg_event_init(ev, 0);
+}
+
 static void test_subject_table(void **state)
 {
     (void)state;
-    struct cg_syslog_opts o = {.year_mode = CG_YEAR_STREAM, .year = 2025};
     struct cg_decoder d;
-    assert_int_equal(cg_decoder_init(&d, &o), CG_OK);
     struct cg_event ev;
-    cg_event_init(&ev, 0);
+    start(&d, &ev);
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
         size_t n = strlen(cases[i].line);
         char *buf = copy_exact(cases[i].line, n);
@@ -241,11 +247,9 @@ static void test_subject_table(void **state)
 static void test_subject_lazy(void **state)
 {
     (void)state;
-    struct cg_syslog_opts o = {.year_mode = CG_YEAR_STREAM, .year = 2025};
     struct cg_decoder d;
-    assert_int_equal(cg_decoder_init(&d, &o), CG_OK);
     struct cg_event ev;
-    cg_event_init(&ev, 0);
+    start(&d, &ev);
     const char *line = DSA DSA_AM "dvchost=web-01 " DSA_TAIL;
     cg_decode_line(&d, line, strlen(line), &ev);
     assert_false(ev.fields_done);
