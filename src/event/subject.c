@@ -125,16 +125,16 @@ static const struct cg_str *field_z(struct cg_event *ev, const char *key)
  * the address in the parentheses; a valid one in *out. */
 static bool dsm_target(struct cg_str t, struct cg_str *out)
 {
-    const char *open = NULL;
-    for (size_t i = 0; i + 1 < t.n && !open; i++)
+    const char *paren = NULL;
+    for (size_t i = 0; i + 1 < t.n && !paren; i++)
         if (t.p[i] == ' ' && t.p[i + 1] == '(')
-            open = t.p + i;
-    if (!open || t.p[t.n - 1] != ')') {
+            paren = t.p + i;
+    if (!paren || t.p[t.n - 1] != ')') {
         *out = t;
         return cg_hostaddr_check(t) != CG_HOSTADDR_NONE;
     }
-    struct cg_str name = cg_str_make(t.p, (size_t)(open - t.p));
-    struct cg_str addr = cg_str_make(open + 2, (size_t)(t.p + t.n - 1 - (open + 2)));
+    struct cg_str name = cg_str_make(t.p, (size_t)(paren - t.p));
+    struct cg_str addr = cg_str_make(paren + 2, (size_t)(t.p + t.n - 1 - (paren + 2)));
     *out = cg_hostaddr_check(name) != CG_HOSTADDR_NONE ? name : addr;
     return cg_hostaddr_check(*out) != CG_HOSTADDR_NONE;
 }
