@@ -155,10 +155,18 @@ static const struct {
      "<129>Nov 02 2017 12:46:44 apexcentral CEF:0|Trend Micro|Apex Central|2019|800102|Engine "
      "Update Status|3|cs2Label=Product/Endpoint_IP cs2=10.0.7.20 dhost=x",
      "apexcentral", "host", "fallback"},
-    {"Apex other log type: dhost",
-     "<129>Nov 02 2017 12:46:44 apexcentral CEF:0|Trend Micro|Apex Central|2019|Spyware "
-     "Detected|ADW_GEN|3|dhost=PC-08 dst=10.1.1.8 dvchost=apexone-srv",
-     "PC-08", "dhost", "ok"},
+    {"Apex spyware/grayware (another log type): dhost",
+     "<129>Oct 06 2017 08:39:46 apexcentral CEF:0|Trend Micro|Apex Central|2019|Spyware "
+     "Detected|Spyware Detected|3|deviceExternalId=3 rt=Oct 06 2017 08:39:46 GMT+00:00 cnt=1 "
+     "dhost=ApexOneClient01 cn1Label=PatternType cn1=1073741840 cs1Label=VirusName "
+     "cs1=ADW_OPENCANDY cs5Label=ActionResult cs5=Reboot system successfully cat=1727 "
+     "dvchost=ApexOneClient01 dst=50.8.1.1 deviceFacility=Apex One",
+     "ApexOneClient01", "dhost", "ok"},
+    {"Apex spyware/grayware without dhost: dst, never dvchost",
+     "<129>Oct 06 2017 08:39:46 apexcentral CEF:0|Trend Micro|Apex Central|2019|Spyware "
+     "Detected|Spyware Detected|3|cnt=1 cs1Label=VirusName cs1=ADW_OPENCANDY "
+     "dvchost=apexone-srv dst=50.8.1.1",
+     "50.8.1.1", "dst", "ok"},
     {"SEPM: Computer name", SEPM "Computer name: db-09" SEPM_TAIL, "db-09", "computer_name", "ok"},
     {"SEPM: hostile Computer name, IP Address", SEPM "Computer name: db-09;reboot" SEPM_TAIL,
      "10.1.2.39", "ip_address", "ok"},
