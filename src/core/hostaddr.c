@@ -7,12 +7,22 @@
 
 #define IPV6_TEXT_MAX 45 /* INET6_ADDRSTRLEN - 1 */
 
-static bool is_alnum(unsigned char c)
+static bool is_digit(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return c >= '0' && c <= '9';
 }
 
-/* RFC 1123 labels; the digits-and-dots test is apart (is_numeric_form). */
+static bool is_alnum(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_hex(unsigned char c)
+{
+    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* RFC 1123 labels. */
 static bool labels_ok(struct cg_str v)
 {
     size_t label = 0;
@@ -33,38 +43,81 @@ static bool labels_ok(struct cg_str v)
     return label > 0 && v.p[v.n - 1] != '-';
 }
 
-/* Would a resolver take the name for an address? All digits and dots ("1234",
- * "1.2.3.256"), or anything inet_aton reads ("0x7f.1", "0x7f000001"). */
-static bool is_numeric_form(const char *z, size_t n)
+/* A label inet_aton(3) reads as a number: decimal or octal digits, or 0x and hex digits. */
+static bool numeric_label(const char *p, size_t n)
 {
-    size_t digits = 0;
-    for (size_t i = 0; i < n; i++)
-        digits += z[i] >= '0' && z[i] <= '9';
-    size_t dots = 0;
-    for (size_t i = 0; i < n; i++)
-        dots += z[i] == '.';
-    if (digits + dots == n)
-        return true;
-    struct in_addr a;
-    return inet_aton(z, &a) != 0;
+    size_t i = n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') ? 2 : 0;
+    bool hex = i == 2;
+    for (; i < n; i++)
+        if (hex ? !is_hex((unsigned char)p[i]) : !is_digit((unsigned char)p[i]))
+            return false;
+    return true;
 }
 
+/* Would a resolver take the name for an address? inet_aton reads "1234", "0x7f.1",
+ * "1.2.3.256"-like names whose every label is a number, so such a name is refused (a
+ * valid dotted quad never gets here). Labels are valid (labels_ok) when this is asked. */
+static bool numeric_form(struct cg_str v)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= v.n; i++) {
+        if (i < v.n && v.p[i] != '.')
+            continue;
+        if (!numeric_label(v.p + start, i - start))
+            return false;
+        start = i + 1;
+    }
+    return true;
+}
+
+/* Strict dotted quad: four decimal octets 0-255, no leading zeros (what inet_pton(AF_INET)
+ * accepts), over bytes that are only digits and dots. */
+static bool dotted_quad(struct cg_str v)
+{
+    unsigned parts = 0, val = 0, digits = 0;
+    for (size_t i = 0; i <= v.n; i++) {
+        if (i < v.n && v.p[i] != '.') {
+            if (digits && val == 0) /* leading zero */
+                return false;
+            val = val * 10 + (unsigned)(v.p[i] - '0');
+            if (++digits > 3 || val > 255)
+                return false;
+            continue;
+        }
+        if (digits == 0 || ++parts > 4)
+            return false;
+        val = digits = 0;
+    }
+    return parts == 4;
+}
+
+static bool ipv6(struct cg_str v)
+{
+    char z[IPV6_TEXT_MAX + 1];
+    unsigned char a[sizeof(struct in6_addr)];
+    if (v.n > IPV6_TEXT_MAX || memchr(v.p, '\0', v.n))
+        return false;
+    memcpy(z, v.p, v.n);
+    z[v.n] = '\0';
+    return inet_pton(AF_INET6, z, a) == 1;
+}
+
+/* One pass classifies the bytes; only a value with ':' reaches inet_pton. */
 enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
 {
     if (!v.p || v.n == 0 || v.n > CG_HOSTNAME_MAX)
         return CG_HOSTADDR_NONE;
-    char z[CG_HOSTNAME_MAX + 1];
-    memcpy(z, v.p, v.n);
-    z[v.n] = '\0';
-    if (memchr(v.p, '\0', v.n))
-        return CG_HOSTADDR_NONE;
-    unsigned char a[sizeof(struct in6_addr)];
-    if (inet_pton(AF_INET, z, a) == 1)
-        return CG_HOSTADDR_IPV4;
-    if (memchr(z, ':', v.n))
-        return v.n <= IPV6_TEXT_MAX && inet_pton(AF_INET6, z, a) == 1 ? CG_HOSTADDR_IPV6
-                                                                      : CG_HOSTADDR_NONE;
-    if (!labels_ok(v) || is_numeric_form(z, v.n))
+    bool colon = false, digits_dots = true;
+    for (size_t i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        colon |= c == ':';
+        digits_dots &= is_digit(c) || c == '.';
+    }
+    if (colon)
+        return ipv6(v) ? CG_HOSTADDR_IPV6 : CG_HOSTADDR_NONE;
+    if (digits_dots)
+        return dotted_quad(v) ? CG_HOSTADDR_IPV4 : CG_HOSTADDR_NONE;
+    if (!labels_ok(v) || numeric_form(v))
         return CG_HOSTADDR_NONE;
     return CG_HOSTADDR_NAME;
 }

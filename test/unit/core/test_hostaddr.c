@@ -13,6 +13,8 @@
 
 #include "testutil.h"
 
+#include <arpa/inet.h>
+
 #include "cefguard/hostaddr.h"
 
 #define NAME CG_HOSTADDR_NAME
@@ -81,6 +83,24 @@ static const struct {
      "cher.example",
      0, NONE},
     {"web01\xff", 0, NONE},
+    /* the dotted-quad reader and the numeric-name rule */
+    {"01.2.3.4", 0, NONE},
+    {"1.2.3.04", 0, NONE},
+    {"00.1.2.3", 0, NONE},
+    {"256.1.1.1", 0, NONE},
+    {"1.2.3.4.5", 0, NONE},
+    {"1..2.3", 0, NONE},
+    {"1.2.3.4.", 0, NONE},
+    {".1.2.3.4", 0, NONE},
+    {"1000.1.1.1", 0, NONE},
+    {"0x7f.0x0.0.1", 0, NONE},
+    {"0X7F.1", 0, NONE},
+    {"0x", 0, NONE},
+    {"100.200.30.4", 0, V4},
+    {"web.0x1", 0, NAME},
+    {"0xg1", 0, NAME},
+    {"1e3", 0, NAME},
+    {"12ab", 0, NAME},
 };
 
 static void test_hostaddr_check(void **state)
@@ -96,6 +116,45 @@ static void test_hostaddr_check(void **state)
         free(c);
     }
     assert_int_equal(cg_hostaddr_check(CG_STR_NULL), NONE);
+}
+
+/* The check agrees with the C library: what inet_pton(AF_INET) reads is IPv4 and nothing
+ * else is; nothing inet_aton reads is a host name (a resolver would make it an address).
+ * Over the table and every string of up to 4 bytes of an alphabet that makes numbers. */
+static void check_against_libc(const char *z, size_t n)
+{
+    struct in_addr a;
+    enum cg_hostaddr_kind k = cg_hostaddr_check(cg_str_make(z, n));
+    bool pton = memchr(z, '\0', n) == NULL && inet_pton(AF_INET, z, &a) == 1;
+    if (pton != (k == V4))
+        fail_msg("'%s': %s, inet_pton says %d", z, cg_hostaddr_kind_name(k), pton);
+    if (k == NAME && inet_aton(z, &a))
+        fail_msg("'%s': a host name that inet_aton reads as an address", z);
+}
+
+static void test_hostaddr_libc(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++)
+        if (!cases[i].n)
+            check_against_libc(cases[i].v, strlen(cases[i].v));
+    static const char alpha[] = "019.xa-";
+    const size_t na = sizeof(alpha) - 1;
+    char z[8];
+    for (size_t len = 1; len <= 4; len++) {
+        size_t total = 1;
+        for (size_t i = 0; i < len; i++)
+            total *= na;
+        for (size_t m = 0; m < total; m++) {
+            size_t x = m;
+            for (size_t i = 0; i < len; i++, x /= na)
+                z[i] = alpha[x % na];
+            z[len] = '\0';
+            check_against_libc(z, len);
+        }
+    }
+    check_against_libc("255.255.255.255", 15);
+    check_against_libc("255.255.255.256", 15);
 }
 
 /* RFC 1123: labels of at most 63 bytes, names of at most 253. */
@@ -155,9 +214,8 @@ static void test_target(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hostaddr_check),
-        cmocka_unit_test(test_hostaddr_lengths),
-        cmocka_unit_test(test_hostaddr_same),
+        cmocka_unit_test(test_hostaddr_check),   cmocka_unit_test(test_hostaddr_libc),
+        cmocka_unit_test(test_hostaddr_lengths), cmocka_unit_test(test_hostaddr_same),
         cmocka_unit_test(test_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
