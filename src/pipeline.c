@@ -51,6 +51,7 @@ static int pipeline_process(struct cg_pipeline *p, const struct cg_frame *f)
     } else {
         cg_decode_line(&p->dec, f->bytes.p, f->bytes.n, ev);
         cg_normalize(p->o.nz, ev);
+        cg_decode_settle(&p->dec, ev, f->arrival_us);
     }
     int rc = CG_OK;
     for (size_t i = 0; rc == CG_OK && i < p->event_sinks.n; i++) {

@@ -12,7 +12,7 @@
  *           empty extension. Leading spaces before the version are skipped
  *           ("CEF: 0|" as written by syslog files).
  *   version: digits with an optional ".digits" ("0", "1", "0.1"); else cef_bad_version.
- *   extension: key=value pairs; a key is 1+ chars of [A-Za-z0-9_.-] (also '[' ']'),
+ *   extension: key=value pairs; a key is 1+ chars of [A-Za-z0-9_.,-] (also '[' ']'),
  *           starting at the extension start or right after a space, followed by an
  *           unescaped '='. Anything else belongs to the current value, so unescaped
  *           '=' (URLs, "a=b=c") and '|' stay in values.

@@ -9,7 +9,10 @@
  * wait, silence timeout, suppression period) fires once the clock has passed it
  * by more than the lateness bound, so events up to `lateness` late still count.
  * An event without a usable stamp takes the arrival time given by the caller
- * (live), or the engine clock (replay: arrival 0). cg_engine_flush() resolves
+ * (live), or the engine clock (replay: arrival 0); so does a raw event (nothing
+ * decoded it: its stamp is never trusted) and one flagged CG_EV_TIME_OUTLIER by
+ * the decoder's clock guard (timeguard.h). One flagged CG_EV_TIME_JUMP (a
+ * confirmed jump) sets the clock even when it is earlier. cg_engine_flush() resolves
  * every pending deadline in deadline order (end of a replay). Live runs also
  * call cg_engine_advance() with the wall clock, so silence is noticed when
  * everything is quiet; replay does not, which is why a replay equals a live run
@@ -23,7 +26,12 @@
  * "internal", vendor "cefguard", product "cefguard", event_id "alert" or
  * "silence"/"cleared"/"suppressed", name = rule id, subject = the alert's
  * response target or key), so rules can match cefguard's own alerts, to a
- * bounded depth (max_chain). Action results will arrive the same way.
+ * bounded depth (max_chain). Only rules whose match asks for format "internal"
+ * (cg_match_asks_internal) see them. An alert made while an event of depth d is
+ * dispatched has depth d + 1; one fired by a timer, the deepest depth its key
+ * saw + 1. Action results will arrive the same way. The alerts
+ * of a rule with `output: chain` (records) are only fed back: the callback never
+ * sees them, and they count in stats.recorded, not stats.alerts.
  *
  * Responses. A rule's response target is read from the trigger event and checked: a
  * subject whose status is not ok, or a value that is no valid host name or address
@@ -131,7 +139,8 @@ struct cg_engine_stats {
     uint64_t internal_events; /* alerts fed back (those a rule can match: the rest are not made) */
     uint64_t candidates;      /* (rule, role) pairs evaluated */
     uint64_t matches;
-    uint64_t alerts;
+    uint64_t alerts;   /* emitted (output: alert rules) */
+    uint64_t recorded; /* alerts of output: chain rules: fed back only, never emitted */
     uint64_t suppressed;
     uint64_t evictions;                        /* keys evicted by max_keys */
     uint64_t late;                             /* events older than clock - lateness */
@@ -160,6 +169,10 @@ int cg_engine_flush(struct cg_engine *e);
 const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e);
 /* Would any rule want this event? (index lookup only: no field is decoded) */
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev);
+/* Can any rule receive rule r's alerts (of any kind) as internal events? Decided by the
+ * index, as chaining decides it: false means r's alerts are never fed back, so the records
+ * of an `output: chain` rule would reach nobody. */
+bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r);
 
 /* Appends the engine state to out. */
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);

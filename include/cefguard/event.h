@@ -61,6 +61,10 @@ enum {
     CG_EV_BAD_ESCAPE = 1 << 0, /* an undefined escape was kept */
     CG_EV_EXT_JUNK = 1 << 1,   /* text before the first key / attr without '=' dropped */
     CG_EV_TRUNCATED = 1 << 2,  /* the line was longer than max_line and was cut */
+    /* The stamp is implausibly far from the stream's clock (timeguard.h): the event is
+     * processed at the clock's time and its stamp is no year reference. */
+    CG_EV_TIME_OUTLIER = 1 << 3,
+    CG_EV_TIME_JUMP = 1 << 4, /* the stamp confirmed a jump of the clock (timeguard.h) */
 };
 
 struct cg_event {

@@ -100,10 +100,34 @@ struct cg_match_alt {
  * those values. 0 when neither holds. */
 size_t cg_match_required_any(const struct cg_match *m, struct cg_match_alt *alts, size_t max);
 
+/* Does m ask for cefguard's own alerts (internal events)? True when every event m can
+ * match must have format "internal": a top-level (not under any/not) case-sensitive
+ * `format:` eq/in whose values include "internal" (`format: internal`,
+ * `format: [cef, internal]`, `format: {in: [internal]}`). Only such matches see internal
+ * events; `vendor: cefguard` alone does not ask. */
+bool cg_match_asks_internal(const struct cg_match *m);
+
+/* Could m match an internal event that rule `id` (severity `severity`, response action
+ * `action` or NULL) emits, of an alert kind in kinds ("alert", "silence", ...)? A
+ * conservative answer for `check`: false when m does not ask for internal events, or when,
+ * for every kind, some top-level part (a member of the all-of at the top: a condition, or
+ * an any/not) made only of conditions on values the internal event certainly has or
+ * lacks fails: format, vendor, product, event_id (the kind), name (id), severity,
+ * fields.rule (id), fields.action (action, on alert and silence only; absent when the
+ * response is refused, so both are tried). Every other part
+ * is taken to hold. */
+bool cg_match_can_see_own(const struct cg_match *m, const char *id, const char *severity,
+                          const char *action, const char *const *kinds, size_t nkinds);
+
 /* Index support for numeric ranges: true when every event m can match must have
  * path kind k be a number within [*lo, *hi] (top-level ge/gt and le/lt, both
  * bounds present; the bounds are inclusive even for gt/lt: a superset, the
  * match itself decides). */
 bool cg_match_required_range(const struct cg_match *m, enum cg_path_kind k, double *lo, double *hi);
+
+/* A value as the numeric operators read it (lt/le/gt/ge): a strict decimal number, spaces
+ * around it ignored. False when it is not one (such a value matches no numeric condition),
+ * so an index of numeric ranges must read values with this too. */
+bool cg_match_number(const char *p, size_t n, double *out);
 
 #endif

@@ -16,6 +16,7 @@
  *       holddown:  {cancel: {...}, key: [...], for: 10m}
  *       silence:   {after: 30m}
  *       suppress: 1h                          # at most one alert per key per period
+ *       output: alert                         # alert (default) | chain: fed back only
  *       max_keys: 10000                       # live keys kept; the oldest is evicted
  *       summary: "Pattern update failed on {fields.target}: {joined.fields.msg}"
  *       response: {action: quarantine, target: subject, approval: manual}
@@ -53,6 +54,13 @@ enum cg_corr_kind {
 };
 
 const char *cg_rule_corr_name(enum cg_corr_kind k);
+
+/* Where a rule's alerts go. */
+enum cg_rule_output {
+    CG_OUTPUT_ALERT = 0, /* emitted (sinks, stdout, `test` expectations) and fed back */
+    CG_OUTPUT_CHAIN,     /* a record: only fed back as an internal event, to the rules that
+                          * chain on it; never emitted, counted in engine.recorded */
+};
 
 struct cg_keyspec {
     struct cg_path *paths;
@@ -95,6 +103,7 @@ struct cg_rule {
     struct cg_keyspec other_key; /* key paths on the related/cancelling events */
     bool join_required;          /* join: drop the event when nothing joins in time */
     int64_t suppress_us;
+    enum cg_rule_output output;
     size_t max_keys;
     struct cg_template *summary;
     struct cg_response response;

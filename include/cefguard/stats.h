@@ -19,6 +19,8 @@ struct cg_stats {
     uint64_t fields_dropped;        /* fields beyond max_fields dropped */
     uint64_t invalid_utf8;          /* bytes replaced by U+FFFD in output */
     uint64_t lines_too_long;        /* lines cut at max_line */
+    uint64_t time_outliers;         /* stamps beyond the clock bound (timeguard.h) */
+    uint64_t time_jumps;            /* confirmed jumps of the clock */
 };
 
 /* Counts one finished event (after its fields were decoded). */

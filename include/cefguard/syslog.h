@@ -54,6 +54,9 @@ struct cg_syslog_opts {
     enum cg_year_mode year_mode;
     int year;    /* CG_YEAR_STREAM: year of the first undated line; 0 = from clock */
     int64_t now; /* reference "now" in epoch seconds for tests; 0 = time(NULL) */
+    /* The decoder's clock guard (timeguard.h): 0 = its defaults. Not used here. */
+    int64_t max_jump_us;
+    unsigned jump_confirm;
 };
 
 /* Decoding context: holds the zone and the year-inference state of one stream.
@@ -66,6 +69,9 @@ struct cg_syslog_ctx {
     int zone_off_min; /* fixed offset */
     int64_t ref_sec;  /* stream reference instant (last stamp), valid if has_ref */
     bool has_ref;
+    /* The caller notes the reference itself (cg_syslog_ctx_note_time), only for stamps it
+     * trusts: the decoder, whose clock guard keeps outliers and raw lines out. */
+    bool defer_ref;
     /* IANA offset cache: offset for the local hour starting at cache_key */
     int64_t cache_key;
     int cache_off_min;
@@ -120,8 +126,8 @@ int cg_syslog_ctx_init(struct cg_syslog_ctx *c, const struct cg_syslog_opts *opt
 void cg_syslog_decode(struct cg_syslog_ctx *c, const char *p, size_t n, struct cg_syslog *out,
                       struct cg_arena *a);
 
-/* Tells the stream context about a full timestamp decoded elsewhere (e.g. a CEF
- * "rt"), so it serves as the reference for the next undated line. */
+/* Tells the stream context about a trusted timestamp, so it serves as the reference for
+ * the next undated line. cg_syslog_decode notes every stamp itself unless defer_ref. */
 void cg_syslog_ctx_note_time(struct cg_syslog_ctx *c, const struct cg_time *t);
 
 #endif

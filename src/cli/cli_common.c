@@ -1,6 +1,7 @@
 /* cli_common.c - set-up shared by the subcommands (see cli_common.h). */
 #include "cli_common.h"
 
+#include "cefguard/engine.h"
 #include "cefguard/framing.h"
 #include "cefguard/log.h"
 #include "cefguard/sink_jsonl.h"
@@ -60,6 +61,35 @@ struct cg_normalizer *cli_load_rulebases(const struct cli_opts *o)
     return nz;
 }
 
+/* A record (output: chain) that no loaded rule chains on would be made for nobody: an
+ * error, so a rule file loaded without its chained rule (or a renamed one) is not silently
+ * quiet. Asks the engine's index, as chaining does; only when there are records. */
+static int check_records(const struct cg_ruleset *rs)
+{
+    size_t nrec = 0;
+    for (size_t i = 0; i < rs->n; i++)
+        nrec += rs->rules[i]->output == CG_OUTPUT_CHAIN;
+    if (!nrec)
+        return CG_OK;
+    struct cg_engine *e = cg_engine_new(rs, NULL, NULL, NULL);
+    if (!e)
+        return CG_ENOMEM;
+    int rc = CG_OK;
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct cg_rule *r = rs->rules[i];
+        if (r->output != CG_OUTPUT_CHAIN || cg_engine_chained(e, r))
+            continue;
+        fprintf(stderr,
+                "%s:%u: rule '%s' has 'output: chain' but no loaded rule chains on its alerts, so "
+                "its records would reach nobody (match them with format: internal, vendor: "
+                "cefguard, name: %s)\n",
+                r->file, r->line, r->id, r->id);
+        rc = CG_EPARSE;
+    }
+    cg_engine_free(e);
+    return rc;
+}
+
 int cli_load_rules(const struct cli_opts *o, struct cg_ruleset *rs)
 {
     struct cg_buf err;
@@ -85,7 +115,7 @@ int cli_load_rules(const struct cli_opts *o, struct cg_ruleset *rs)
     if (err.n)
         fprintf(stderr, "%s", cg_buf_cstr(&err));
     cg_buf_fini(&err);
-    return rc;
+    return rc == CG_OK ? check_records(rs) : rc;
 }
 
 void cli_pipeline_opts(const struct cli_opts *o, struct cg_normalizer *nz,

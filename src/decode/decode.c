@@ -7,7 +7,11 @@
 int cg_decoder_init(struct cg_decoder *d, const struct cg_syslog_opts *opts)
 {
     cg_cef_cache_init(&d->cef);
-    return cg_syslog_ctx_init(&d->sl, opts);
+    struct cg_timeguard_opts tgo = {opts ? opts->max_jump_us : 0, opts ? opts->jump_confirm : 0};
+    cg_timeguard_init(&d->tg, &tgo);
+    int rc = cg_syslog_ctx_init(&d->sl, opts);
+    d->sl.defer_ref = true; /* cg_decode_settle notes the stamps it trusts */
+    return rc;
 }
 
 void cg_decoder_fini(struct cg_decoder *d)
@@ -95,4 +99,17 @@ void cg_decode_line(struct cg_decoder *d, const char *p, size_t n, struct cg_eve
     }
     if (ev->format != CG_FMT_RAW)
         ev->reason = CG_REJ_NONE;
+}
+
+void cg_decode_settle(struct cg_decoder *d, struct cg_event *ev, int64_t wall_us)
+{
+    if (!(ev->time.flags & CG_TIME_SET) || ev->format == CG_FMT_RAW)
+        return;
+    int64_t t = ev->time.sec * 1000000 + ev->time.usec;
+    switch (cg_timeguard_check(&d->tg, t, ev->sl.host, wall_us)) {
+    case CG_TG_OUTLIER: ev->flags |= CG_EV_TIME_OUTLIER; return;
+    case CG_TG_JUMP: ev->flags |= CG_EV_TIME_JUMP; break;
+    case CG_TG_ACCEPT: break;
+    }
+    cg_syslog_ctx_note_time(&d->sl, &ev->time);
 }

@@ -127,18 +127,22 @@ static void alert_init(struct cg_alert *a, const struct cg_rule *r, enum cg_aler
     a->key_paths = r->key.paths;
 }
 
-/* An alert within the key's suppression period: counted, its trigger kept for the
- * summary, and the end of the period set. */
+/* An alert within the key's suppression period: counted with its events, its trigger
+ * kept for the summary (the first held-back alert's and the latest one's: a sample
+ * bounded at two events), and the end of the period set. */
 static int hold_back(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct cg_alert *a)
 {
+    bool first = ks->supp_count == 0;
     ks->supp_count++;
+    ks->supp_events += a->count;
     cx->st->suppressed++;
     if (a->nevents) {
         struct cg_event *c = corr_copy(cx, a->events[a->nevents - 1]);
         if (!c)
             return CG_ENOMEM;
-        cg_event_free(ks->supp_last);
-        ks->supp_last = c;
+        struct cg_event **slot = first ? &ks->supp_first : &ks->supp_last;
+        cg_event_free(*slot);
+        *slot = c;
     }
     if (ks->supp_timer)
         return CG_OK;
@@ -167,6 +171,13 @@ static int emit_events(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct
 
 /* ---- correlation kinds ------------------------------------------------------------------- */
 
+/* The key's timers fire at the deepest chain depth of the events that armed them. */
+static void note_depth(const struct cg_corr_ctx *cx, struct cg_corr_kstate *ks)
+{
+    if (cx->depth > ks->depth)
+        ks->depth = cx->depth;
+}
+
 static int on_none(struct cg_corr_ctx *cx, struct cg_corr_rstate *r, struct cg_event *ev, int64_t t)
 {
     struct cg_corr_kstate *ks = NULL;
@@ -176,6 +187,7 @@ static int on_none(struct cg_corr_ctx *cx, struct cg_corr_rstate *r, struct cg_e
         ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
         if (!ks)
             return CG_ENOMEM;
+        note_depth(cx, ks);
         alert_init(&a, r->rule, CG_ALERT_FIRE, t, ks);
     } else {
         /* Stateless: the key lives in scratch only for the call. */
@@ -443,6 +455,7 @@ int cg_corr_event(struct cg_corr_rstate *r, enum cg_corr_role role, struct cg_ev
     struct cg_corr_kstate *ks = cg_corr_kstate_get(r, cx->key.p, cx->key.n, t, true);
     if (!ks)
         return CG_ENOMEM;
+    note_depth(cx, ks);
     switch (rule->corr) {
     case CG_CORR_THRESHOLD: return on_threshold(cx, ks, ev, t);
     case CG_CORR_JOIN:
@@ -504,11 +517,19 @@ static int timer_suppress(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks,
     struct cg_alert a;
     alert_init(&a, ks->rs->rule, CG_ALERT_SUPPRESSED, tm->deadline, ks);
     a.suppressed = ks->supp_count;
-    ks->supp_count = 0;
-    struct cg_event *last = ks->supp_last;
-    ks->supp_last = NULL;
-    int rc = emit_events(cx, ks, &a, &last, last ? 1 : 0, a.suppressed);
-    cg_event_free(last);
+    uint64_t events = ks->supp_events;
+    ks->supp_count = ks->supp_events = 0;
+    /* The sample, oldest first: the summary renders from the last of them. */
+    struct cg_event *sample[2];
+    size_t n = 0;
+    if (ks->supp_first)
+        sample[n++] = ks->supp_first;
+    if (ks->supp_last)
+        sample[n++] = ks->supp_last;
+    ks->supp_first = ks->supp_last = NULL;
+    int rc = emit_events(cx, ks, &a, sample, n, events);
+    for (size_t i = 0; i < n; i++)
+        cg_event_free(sample[i]);
     return rc;
 }
 
@@ -524,6 +545,7 @@ static int timer_fire(void *arg, const struct cg_timerq_entry *tm, enum cg_corr_
             cx->clock = tm->deadline;
             cx->has_clock = true;
         }
+        cx->depth = ks->depth;
         switch (kind) {
         case CG_CORR_TIMER_PENDING: rc = timer_pending(cx, ks, tm); break;
         case CG_CORR_TIMER_SILENCE: rc = timer_silence(cx, ks, tm); break;

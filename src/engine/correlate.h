@@ -53,11 +53,14 @@ struct cg_corr_kstate {
     size_t keycap;       /* bytes key has room for */
     struct cg_str *vals; /* the key values, views into key; also in that allocation */
     int64_t touched;     /* event time of the last activity */
+    unsigned depth;      /* deepest chain depth of the events it saw: its timers fire at it */
     /* suppression */
-    int64_t supp_until; /* alerts up to this time are held back */
-    uint64_t supp_count;
+    int64_t supp_until;   /* alerts up to this time are held back */
+    uint64_t supp_count;  /* alerts held back */
+    uint64_t supp_events; /* events those alerts were made of (the sum of their counts) */
     bool supp_timer;
-    struct cg_event *supp_last; /* the last held-back trigger, for the summary */
+    struct cg_event *supp_first; /* the first held-back alert's trigger (the sample) */
+    struct cg_event *supp_last;  /* the last one's, once two were held back */
     /* threshold */
     int64_t *times; /* sorted times of matching events (<= count) */
     size_t ntimes;
@@ -110,6 +113,10 @@ struct cg_corr_ctx {
     struct cg_engine_stats *st; /* correlation counts suppressed, evictions, held_dropped
                                  * and join_dropped */
     struct cg_buf key;          /* the key of the event being correlated */
+    /* Chain depth of what is being correlated: the engine sets it to the dispatched
+     * event's; a timer firing sets it to its key's (so timer-fired alerts count toward
+     * max_chain too); the emit callback reads it. */
+    unsigned depth;
 };
 
 /* The timers correlation sets; values as in snapshots. */

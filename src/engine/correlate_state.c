@@ -30,9 +30,10 @@ static void kstate_empty(struct cg_corr_kstate *ks)
     items_empty(&ks->first);
     items_empty(&ks->pending);
     items_empty(&ks->other);
+    cg_event_free(ks->supp_first);
     cg_event_free(ks->supp_last);
     cg_event_free(ks->last_ev);
-    ks->supp_last = ks->last_ev = NULL;
+    ks->supp_first = ks->supp_last = ks->last_ev = NULL;
 }
 
 /* Frees a key state (key and vals share its allocation). */

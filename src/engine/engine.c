@@ -33,6 +33,7 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
     e->fn = fn;
     e->fn_ctx = ctx;
     cg_index_init(&e->index);
+    cg_index_init(&e->internal);
     cg_timerq_init(&e->timers);
     e->corr = (struct cg_corr_ctx){.timers = &e->timers,
                                    .lateness_us = e->o.lateness_us,
@@ -51,7 +52,8 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
         /* Keys come from log lines: seed the tables so chosen keys cannot collide by plan. */
         cg_corr_rstate_init(&e->rstates[i], &e->corr, rs->rules[i],
                             (uint64_t)(uintptr_t)e ^ (i * 0x9e3779b97f4a7c15ull));
-    if (cg_index_build(&e->index, rs) != CG_OK ||
+    if (cg_index_build(&e->index, rs, false) != CG_OK ||
+        cg_index_build(&e->internal, rs, true) != CG_OK ||
         cg_match_memo_init(&e->memo, rs->nshared) != CG_OK) {
         cg_engine_free(e);
         return NULL;
@@ -77,6 +79,7 @@ void cg_engine_free(struct cg_engine *e)
         cg_event_free(e->queue.v[i].ev);
     free(e->queue.v);
     cg_index_fini(&e->index);
+    cg_index_fini(&e->internal);
     cg_match_memo_fini(&e->memo);
     cg_corr_end(&e->corr);
     cg_buf_fini(&e->corr.key);
@@ -91,7 +94,8 @@ const struct cg_engine_stats *cg_engine_stats(const struct cg_engine *e)
 
 bool cg_engine_wants(struct cg_engine *e, const struct cg_event *ev)
 {
-    return cg_index_candidates(&e->index, ev) != NULL;
+    return cg_index_candidates(ev->format == CG_FMT_INTERNAL ? &e->internal : &e->index, ev) !=
+           NULL;
 }
 
 /* ---- deadlines --------------------------------------------------------------------------- */
@@ -115,11 +119,15 @@ static int fire_due(struct cg_engine *e, int64_t due, bool flush)
 
 /* ---- dispatch ---------------------------------------------------------------------------- */
 
+/* The time an event is processed at. A raw line's stamp and an outlier's (decode.h
+ * cg_decode_settle) are never taken: nothing decoded the one, the clock guard did not
+ * trust the other; both are processed at the arrival time (live) or the clock's. */
 static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
 {
-    if (ev->time.flags & CG_TIME_SET)
+    bool stamp = (ev->time.flags & CG_TIME_SET) && ev->format != CG_FMT_RAW;
+    if (stamp && !(ev->flags & CG_EV_TIME_OUTLIER))
         return ev->time.sec * 1000000 + ev->time.usec;
-    if (e->depth == 0)
+    if (!stamp && e->depth == 0)
         e->st.no_time++;
     if (arrival_us)
         return arrival_us;
@@ -128,13 +136,16 @@ static int64_t event_time(struct cg_engine *e, struct cg_event *ev, int64_t arri
 
 static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
 {
-    const struct cg_index_list *cands = cg_index_candidates(&e->index, ev);
+    /* cefguard's own alerts reach only the rules that ask for them (index.h). */
+    struct cg_index *ix = ev->format == CG_FMT_INTERNAL ? &e->internal : &e->index;
+    const struct cg_index_list *cands = cg_index_candidates(ix, ev);
     if (!cands)
         return CG_OK;
     /* cands may be a cache slot: nothing below dispatches (internal events are queued
      * and dispatched after this returns), so the slot stays as it is meanwhile. */
     int rc = CG_OK;
     cg_match_memo_next(&e->memo);
+    e->corr.depth = e->depth;
     cg_corr_begin(&e->corr, ev);
     for (size_t i = 0; rc == CG_OK && i < cands->n; i++) {
         const struct cg_index_entry *c = &cands->v[i];
@@ -152,7 +163,9 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
 static int process_one(struct cg_engine *e, struct cg_event *ev, int64_t arrival_us)
 {
     int64_t t = event_time(e, ev, arrival_us);
-    if (!e->corr.has_clock || t > e->corr.clock) {
+    /* A confirmed jump back (a poisoned first line, files out of order) re-anchors the
+     * clock; what is pending after it waits for the clock to come back. */
+    if (!e->corr.has_clock || t > e->corr.clock || (ev->flags & CG_EV_TIME_JUMP)) {
         e->corr.clock = t;
         e->corr.has_clock = true;
     } else if (t < e->corr.clock - e->o.lateness_us && e->depth == 0) {
@@ -366,15 +379,35 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     return ev;
 }
 
-static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
+/* The rules the internal event of rule r's alert of kind k can reach, by the index
+ * (vendor and product "cefguard", event_id the kind, name the rule id); NULL: none. */
+static const struct cg_index_list *internal_candidates(struct cg_engine *e, enum cg_alert_kind k,
+                                                       const struct cg_rule *r)
 {
-    /* Only alerts some rule can match become events (vendor and product "cefguard"). */
-    const char *kind = cg_alert_kind_name(a->kind);
+    const char *kind = cg_alert_kind_name(k);
     const struct cg_str parts[3] = {cg_str_make(kind, strlen(kind)), CG_STR_LIT("cefguard"),
                                     CG_STR_LIT("cefguard")};
-    if (!cg_index_candidates_named(&e->index, parts, cg_str_make(a->rule->id, strlen(a->rule->id))))
+    return cg_index_candidates_named(&e->internal, parts, cg_str_make(r->id, strlen(r->id)));
+}
+
+bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r)
+{
+    static const enum cg_alert_kind kinds[] = {CG_ALERT_FIRE, CG_ALERT_SILENCE, CG_ALERT_CLEARED,
+                                               CG_ALERT_SUPPRESSED};
+    for (size_t i = 0; i < CG_ARRAY_LEN(kinds); i++)
+        if (internal_candidates(e, kinds[i], r))
+            return true;
+    return false;
+}
+
+static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
+{
+    /* Only alerts some rule can match become events. */
+    if (!internal_candidates(e, a->kind, a->rule))
         return CG_OK;
-    if (e->depth + 1 > e->o.max_chain) {
+    /* The depth of what made the alert: the dispatched event's, or a timer's (its key's). */
+    unsigned depth = e->corr.depth;
+    if (depth + 1 > e->o.max_chain) {
         e->st.chain_dropped++;
         return CG_OK;
     }
@@ -383,19 +416,26 @@ static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
     struct cg_event *ev = internal_event(a);
     if (!ev)
         return CG_ENOMEM;
-    e->queue.v[e->queue.n++] = (struct cg_eng_queued){ev, e->depth + 1};
+    e->queue.v[e->queue.n++] = (struct cg_eng_queued){ev, depth + 1};
     return CG_OK;
 }
 
 /* Correlation's emit callback (struct cg_corr_ctx): an alert past suppression gets its
- * response target and summary, goes to the receiver, and is fed back. */
+ * response target and summary, goes to the receiver (not a record: output: chain), and
+ * is fed back. */
 static int alert_emit(void *arg, struct cg_alert *a)
 {
     struct cg_engine *e = arg;
+    const struct cg_rule *r = a->rule;
     cg_eng_response_resolve(a, &e->st);
     int rc = render_summary(e, a);
     if (rc != CG_OK)
         return rc;
+    /* A record (output: chain) exists only for the rules that chain on it. */
+    if (r->output == CG_OUTPUT_CHAIN) {
+        e->st.recorded++;
+        return queue_internal(e, a);
+    }
     e->st.alerts++;
     if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
         return rc;

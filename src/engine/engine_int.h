@@ -24,10 +24,11 @@ struct cg_engine {
     cg_alert_fn fn;
     void *fn_ctx;
     struct cg_corr_rstate *rstates; /* one per rule */
-    struct cg_index index;
-    struct cg_match_memo memo; /* shared conditions, evaluated once per event */
-    struct cg_corr_ctx corr;   /* the clock lives here (corr.clock, corr.has_clock) */
-    struct cg_timerq timers;   /* deadlines: corr.timers */
+    struct cg_index index;          /* the rules for events from input */
+    struct cg_index internal;       /* the rules that ask for cefguard's own alerts */
+    struct cg_match_memo memo;      /* shared conditions, evaluated once per event */
+    struct cg_corr_ctx corr;        /* the clock lives here (corr.clock, corr.has_clock) */
+    struct cg_timerq timers;        /* deadlines: corr.timers */
     struct {
         struct cg_eng_queued *v; /* internal events waiting, FIFO */
         size_t n, cap;

@@ -1,11 +1,12 @@
 /*
  * engine_snap.c - engine state snapshots (see engine.h).
  *
- * Format, version 1 (binio.h encoding):
- *   "CGSNAP1\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
+ * Format, version 2 (binio.h encoding):
+ *   "CGSNAP2\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
  *   u32 number of rules with keys, then per rule:
  *     str rule id, u32 nkeys, then per key, oldest first (restores the LRU order):
- *       str key, u64 touched, u64 supp_until, u64 supp_count, u8 supp_timer, event? supp_last,
+ *       str key, u64 touched, u64 supp_until, u64 supp_count, u64 supp_events, u8 supp_timer,
+ *       event? supp_first, event? supp_last,
  *       u32 ntimes + u64 each, u32 ndv + (str, u64) each,
  *       items first, items pending, items other (u32 n + (u64 t, u64 deadline, u64 seq, event?)),
  *       u64 last_seen, u64 silence_deadline, u8 silent, event? last_ev
@@ -22,7 +23,8 @@
 
 #include <stdlib.h>
 
-#define MAGIC "CGSNAP1\n"
+/* Version 2: the suppression sample (supp_events, supp_first) was added. */
+#define MAGIC "CGSNAP2\n"
 
 static int put_opt_event(struct cg_buf *b, struct cg_event *ev)
 {
@@ -47,7 +49,9 @@ static int put_key(struct cg_buf *b, struct cg_corr_kstate *ks)
 {
     int rc = cg_bin_put_str(b, cg_str_make(ks->key, ks->keylen));
     rc |= cg_bin_put_u64(b, (uint64_t)ks->touched) | cg_bin_put_u64(b, (uint64_t)ks->supp_until);
-    rc |= cg_bin_put_u64(b, ks->supp_count) | cg_bin_put_u8(b, ks->supp_timer);
+    rc |= cg_bin_put_u64(b, ks->supp_count) | cg_bin_put_u64(b, ks->supp_events);
+    rc |= cg_bin_put_u8(b, ks->supp_timer);
+    rc = rc ? rc : put_opt_event(b, ks->supp_first);
     rc = rc ? rc : put_opt_event(b, ks->supp_last);
     rc = rc ? rc : cg_bin_put_u32(b, (uint32_t)ks->ntimes);
     for (size_t i = 0; rc == CG_OK && i < ks->ntimes; i++)
@@ -162,7 +166,9 @@ static void get_key_body(struct cg_bin_reader *r, struct cg_corr_kstate *ks)
     ks->touched = (int64_t)cg_bin_u64(r);
     ks->supp_until = (int64_t)cg_bin_u64(r);
     ks->supp_count = cg_bin_u64(r);
+    ks->supp_events = cg_bin_u64(r);
     ks->supp_timer = cg_bin_u8(r);
+    ks->supp_first = get_opt_event(r);
     ks->supp_last = get_opt_event(r);
     uint32_t nt = cg_bin_u32(r);
     if (nt && (rule->corr != CG_CORR_THRESHOLD || nt > rule->count)) {
@@ -219,6 +225,7 @@ static void skip_key_body(struct cg_bin_reader *r)
     free(ks.first.v);
     free(ks.pending.v);
     free(ks.other.v);
+    cg_event_free(ks.supp_first);
     cg_event_free(ks.supp_last);
     cg_event_free(ks.last_ev);
 }

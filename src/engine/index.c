@@ -132,13 +132,21 @@ void cg_index_init(struct cg_index *ix)
     cg_hmap_init(&ix->by_name_fold, 0);
 }
 
-int cg_index_build(struct cg_index *ix, const struct cg_ruleset *rs)
+/* Files m when it belongs in this index: one for internal events, one for the rest. */
+static int index_role(struct cg_index *ix, const struct cg_match *m, const struct cg_rule *r,
+                      enum cg_corr_role role, bool internal)
+{
+    if (!m || cg_match_asks_internal(m) != internal)
+        return CG_OK;
+    return index_match(ix, m, r, role);
+}
+
+int cg_index_build(struct cg_index *ix, const struct cg_ruleset *rs, bool internal)
 {
     for (size_t i = 0; i < rs->n; i++) {
         const struct cg_rule *r = rs->rules[i];
-        if (index_match(ix, r->match, r, CG_CORR_ROLE_MAIN) != CG_OK)
-            return CG_ENOMEM;
-        if (r->other && index_match(ix, r->other, r, CG_CORR_ROLE_OTHER) != CG_OK)
+        if (index_role(ix, r->match, r, CG_CORR_ROLE_MAIN, internal) != CG_OK ||
+            index_role(ix, r->other, r, CG_CORR_ROLE_OTHER, internal) != CG_OK)
             return CG_ENOMEM;
     }
     return CG_OK;
@@ -173,28 +181,12 @@ void cg_index_fini(struct cg_index *ix)
     free(ix->cand_tmp.v);
 }
 
-/* A plain decimal event_id as a number; false for anything else (numeric conditions
- * never match those, so no range entry can). */
-static bool event_id_number(struct cg_str id, double *out)
-{
-    if (id.n == 0 || id.n > 15)
-        return false;
-    double v = 0;
-    for (size_t i = 0; i < id.n; i++) {
-        if (id.p[i] < '0' || id.p[i] > '9')
-            return false;
-        v = v * 10 + (id.p[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
 /* The range entries containing the event's id, into the scratch bucket. */
 static struct cg_index_list *range_lookup(struct cg_index *ix, struct cg_str id)
 {
     double x;
     ix->range_hits.n = 0;
-    if (!ix->ranges.n || !event_id_number(id, &x))
+    if (!ix->ranges.n || !cg_match_number(id.p, id.n, &x))
         return NULL;
     for (size_t i = 0; i < ix->ranges.n; i++)
         if (x >= ix->ranges.v[i].lo && x <= ix->ranges.v[i].hi &&

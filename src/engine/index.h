@@ -61,8 +61,12 @@ struct cg_index {
 };
 
 void cg_index_init(struct cg_index *x);
-/* Files every rule of rs (which must outlive the index). CG_ENOMEM. */
-int cg_index_build(struct cg_index *x, const struct cg_ruleset *rs);
+/* Files the (rule, role) pairs of rs (which must outlive the index) whose match asks for
+ * cefguard's own alerts (cg_match_asks_internal) when internal, the others when not: the
+ * engine keeps one index of each, so an internal event never reaches a rule that did not
+ * ask for it (a catch-all `match: {}` included), and an event from input never reaches
+ * one that can only match internal events. CG_ENOMEM. */
+int cg_index_build(struct cg_index *x, const struct cg_ruleset *rs, bool internal);
 void cg_index_fini(struct cg_index *x);
 
 /* The candidates of a header (event_id, product, vendor; a NULL view is absent, which

@@ -262,6 +262,8 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8)
         return CG_ENOMEM;
     size_t nb = 0, *bad = &nb;
     int rc = PUT_LIT_TIME(b, "{\"time\":", &ev->time);
+    if (ev->flags & CG_EV_TIME_OUTLIER) /* the stamp as logged, which the clock did not take */
+        rc = rc ? rc : cg_buf_put(b, ",\"time_outlier\":true", 20);
     rc = rc ? rc : PUT_LIT_STR(b, ",\"host\":", ev->sl.host, bad);
     rc = rc ? rc : PUT_LIT_STR(b, ",\"format\":", str_z(cg_format_name(ev->format)), bad);
     if (ev->format == CG_FMT_RAW)

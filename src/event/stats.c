@@ -12,6 +12,10 @@ void cg_stats_count_event(struct cg_stats *s, const struct cg_event *ev)
         s->ext_junk++;
     if (ev->flags & CG_EV_TRUNCATED)
         s->lines_too_long++;
+    if (ev->flags & CG_EV_TIME_OUTLIER)
+        s->time_outliers++;
+    if (ev->flags & CG_EV_TIME_JUMP)
+        s->time_jumps++;
     s->dup_keys += ev->fields.dup_dropped;
     s->fields_dropped += ev->fields.limit_dropped;
 }
@@ -50,6 +54,12 @@ static const struct cg_counter stats_counters[] = {
          "fields dropped beyond the max-fields bound of an event"),
     STAT("drop.lines_cut", lines_too_long,
          "lines cut at the max-line bound (their events are raw, reason line_too_long)"),
+    STAT("time.outliers", time_outliers,
+         "stamps farther than --max-clock-jump from the clock, not (yet) confirmed: flagged "
+         "time_outlier, processed at the clock's time, no year reference"),
+    STAT("time.jumps", time_jumps,
+         "jumps of the clock beyond --max-clock-jump, confirmed by --clock-confirm further "
+         "lines"),
 };
 
 /* Every counter of struct cg_stats is in the table (rejects[CG_REJ_NONE] aside): a new

@@ -365,11 +365,16 @@ static struct cg_str unescape_value(struct cg_str v, struct cg_arena *a, unsigne
     return cg_str_make(d, k);
 }
 
-/* Key characters [A-Za-z0-9_.-] plus '[' ']'. */
+/* Key characters [A-Za-z0-9_.,-] plus '[' ']'. The standard names alphanumeric keys;
+ * products send more: "ad.Error_,Code" in Windows authentication events forwarded by
+ * ArcSight connectors, "ad.field[0]", "cs1-Label". elastic/beats' decode_cef takes
+ * alnum, '_', '.', ',', '[' and ']' (cef.rl), logstash-codec-cef's tests keep
+ * "ad.Error_,Code" whole. No wider: a word of a value that has ':' '/' '?' '@' before an
+ * unescaped '=' ("msg=see http://x/?a=b") stays in the value. */
 static const unsigned char key_char[256] = {
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x00 */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, /* '-' '.' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 0, /* ',' '-' '.' */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, /* 0-9 */
     0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* A-O */
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, /* P-Z '[' ']' '_' */
@@ -395,9 +400,9 @@ static inline unsigned nonkey_mask(__m128i v)
     __m128i lower = _mm_or_si128(v, _mm_set1_epi8(0x20)); /* A-Z -> a-z */
     __m128i alpha = _mm_cmplt_epi8(_mm_add_epi8(lower, _mm_set1_epi8((char)(0x80 - 'a'))),
                                    _mm_set1_epi8((char)(26 - 0x80)));
-    __m128i dash_to_9 = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - '-'))),
-                                       _mm_set1_epi8((char)('9' - '-' + 1 - 0x80)));
-    __m128i num = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), dash_to_9);
+    __m128i comma_to_9 = _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - ','))),
+                                        _mm_set1_epi8((char)('9' - ',' + 1 - 0x80)));
+    __m128i num = _mm_andnot_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('/')), comma_to_9);
     __m128i br =
         _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('[')), _mm_cmpeq_epi8(v, _mm_set1_epi8(']')));
     __m128i ok = _mm_or_si128(_mm_or_si128(alpha, num),

@@ -45,7 +45,7 @@ int cg_syslog_ctx_init(struct cg_syslog_ctx *c, const struct cg_syslog_opts *opt
 }
 
 /* Inline: cg_syslog_decode calls it on every line. */
-static inline void note_time(struct cg_syslog_ctx *c, const struct cg_time *t)
+static inline void note_stamp(struct cg_syslog_ctx *c, const struct cg_time *t)
 {
     /* The range guard keeps the year arithmetic far from overflow. */
     if (!t || !(t->flags & CG_TIME_SET) || t->sec < SL_SEC_MIN || t->sec > SL_SEC_MAX)
@@ -56,7 +56,14 @@ static inline void note_time(struct cg_syslog_ctx *c, const struct cg_time *t)
 
 void cg_syslog_ctx_note_time(struct cg_syslog_ctx *c, const struct cg_time *t)
 {
-    note_time(c, t);
+    note_stamp(c, t);
+}
+
+/* The stamp of the line just decoded, unless the caller judges it first. */
+static inline void note_time(struct cg_syslog_ctx *c, const struct cg_time *t)
+{
+    if (!c->defer_ref)
+        note_stamp(c, t);
 }
 
 /* ---- RFC 3164 HOST and TAG ---- */

@@ -259,7 +259,7 @@ static int nz_top(struct nz_map *m, const char *key, size_t klen, struct fjson_o
     if (t == fjson_type_string)
         return cg_nz_map_top(m, key, nz_key_role(key, klen), nz_json_str(v));
     if (nz_is_dropped(key, klen) || nz_has_suffix(key, klen, "_fmt") ||
-        nz_has_suffix(key, klen, "_from"))
+        nz_has_suffix(key, klen, "_from") || nz_has_suffix(key, klen, "_require"))
         return CG_OK; /* a directive that is not a string: ignored */
     struct cg_str *hdr = cg_nz_map_header(m->ev, key, klen);
     if (hdr) {

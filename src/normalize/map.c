@@ -9,6 +9,8 @@
  *     (a header key, or a field such as "subject"); "<target>_fmt" = "text ${key} text"
  *     builds <target> from fields. These directives come from annotate= lines; they are
  *     applied after all fields, and never overwrite a value the rule set itself;
+ *   - "<name>_require" = "key1,key2": the rule matches only when one of these fields is
+ *     present and not empty (checked before the directives above, on the parsed fields);
  *   - "kv" / "kv_*" arrays are pair lists (lognorm.c): elements {"name","value"} become
  *     fields named snake_case(name); {"cont"} continues the previous value after ", ";
  *     {"value"} alone is an unlabelled piece ("unlabeled.<n>", or "Label:" with an empty
@@ -193,7 +195,13 @@ int cg_nz_map_top(struct nz_map *m, const char *key, struct nz_role r, struct cg
     case NZ_ROLE_FMT:
     case NZ_ROLE_FROM:
         if (m->ndir < NZ_DIRECTIVES_MAX)
-            m->dir[m->ndir++] = (struct nz_directive){key, r.len, s, r.role == NZ_ROLE_FMT, r.hdr};
+            m->dir[m->ndir++] =
+                (struct nz_directive){key, r.len, s, r.role == NZ_ROLE_FMT, false, r.hdr};
+        return CG_OK;
+    case NZ_ROLE_REQUIRE:
+        if (m->ndir == NZ_DIRECTIVES_MAX)
+            return NZ_NOMATCH; /* a requirement is never dropped unchecked */
+        m->dir[m->ndir++] = (struct nz_directive){key, 0, s, false, true, -1};
         return CG_OK;
     case NZ_ROLE_KVLIST: return nz_split(m, s, cg_nz_kvlist_split);
     case NZ_ROLE_XMLFLAT: return nz_split(m, s, cg_nz_xml_flatten);
@@ -333,6 +341,10 @@ static int nz_set_target(struct nz_map *m, const char *target, size_t tlen, int 
 
 int cg_nz_map_directives(struct nz_map *m)
 {
+    struct cg_str found;
+    for (size_t i = 0; i < m->ndir; i++)
+        if (m->dir[i].require && !nz_from(&m->ev->fields, m->dir[i].val.p, m->dir[i].val.n, &found))
+            return NZ_NOMATCH;
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < m->ndir; i++) {
             struct nz_directive *d = &m->dir[i];

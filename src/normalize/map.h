@@ -105,6 +105,7 @@ enum {
     NZ_ROLE_DROP,    /* event.tags, originalmsg, unparsed-data */
     NZ_ROLE_FROM,    /* <target>_from: len is the target's length, hdr its header index */
     NZ_ROLE_FMT,     /* <target>_fmt */
+    NZ_ROLE_REQUIRE, /* <name>_require */
     NZ_ROLE_KVLIST,  /* <name>_kvlist */
     NZ_ROLE_XMLFLAT, /* <name>_xmlflat */
     NZ_ROLE_HEADER,  /* hdr is the index of the header key */
@@ -123,6 +124,7 @@ struct nz_directive {
     size_t tlen;
     struct cg_str val; /* in the JSON or in the normalizer */
     bool fmt;          /* _fmt (template) or _from (list) */
+    bool require;      /* _require (list): no target */
     int hdr;           /* the header key the target is (nz_header_keys), -1 for a field */
 };
 
@@ -357,6 +359,7 @@ static NZ_INLINE int nz_suffix_role(const char *key, size_t klen)
             return NZ_ROLE_KVLIST;
         return nz_has_suffix(key, klen, "_xmlflat") ? NZ_ROLE_XMLFLAT : -1;
     case 'm': return nz_has_suffix(key, klen, "_from") ? NZ_ROLE_FROM : -1;
+    case 'e': return nz_has_suffix(key, klen, "_require") ? NZ_ROLE_REQUIRE : -1;
     case 'l': return nz_has_suffix(key, klen, "_xml") ? NZ_ROLE_XML : -1;
     default: return -1;
     }
@@ -375,6 +378,7 @@ static NZ_INLINE struct nz_role nz_key_role(const char *key, size_t klen)
         return (struct nz_role){NZ_ROLE_FMT, cg_nz_map_header_index(key, klen - 4), klen - 4};
     case NZ_ROLE_FROM:
         return (struct nz_role){NZ_ROLE_FROM, cg_nz_map_header_index(key, klen - 5), klen - 5};
+    case NZ_ROLE_REQUIRE: return (struct nz_role){NZ_ROLE_REQUIRE, -1, 0};
     case NZ_ROLE_KVLIST: return (struct nz_role){NZ_ROLE_KVLIST, -1, 0};
     case NZ_ROLE_XMLFLAT: return (struct nz_role){NZ_ROLE_XMLFLAT, -1, 0};
     case NZ_ROLE_XML: r = (struct nz_role){NZ_ROLE_XML, -1, klen - 4}; break;
@@ -398,7 +402,8 @@ struct cg_str *cg_nz_map_header(struct cg_event *ev, const char *key, size_t kle
 
 /* Applies the "<target>_from" / "<target>_fmt" directives kept, after all fields: templates
  * first, so a _from list may name a field a template built; never over a value the rule set
- * itself. CG_OK or CG_ENOMEM. */
+ * itself. Then the "<name>_require" lists: each must name a field that is present and not
+ * empty, else the rule did not match after all. CG_OK, NZ_NOMATCH or CG_ENOMEM. */
 int cg_nz_map_directives(struct nz_map *m);
 
 #endif

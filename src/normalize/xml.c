@@ -93,19 +93,35 @@ static size_t nz_xml_named(const char *s, size_t n, char *c)
     return 0;
 }
 
-/* Copies s into the arena, decoding XML entities: the five predefined ones and character
- * references. Anything else ("&nbsp;", an entity a DOCTYPE might define, a malformed or
- * illegal reference) is kept verbatim: definitions are never expanded. The output is never
- * longer than the input. */
-bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str *out)
+/* The XML whitespace character rsyslog's control-character escape "#NNN" (three octal digits)
+ * at s[0..n) stands for: "#011" TAB, "#012" LF, "#015" CR; 0 for anything else. */
+static char nz_rsyslog_ws(const char *s, size_t n)
+{
+    if (n < 4 || s[0] != '#' || s[1] != '0' || s[2] != '1')
+        return 0;
+    return s[3] == '1' ? '\t' : s[3] == '2' ? '\n' : s[3] == '5' ? '\r' : 0;
+}
+
+/* The next '&' (or, with escapes, '#') in s[i, n), n if none. */
+static size_t nz_xml_special(const char *s, size_t n, size_t i, bool escapes)
+{
+    const char *amp = memchr(s + i, '&', n - i);
+    size_t e = amp ? (size_t)(amp - s) : n;
+    const char *hash = escapes && e > i ? memchr(s + i, '#', e - i) : NULL;
+    return hash ? (size_t)(hash - s) : e;
+}
+
+/* cg_nz_xml_decode, and with escapes also rsyslog's "#011" "#012" "#015" (the splitter's
+ * texts). */
+static bool nz_xml_decode(struct cg_arena *a, const char *s, size_t n, bool escapes,
+                          struct cg_str *out)
 {
     char *o = cg_arena_alloc(a, n ? n : 1);
     if (!o)
         return false;
     size_t j = 0;
     for (size_t i = 0; i < n;) {
-        const char *amp = memchr(s + i, '&', n - i);
-        size_t run = amp ? (size_t)(amp - (s + i)) : n - i;
+        size_t run = nz_xml_special(s, n, i, escapes) - i;
         memcpy(o + j, s + i, run);
         i += run;
         j += run;
@@ -113,7 +129,15 @@ bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str
             break;
         uint32_t cp;
         char c;
-        size_t len = (i + 1 < n && s[i + 1] == '#') ? nz_xml_charref(s + i, n - i, &cp) : 0;
+        size_t len = 0;
+        if (s[i] == '#') {
+            c = nz_rsyslog_ws(s + i, n - i);
+            o[j++] = c ? c : '#';
+            i += c ? 4 : 1;
+            continue;
+        }
+        if (i + 1 < n && s[i + 1] == '#')
+            len = nz_xml_charref(s + i, n - i, &cp);
         if (len) {
             j += nz_utf8(o + j, cp);
         } else if ((len = nz_xml_named(s + i, n - i, &c)) != 0) {
@@ -128,25 +152,36 @@ bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str
     return true;
 }
 
+/* Copies s into the arena, decoding XML entities: the five predefined ones and character
+ * references. Anything else ("&nbsp;", an entity a DOCTYPE might define, a malformed or
+ * illegal reference) is kept verbatim: definitions are never expanded. The output is never
+ * longer than the input. */
+bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str *out)
+{
+    return nz_xml_decode(a, s, n, false, out);
+}
+
 /* ---- the splitter ---------------------------------------------------------------------- */
 
 /* One split: the document and the scans it repeats. */
 struct nz_xml {
     const char *s;
     size_t n;
-    struct nz_scan lt, gt, eq, quot, amp; /* '<' '>' '=' '"' '&' */
+    struct nz_scan lt, gt, eq, quot, amp, hash; /* '<' '>' '=' '"' '&' '#' */
 };
 
-/* The text s[from, to) of the document, entities decoded; a copy in the arena only when it
- * has a '&' (looked for once for the whole document). */
+/* The text s[from, to) of the document, entities and rsyslog's whitespace escapes decoded;
+ * a copy in the arena only when it has a '&' or a '#' (each looked for once for the whole
+ * document). */
 static NZ_INLINE bool nz_xtext(struct cg_arena *a, struct nz_xml *x, size_t from, size_t to,
                                struct cg_str *out)
 {
-    if (nz_find(x->s, x->n, from, '&', &x->amp) >= to) {
+    if (nz_find(x->s, x->n, from, '&', &x->amp) >= to &&
+        nz_find(x->s, x->n, from, '#', &x->hash) >= to) {
         *out = cg_str_make(x->s + from, to - from);
         return true;
     }
-    return cg_nz_xml_decode(a, x->s + from, to - from, out);
+    return nz_xml_decode(a, x->s + from, to - from, true, out);
 }
 
 enum nz_xkind { NZ_X_NONE, NZ_X_OPEN, NZ_X_LEAF };
@@ -481,7 +516,38 @@ static NZ_INLINE bool nz_xmemo_tag(const struct nz_xml *x, size_t p, const struc
            nz_same(s + p, e->label, e->llen);
 }
 
-/* Tags from p while each is followed by '<'; *end is where the last one stopped. */
+static bool nz_isspace(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r'); /* C locale isspace: \t \n \v \f \r */
+}
+
+/* After whitespace at p: where it ends. Whitespace is what C's isspace() takes and rsyslog's
+ * escapes of TAB, LF and CR ("#011" "#012" "#015"), as a relay writes a pretty-printed
+ * document. */
+static size_t nz_xspace(const struct nz_xml *x, size_t p)
+{
+    while (p < x->n) {
+        if (nz_isspace(x->s[p]))
+            p++;
+        else if (nz_rsyslog_ws(x->s + p, x->n - p))
+            p += 4;
+        else
+            break;
+    }
+    return p;
+}
+
+/* The next tag's '<' at p, after whitespace between the tags (nz_xspace); n if none. */
+static NZ_INLINE size_t nz_xnext(const struct nz_xml *x, size_t p)
+{
+    if (nz_lit(x->s, x->n, p, "<", 1))
+        return p;
+    size_t q = nz_xspace(x, p);
+    return q != p && nz_lit(x->s, x->n, q, "<", 1) ? q : x->n;
+}
+
+/* Tags from p while each is followed by '<' (whitespace between them skipped); *end is where
+ * the last one stopped. */
 static int nz_xtags(struct nz_map *m, struct nz_xml *x, size_t p, size_t far0, size_t *end)
 {
     struct nz_memo_ent *memo = m->memo ? m->memo->xml : NULL;
@@ -507,17 +573,13 @@ static int nz_xtags(struct nz_map *m, struct nz_xml *x, size_t p, size_t far0, s
         }
         p = next;
         far0 = 0;
-        if (!nz_lit(x->s, x->n, p, "<", 1))
+        size_t lt = nz_xnext(x, p);
+        if (lt >= x->n)
             break;
-        p++;
+        p = lt + 1;
     }
     *end = p;
     return CG_OK;
-}
-
-static bool nz_isspace(char c)
-{
-    return c == ' ' || (c >= '\t' && c <= '\r'); /* C locale isspace: \t \n \v \f \r */
 }
 
 /* The end of the document at e, or whitespace up to it; *far = how far it read. */
@@ -525,15 +587,14 @@ static bool nz_xtail(const struct nz_xml *x, size_t e, size_t *far)
 {
     if (e >= x->n)
         return true;
-    if (!nz_isspace(x->s[e]))
+    size_t w = nz_xspace(x, e);
+    if (w == e)
         return false;
-    while (e < x->n && nz_isspace(x->s[e]))
-        e++;
-    *far = e;
-    return e == x->n;
+    *far = w;
+    return w == x->n;
 }
 
-/* The first reading: "?xml...>" then '<' then the tags. *far = how far it got. */
+/* The first reading: "?xml...>", whitespace, '<', then the tags. *far = how far it got. */
 static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
 {
     size_t c = nz_find(x->s, x->n, 4, '>', &x->gt), end = 0;
@@ -541,10 +602,11 @@ static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
     if (c >= x->n || c == 4)
         return NZ_NOMATCH;
     *far = c;
-    if (!nz_lit(x->s, x->n, c, "><", 2))
+    size_t lt = nz_lit(x->s, x->n, c, ">", 1) ? nz_xnext(x, c + 1) : x->n;
+    if (lt >= x->n)
         return NZ_NOMATCH;
-    *far = c + 2;
-    int rc = nz_xtags(m, x, c + 2, 0, &end);
+    *far = lt + 1;
+    int rc = nz_xtags(m, x, lt + 1, 0, &end);
     if (rc != CG_OK)
         return rc;
     *far = end;
@@ -554,7 +616,8 @@ static int nz_xdecl(struct nz_map *m, struct nz_xml *x, size_t *far)
 int cg_nz_xml_flatten(struct nz_map *m, const char *s, size_t n)
 {
     size_t far = 0, end = 0;
-    struct nz_xml x = {s, n, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
+    struct nz_xml x = {
+        s, n, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none, nz_scan_none};
     struct nz_mark mk = nz_mark_fields(m);
     int rc;
     if (nz_lit(s, n, 0, "?xml", 4)) {

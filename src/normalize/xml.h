@@ -10,9 +10,13 @@
  * and nesting:
  *   - an optional XML declaration "?xml...>" directly followed by '<'; if the document
  *     does not fit that way, it is read again with the declaration as a tag;
- *   - then tags, each directly after the previous one's '<'; after the last one only
- *     whitespace may follow. A tag that fits none of the forms below, or anything else
- *     after the last tag, means the document does not split: the line is not matched.
+ *   - then tags, each after the previous one's '>' and optional whitespace, then '<';
+ *     after the last one only whitespace may follow. A tag that fits none of the forms
+ *     below, anything but whitespace between two tags, or anything else after the last
+ *     tag, means the document does not split: the line is not matched.
+ * Whitespace is C's isspace() and rsyslog's escapes of TAB, LF, CR ("#011" "#012" "#015"),
+ * so a pretty-printed document a relay escaped splits; the declaration may be followed by
+ * whitespace too.
  * Tag forms, tried in this order at the byte after a '<':
  *   1. "/...>"                       a closing tag: nothing;
  *   2. "T>text</...>"                a leaf: field snake_case(T) = text;
@@ -23,8 +27,10 @@
  *      double-quoted; an attribute name runs to the next '=' (wherever that is);
  *   3. "...>"                        anything else up to '>' (declarations, comments,
  *                                    processing instructions, DOCTYPE): nothing.
- * Values are entity-decoded (cg_nz_xml_decode). A DOCTYPE's internal subset "[...]" leaves a
- * ']' after a tag, so such a document does not split. Text after an opening tag that is
+ * Values are entity-decoded (cg_nz_xml_decode), and "#011" "#012" "#015" in them become TAB,
+ * LF, CR (any other "#NNN" stays: it stands for a character XML does not allow). A
+ * DOCTYPE's internal subset "[...]" leaves a ']' after a tag, so such a document does not
+ * split. Text after an opening tag that is
  * not a leaf's is skipped, and a document cut short inside a text still splits. A separator
  * directly followed by a NUL byte does not separate (scan.h, nz_lit); other NUL bytes are data.
  */
@@ -49,7 +55,7 @@ bool cg_nz_xml_decode(struct cg_arena *a, const char *s, size_t n, struct cg_str
  *      limit_dropped, duplicate keys in dup_dropped): a leaf's key is snake_case(T) ("subject"
  *      becomes "subject_"), an attribute's snake_case(T) '.' snake_case(a), at most
  *      NZ_KEY_MAX + 1 bytes, in m->ev->arena. A value is a view into s when its text has no
- *      '&', else its decoded copy in the arena; no value is longer than its text.
+ *      '&' and no '#', else its decoded copy in the arena; no value is longer than its text.
  * Reads no byte outside s[0..n); never recurses; time and memory linear in n (a document
  * that does not fit with its declaration is read twice). The memo and the cache of m change
  * only the speed, never the fields.

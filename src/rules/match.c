@@ -124,6 +124,11 @@ static bool rx_any(const struct cg_match_op *op, struct cg_str v)
 
 /* ---- evaluation ---------------------------------------------------------- */
 
+bool cg_match_number(const char *p, size_t n, double *out)
+{
+    return cg_match_parse_num(p, n, out);
+}
+
 /* The value of one condition, its number parsed at most once. */
 struct value {
     struct cg_str s;

@@ -118,3 +118,112 @@ bool cg_match_required_values(const struct cg_match *m, enum cg_path_kind k,
     *n = best->n;
     return true;
 }
+
+/* ---- cefguard's own alerts ------------------------------------------------ */
+
+bool cg_match_asks_internal(const struct cg_match *m)
+{
+    bool nocase = false;
+    const struct cg_match_op *op = node_required(&m->root, CG_P_FORMAT, false, &nocase);
+    for (size_t i = 0; op && i < op->n; i++)
+        if (cg_str_eqz(op->vals[i], "internal"))
+            return true;
+    return false;
+}
+
+/* A value every internal event of a rule certainly has, or certainly lacks (engine.c
+ * internal_event): the header, fields.rule and fields.action (the rule's action on a
+ * request, absent on a refusal: both are tried). Anything else (summary, key values,
+ * target, response_refused, subject) varies. */
+static bool own_value_path(const struct cg_path *p)
+{
+    switch (p->kind) {
+    case CG_P_FORMAT:
+    case CG_P_VENDOR:
+    case CG_P_PRODUCT:
+    case CG_P_EVENT_ID:
+    case CG_P_NAME:
+    case CG_P_SEVERITY: return true;
+    case CG_P_FIELD: return cg_str_eqz(p->key, "rule") || cg_str_eqz(p->key, "action");
+    default: return false;
+    }
+}
+
+/* Every condition under nd is on a value internal events certainly have or lack, so nd
+ * evaluates on the stand-in event exactly as on the real one. */
+static bool all_known(const struct cg_match_node *nd)
+{
+    if (nd->kind == CG_MATCH_COND)
+        return own_value_path(&nd->cond->path);
+    for (size_t i = 0; i < nd->n; i++)
+        if (!all_known(&nd->kids[i]))
+            return false;
+    return true;
+}
+
+/* False when a top-level part (an all-of's member: a condition, or an any/not over known
+ * values only) certainly fails for ev; the other parts are taken to hold, so true is
+ * "may match". */
+static bool top_may_hold(const struct cg_match *m, const struct cg_match_node *nd,
+                         struct cg_event *ev)
+{
+    if (nd->kind == CG_MATCH_ALL) {
+        for (size_t i = 0; i < nd->n; i++)
+            if (!top_may_hold(m, &nd->kids[i], ev))
+                return false;
+        return true;
+    }
+    if (!all_known(nd))
+        return true;
+    struct cg_match one = *m; /* the part alone, same regex context */
+    one.root = *nd;
+    one.root.memo = 0;
+    return cg_match_eval(&one, ev);
+}
+
+/* The internal event of kind of a rule, with the values it certainly has. */
+static struct cg_event *own_event(const char *id, const char *severity, const char *action,
+                                  const char *kind)
+{
+    struct cg_event *ev = cg_event_new(0, 256);
+    if (!ev)
+        return NULL;
+    ev->format = CG_FMT_INTERNAL;
+    ev->fields_done = true;
+    ev->subject_done = true;
+    ev->vendor = ev->product = CG_STR_LIT("cefguard");
+    ev->event_id = cg_str_make(kind, strlen(kind));
+    ev->name = cg_str_make(id, strlen(id));
+    ev->severity = cg_str_make(severity, strlen(severity));
+    /* Like the alert: suppressed and cleared alerts request nothing. */
+    bool requests = strcmp(kind, "alert") == 0 || strcmp(kind, "silence") == 0;
+    if (cg_fields_add(&ev->fields, CG_STR_LIT("rule"), ev->name) != CG_OK ||
+        (action && requests &&
+         cg_fields_add(&ev->fields, CG_STR_LIT("action"), cg_str_make(action, strlen(action))) !=
+             CG_OK)) {
+        cg_event_free(ev);
+        return NULL;
+    }
+    return ev;
+}
+
+bool cg_match_can_see_own(const struct cg_match *m, const char *id, const char *severity,
+                          const char *action, const char *const *kinds, size_t nkinds)
+{
+    if (!cg_match_asks_internal(m))
+        return false; /* internal events never reach it (the engine's index) */
+    bool may = false;
+    /* A response that is refused (no valid target) leaves fields.action out of the
+     * internal event: each kind is tried with the action and, for a rule with one,
+     * without it. */
+    for (size_t k = 0; k < nkinds * 2 && !may; k++) {
+        if (k % 2 && !action)
+            continue;
+        struct cg_event *ev = own_event(id, severity, k % 2 ? NULL : action, kinds[k / 2]);
+        if (!ev)
+            return true; /* out of memory: the conservative answer */
+        may = top_may_hold(m, &m->root, ev);
+        cg_event_free(ev);
+    }
+    return may;
+}

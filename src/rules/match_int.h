@@ -91,13 +91,38 @@ struct cg_match {
     pcre2_jit_stack *jit_stack;
 };
 
+/* ---- operands of typed operators ------------------------------------------ */
+
+/* The value a typed operator (numeric, cidr) reads: s without the spaces, tabs, CRs and
+ * LFs around it. CEF keeps all but the last space before a key in the previous value
+ * ("a=1  b=2" gives a = "1 "), and header fields and rulebase fields are taken as logged,
+ * so "1 " and " 10.0.0.1" are the number and the address they show. String operators
+ * (eq, prefix, regex, ...) still see every byte. */
+static inline bool cg_match_is_pad(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline struct cg_str cg_match_trim(const char *p, size_t n)
+{
+    while (n && cg_match_is_pad(p[n - 1]))
+        n--;
+    while (n && cg_match_is_pad(*p))
+        p++, n--;
+    return cg_str_make(p, n);
+}
+
 /* ---- numbers ------------------------------------------------------------- */
 
 /* Strict decimal number: [+-] digits [. digits] [(e|E) [+-] digits], at least one
- * mantissa digit, nothing else (no spaces, hex, inf, nan). Values are not
- * NUL-terminated, so the text is checked here and converted from a bounded copy. */
-static inline bool cg_match_parse_num(const char *p, size_t n, double *out)
+ * mantissa digit, nothing else (no hex, inf, nan, nor spaces inside), with spaces around
+ * it ignored (cg_match_trim). Values are not NUL-terminated, so the text is checked here
+ * and converted from a bounded copy. */
+static inline bool cg_match_parse_num(const char *p0, size_t n0, double *out)
 {
+    struct cg_str t = cg_match_trim(p0, n0);
+    const char *p = t.p;
+    size_t n = t.n;
     char buf[64];
     size_t i = 0, digits = 0;
     int64_t iv = 0;
@@ -140,9 +165,13 @@ static inline bool cg_match_parse_num(const char *p, size_t n, double *out)
 /* ---- networks ------------------------------------------------------------ */
 
 /* Address text -> family and bytes. ':' decides the family, so "1.2.3.4" is never
- * read as IPv6 and zone ids ("fe80::1%eth0") are refused. */
-static inline bool cg_match_parse_addr(const char *p, size_t n, uint8_t *v6, uint8_t addr[16])
+ * read as IPv6 and zone ids ("fe80::1%eth0") are refused. Spaces around the address are
+ * ignored (cg_match_trim), spaces inside it are not. */
+static inline bool cg_match_parse_addr(const char *p0, size_t n0, uint8_t *v6, uint8_t addr[16])
 {
+    struct cg_str t = cg_match_trim(p0, n0);
+    const char *p = t.p;
+    size_t n = t.n;
     char buf[INET6_ADDRSTRLEN];
     if (n == 0 || n >= sizeof(buf))
         return false;

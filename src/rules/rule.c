@@ -16,8 +16,8 @@
 #define MAX_KEYS_MAX 10000000
 
 static const char *const rule_keys[] = {
-    "id",       "description", "severity", "tags",     "match",   "key",      "join", "threshold",
-    "holddown", "silence",     "suppress", "max_keys", "summary", "response", NULL};
+    "id",       "description", "severity", "tags",     "match",   "key",      "join",   "threshold",
+    "holddown", "silence",     "suppress", "max_keys", "summary", "response", "output", NULL};
 static const char *const join_keys[] = {"match", "key", "window", "required", NULL};
 static const char *const threshold_keys[] = {"count", "distinct", "window", NULL};
 static const char *const holddown_keys[] = {"cancel", "key", "for", NULL};
@@ -26,6 +26,7 @@ static const char *const response_keys[] = {"action", "target", "approval", NULL
 static const char *const severities[] = {"info", "low", "medium", "high", "critical", NULL};
 static const char *const actions[] = {"quarantine", "reboot", "release", "notify", NULL};
 static const char *const approvals[] = {"auto", "manual", NULL};
+static const char *const outputs[] = {"alert", "chain", NULL}; /* enum cg_rule_output order */
 
 static const struct {
     const char *key;
@@ -423,6 +424,28 @@ static void rule_limits(struct cg_rules_loader *l, struct cg_rule *r, const stru
         r->max_keys = (size_t)v;
 }
 
+/* output: alert | chain. A record (chain) is never emitted, so a response it requested
+ * would never reach the action stage, yet chained rules would see it as requested: the
+ * combination is refused. */
+static void rule_output(struct cg_rules_loader *l, struct cg_rule *r, const struct cg_ynode *map)
+{
+    const struct cg_ynode *n = cg_rules_get(l, map, "output", l->what);
+    if (!n)
+        return;
+    char *v = cg_rules_enum_at(l, n, outputs, "output", l->what);
+    if (!v)
+        return;
+    for (size_t i = 0; outputs[i]; i++)
+        if (strcmp(v, outputs[i]) == 0)
+            r->output = (enum cg_rule_output)i;
+    free(v);
+    if (r->output == CG_OUTPUT_CHAIN && cg_yaml_map_get(map, "response"))
+        cg_rules_err(l, n,
+                     "'output: chain' cannot be combined with 'response' in %s: a record is never "
+                     "emitted, so its response would never be carried out",
+                     l->what);
+}
+
 static void template_at(struct cg_rules_loader *l, const struct cg_ynode *n,
                         struct cg_template **out)
 {
@@ -490,6 +513,34 @@ static void rule_response(struct cg_rules_loader *l, struct cg_rule *r, const st
         r->response.approval = cg_rules_enum_at(l, n, approvals, "approval", where);
 }
 
+/* A rule must not feed on its own output: each of its alerts would make another, without
+ * end (a threshold counting its own alerts, a silence keyed on its own silences). The
+ * alert kinds it can emit, its id and severity are all known here; see
+ * cg_match_can_see_own for what is taken to hold. Its `other` match only enriches or
+ * cancels, which emits nothing by itself, so it may see the rule's own alerts. */
+static void rule_own_output(struct cg_rules_loader *l, const struct cg_rule *r,
+                            const struct cg_ynode *map)
+{
+    /* The event_id of its internal events: the alert kinds (engine.h) it can emit. */
+    const char *kinds[3];
+    size_t n = 0;
+    if (r->corr == CG_CORR_SILENCE) {
+        kinds[n++] = "silence";
+        kinds[n++] = "cleared";
+    } else {
+        kinds[n++] = "alert";
+    }
+    if (r->suppress_us)
+        kinds[n++] = "suppressed";
+    if (!r->match || !r->id || !r->severity ||
+        !cg_match_can_see_own(r->match, r->id, r->severity, r->response.action, kinds, n))
+        return;
+    cg_rules_err(l, cg_yaml_map_get(map, "match"),
+                 "rule '%s' can match its own alerts (format: internal, name: %s): every alert "
+                 "would make another; exclude its id with a 'name:' condition",
+                 r->id, r->id);
+}
+
 int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_t ordinal,
                     struct cg_rule **out)
 {
@@ -509,6 +560,9 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
     rule_limits(l, r, map);
     rule_summary(l, r, map);
     rule_response(l, r, map);
+    rule_output(l, r, map);
+    if (l->nerr == nerr)
+        rule_own_output(l, r, map);
     cg_rule_collect_refs(l, r, cg_yaml_map_get(map, "match"));
     cg_rule_collect_refs(l, r, cg_yaml_map_get(cg_yaml_map_get(map, "join"), "match"));
     cg_rule_collect_refs(l, r, cg_yaml_map_get(cg_yaml_map_get(map, "holddown"), "cancel"));

@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 CHECK_NOCOV static bool is_key_char(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-' || c == '[' || c == ']';
+           c == '.' || c == ',' || c == '-' || c == '[' || c == ']';
 }
 
 /* ---- reference decoder: printable ASCII, no backslash ---------------------- */

@@ -3,7 +3,7 @@
  * executable runs it:
  *   framing (the file source over the input, max_line 4096 so cutting runs too, in
  *   reads of 509 bytes so lines and cut tails cross reads)
- *   -> cg_decode_line -> cg_normalize -> cg_event_to_json,
+ *   -> cg_decode_line -> cg_normalize -> cg_decode_settle (the clock guard) -> cg_event_to_json,
  * plus the whole input once as a single line (a datagram may hold LF and NUL).
  * Rulebases: every *.rulebase of the directory in $CEFGUARD_FUZZ_RULEBASES, if
  * set (test/fuzz/run.sh points it at rules/lognorm); none otherwise.
@@ -115,8 +115,14 @@ CHECK_NOCOV static void check_event(struct cg_event *ev, const char *p, size_t n
     CHECK(ev->reason < CG_REJ_MAX, "reason %d", (int)ev->reason);
     CHECK((ev->format == CG_FMT_RAW) == (ev->reason != CG_REJ_NONE), "format %s with reason %s",
           cg_format_name(ev->format), cg_reject_name(ev->reason));
-    CHECK((ev->flags & ~(unsigned)(CG_EV_BAD_ESCAPE | CG_EV_EXT_JUNK | CG_EV_TRUNCATED)) == 0,
+    CHECK((ev->flags & ~(unsigned)(CG_EV_BAD_ESCAPE | CG_EV_EXT_JUNK | CG_EV_TRUNCATED |
+                                   CG_EV_TIME_OUTLIER | CG_EV_TIME_JUMP)) == 0,
           "unknown flags %#x", ev->flags);
+    /* The clock guard judges only decoded events with a stamp, and gives one verdict. */
+    unsigned tg = ev->flags & (CG_EV_TIME_OUTLIER | CG_EV_TIME_JUMP);
+    CHECK(!tg || (tg != (CG_EV_TIME_OUTLIER | CG_EV_TIME_JUMP) && ev->format != CG_FMT_RAW &&
+                  (ev->time.flags & CG_TIME_SET)),
+          "clock flags %#x on a %s event", tg, cg_format_name(ev->format));
     const struct cg_str *v[] = {&ev->fmt_version, &ev->vendor, &ev->product, &ev->product_version,
                                 &ev->event_id,    &ev->name,   &ev->severity};
     for (size_t k = 0; k < CG_ARRAY_LEN(v); k++)
@@ -161,6 +167,7 @@ CHECK_NOCOV static void run_line(struct line_ctx *lc, const char *p, size_t n, b
     if (cut)
         lc->ev.flags |= CG_EV_TRUNCATED; /* as the pipeline marks it */
     cg_normalize(g_nz, &lc->ev);
+    cg_decode_settle(&lc->dec, &lc->ev, 0); /* the clock guard, as the pipeline runs it */
     check_event(&lc->ev, p, n);
     check_json(lc, p, n, cut);
 }
@@ -234,7 +241,7 @@ CHECK_NOCOV static bool framing_matters(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     init_once();
-    static const struct cg_syslog_opts opts = {"UTC", CG_YEAR_STREAM, 2025, FUZZ_NOW};
+    static const struct cg_syslog_opts opts = {"UTC", CG_YEAR_STREAM, 2025, FUZZ_NOW, 0, 0};
     struct line_ctx lc;
     CHECK(cg_decoder_init(&lc.dec, &opts) == CG_OK, "decoder init failed");
     cg_event_init(&lc.ev, FUZZ_MAX_FIELDS);

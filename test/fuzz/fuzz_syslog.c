@@ -132,9 +132,9 @@ CHECK_NOCOV static void check_rfc3339(const char *p, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const struct cg_syslog_opts opts[] = {
-        {"UTC", CG_YEAR_STREAM, 0, FUZZ_NOW},
-        {"+09:00", CG_YEAR_CLOCK, 0, FUZZ_NOW},
-        {"Asia/Tokyo", CG_YEAR_STREAM, 2024, FUZZ_NOW},
+        {"UTC", CG_YEAR_STREAM, 0, FUZZ_NOW, 0, 0},
+        {"+09:00", CG_YEAR_CLOCK, 0, FUZZ_NOW, 0, 0},
+        {"Asia/Tokyo", CG_YEAR_STREAM, 2024, FUZZ_NOW, 0, 0},
     };
     const char *p = (const char *)data;
     struct cg_arena a;

@@ -7,8 +7,8 @@
  * the results agree and that the fields keep the contract both splitters share (bounded
  * count and keys, keys in the arena, values in the input or the arena, no "subject", no
  * duplicate). Checked here, from xml.h: a leaf's key has no '.', an attribute's one; a value
- * that is a view into the input has no '&' (an entity is always decoded into a copy), a
- * leaf's no '<', an attribute's no '"'.
+ * that is a view into the input has no '&' and no '#' (an entity or an rsyslog escape is
+ * always decoded into a copy), a leaf's no '<', an attribute's no '"'.
  * Differential: cg_nz_xml_decode of the whole input must give what a reference decoder
  * written from xml.h gives (the five predefined entities, decimal and hexadecimal references
  * of up to 8 digits to legal XML 1.0 characters as UTF-8, everything else verbatim).
@@ -30,6 +30,8 @@ CHECK_NOCOV static void check_xml(const struct split_run *r, struct split_input 
         if (!check_inside(v, in.s, in.n))
             continue;
         CHECK(!check_has_byte(v.p, v.n, '&'), "field %zu [%.*s]: a view with a '&'", i, (int)k.n,
+              k.p);
+        CHECK(!check_has_byte(v.p, v.n, '#'), "field %zu [%.*s]: a view with a '#'", i, (int)k.n,
               k.p);
         CHECK(!check_has_byte(v.p, v.n, dot ? '"' : '<'), "field %zu [%.*s]: a view with a '%c'", i,
               (int)k.n, k.p, dot ? '"' : '<');

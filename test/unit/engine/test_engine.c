@@ -94,6 +94,14 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
     char *copy = strdup(fields);
     for (char *tok = strtok(copy, " "); tok; tok = strtok(NULL, " ")) {
         char *eq = strchr(tok, '=');
+        if (strcmp(tok, "@raw") == 0 || strcmp(tok, "@outlier") == 0 || strcmp(tok, "@jump") == 0) {
+            /* what the decoder's clock guard would have said (decode.h cg_decode_settle) */
+            if (tok[1] == 'r')
+                ev.format = CG_FMT_RAW;
+            else
+                ev.flags |= tok[1] == 'o' ? CG_EV_TIME_OUTLIER : CG_EV_TIME_JUMP;
+            continue;
+        }
         if (strncmp(tok, "@name=", 6) == 0) {
             char *nm = cg_arena_dup(&ev.arena, eq + 1, strlen(eq + 1));
             for (size_t i = 0; i < strlen(eq + 1); i++)
@@ -143,13 +151,19 @@ static void expect(const struct got *g, const char *const *want, size_t n)
     } while (0)
 #define EXPECT_NONE(g) expect(g, NULL, 0)
 
-static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+static struct cg_engine *mk_fn(struct cg_ruleset *rs, struct got *g, int64_t lateness,
+                               cg_alert_fn fn)
 {
     memset(g, 0, sizeof(*g));
     struct cg_engine_opts o = {.lateness_us = lateness};
-    struct cg_engine *e = cg_engine_new(rs, &o, on_alert, g);
+    struct cg_engine *e = cg_engine_new(rs, &o, fn, g);
     assert_non_null(e);
     return e;
+}
+
+static struct cg_engine *mk(struct cg_ruleset *rs, struct got *g, int64_t lateness)
+{
+    return mk_fn(rs, g, lateness, on_alert);
 }
 
 static void test_simple_and_suppress(void **state)
@@ -174,6 +188,105 @@ static void test_simple_and_suppress(void **state)
            "suppressed fail key=a count=2 supp=2 joined=- t=+600",
            "alert fail key=a count=1 supp=0 joined=- t=+601");
     assert_int_equal(cg_engine_stats(e)->suppressed, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* The events an alert carries, as "kind rule count=N supp=N events=n1,n2" (field n). */
+static int on_alert_events(void *ctx, const struct cg_alert *a)
+{
+    struct got *g = ctx;
+    if (g->n >= 400)
+        fail_msg("too many alerts");
+    char evs[256] = "";
+    size_t el = 0;
+    for (size_t i = 0; i < a->nevents; i++) {
+        const struct cg_str *v = cg_fields_getz(&a->events[i]->fields, "n");
+        el += (size_t)snprintf(evs + el, sizeof(evs) - el, "%s%.*s", i ? "," : "",
+                               v ? (int)v->n : 1, v ? v->p : "-");
+    }
+    snprintf(g->lines[g->n++], sizeof(g->lines[0]), "%s %s count=%llu supp=%llu events=%s",
+             cg_alert_kind_name(a->kind), a->rule->id, (unsigned long long)a->count,
+             (unsigned long long)a->suppressed, evs);
+    return CG_OK;
+}
+
+/* Regression: a suppressed summary said count 1 (not the events held back) and carried
+ * only the last event. It now counts the alerts held back (suppressed) and the events they
+ * were made of (count: 2 per joined alert, N per threshold alert), and carries the first
+ * and the last held-back trigger. */
+static void test_suppress_summary(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: err\n"
+                                       "    match: {event_id: 740}\n"
+                                       "    key: fields.target\n"
+                                       "    join: {match: {event_id: 710}, window: 5s}\n"
+                                       "    suppress: 1h\n"
+                                       "  - id: many\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "    threshold: {count: 2, window: 1m}\n"
+                                       "    suppress: 1h\n");
+    struct got g;
+    struct cg_engine *e = mk_fn(rs, &g, 0, on_alert_events);
+    for (int i = 0; i < 4; i++) { /* 4 joined 740s: the first alerts, 3 are held back */
+        char f[32];
+        snprintf(f, sizeof(f), "target=a n=e%d", i);
+        feed(e, i * 60, "740", f);
+        feed(e, i * 60 + 1, "710", "target=a n=detail");
+    }
+    for (int i = 0; i < 6; i++) { /* 3 threshold alerts of 2 events: 2 held back */
+        char f[32];
+        snprintf(f, sizeof(f), "n=t%d", i);
+        feed(e, 300 + i, "2205", f);
+    }
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=2 supp=0 events=e0", "alert many count=2 supp=0 events=t0,t1",
+           "suppressed err count=6 supp=3 events=e1,e3",
+           "suppressed many count=4 supp=2 events=t3,t5");
+    assert_int_equal(cg_engine_stats(e)->suppressed, 5);
+    cg_engine_free(e);
+    /* One held back: the sample is that one event. */
+    e = mk_fn(rs, &g, 0, on_alert_events);
+    feed(e, 0, "740", "target=b n=x0");
+    feed(e, 10, "740", "target=b n=x1");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert err count=1 supp=0 events=x0", "suppressed err count=1 supp=1 events=x1");
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* output: chain - a record is fed back to the rules chained on it but never reaches the
+ * receiver: a retry that succeeds within the hold-down gives no alert at all. */
+static void test_output_chain(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs =
+        load_rules("rules:\n"
+                   "  - id: rec\n"
+                   "    match: {event_id: 2205}\n"
+                   "    key: fields.target\n"
+                   "    join: {match: {event_id: 710}, window: 5s}\n"
+                   "    output: chain\n"
+                   "  - id: stuck\n"
+                   "    match: {format: internal, vendor: cefguard, name: rec}\n"
+                   "    key: fields.key.fields.target\n"
+                   "    holddown: {cancel: {event_id: 2204}, key: fields.target, for: 30m}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "2205", "target=a");
+    feed(e, 0, "710", "target=a");
+    feed(e, 120, "2204", "target=a"); /* the retry worked: nothing */
+    feed(e, 200, "2205", "target=b"); /* no 710, no 2204: one alert at the deadline */
+    feed(e, 203, "2204", "target=b"); /* before the record resolved: still cancels */
+    feed(e, 300, "2205", "target=c");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert stuck key=c count=1 supp=0 joined=- t=+2100");
+    const struct cg_engine_stats *st = cg_engine_stats(e);
+    assert_int_equal(st->recorded, 3);
+    assert_int_equal(st->alerts, 1);
+    assert_int_equal(st->internal_events, 3); /* the records; "stuck" has no chained rule */
     cg_engine_free(e);
     free_rules(rs);
 }
@@ -388,7 +501,7 @@ static void test_chaining(void **state)
                                        "    match: {event_id: 2205}\n"
                                        "    key: fields.target\n"
                                        "  - id: repeated-fail\n"
-                                       "    match: {vendor: cefguard, name: fail}\n"
+                                       "    match: {format: internal, name: fail}\n"
                                        "    key: subject\n"
                                        "    threshold: {count: 2, window: 1h}\n");
     struct got g;
@@ -462,14 +575,18 @@ static void test_responses(void **state)
     free_rules(rs);
 }
 
-/* A rule matching its own alerts stops at the chain bound instead of looping. */
+/* Two rules feeding on each other's alerts (check allows it: neither sees its own) stop
+ * at the chain bound instead of looping. */
 static void test_chain_bound(void **state)
 {
     (void)state;
-    struct cg_ruleset *rs =
-        load_rules("rules:\n"
-                   "  - id: echo\n"
-                   "    match: {any: [{event_id: 2205}, {vendor: cefguard}]}\n");
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: start\n"
+                                       "    match: {event_id: 2205}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [start, pong]}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n");
     struct got g;
     struct cg_engine *e = mk(rs, &g, 0);
     feed(e, 0, "2205", "");
@@ -577,13 +694,15 @@ static void test_index(void **state)
     /* r5000 and by-product for the first, by-product for the second: the range rule is
      * not even a candidate outside its range */
     assert_int_equal(cg_engine_stats(e)->candidates, 3);
-    feed(e, 2, "4000005", "");  /* inside the range: a candidate, and it matches */
-    feed(e, 3, "5000000", "");  /* outside: not a candidate */
-    feed(e, 4, "4000005x", ""); /* not a number: not a candidate */
-    assert_int_equal(cg_engine_stats(e)->candidates, 3 + 2 + 1 + 1);
+    feed(e, 2, "4000005", "");   /* inside the range: a candidate, and it matches */
+    feed(e, 3, "5000000", "");   /* outside: not a candidate */
+    feed(e, 4, "4000005x", "");  /* not a number: not a candidate */
+    feed(e, 5, " 4000006 ", ""); /* a number with spaces around, as ge/le read it: a candidate */
+    assert_int_equal(cg_engine_stats(e)->candidates, 3 + 2 + 1 + 1 + 2);
     EXPECT(&g, "alert r5000 key= count=1 supp=0 joined=- t=+0",
            "alert by-product key= count=1 supp=0 joined=- t=+0",
-           "alert by-range key= count=1 supp=0 joined=- t=+2");
+           "alert by-range key= count=1 supp=0 joined=- t=+2",
+           "alert by-range key= count=1 supp=0 joined=- t=+5");
     cg_engine_free(e);
     free_rules(rs);
 }
@@ -652,10 +771,128 @@ static void test_index_names(void **state)
     cg_buf_fini(&f);
 }
 
+/* Issue 8 item 7: a catch-all silence rule never sees its own silences (they reach only
+ * rules that ask for format: internal), so two lines give one silence, not millions. */
+static void test_catch_all_silence(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {}\n"
+                                       "    key: subject\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: noted\n"
+                                       "    match: {format: internal, name: quiet}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "dvchost=a");
+    feed(e, 5, "600", "dvchost=a");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "silence quiet key=a count=0 supp=0 joined=- t=+3605",
+           "alert noted key= count=1 supp=0 joined=- t=+3605");
+    assert_int_equal(cg_engine_stats(e)->internal_events, 1); /* quiet's, seen by noted */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Alerts fired by timers count toward the chain depth: two silence rules that go quiet
+ * on each other's silences would resolve one another at end of input forever; a timer
+ * fires at the depth of the events that armed it, so the chain stops at max_chain. */
+static void test_timer_chain_bound(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: src\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: ping\n"
+                                       "    match: {format: internal, name: [src, pong]}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: pong\n"
+                                       "    match: {format: internal, name: ping}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    /* Internal events: src's silence is depth 1, ping's 2, pong's 3; ping's cleared (by
+     * it) 4, its next silence 4 (its key saw depth 3); pong's cleared and its next
+     * silence would be 5: not made. */
+    EXPECT(&g, "silence src key= count=0 supp=0 joined=- t=+3600",
+           "silence ping key= count=0 supp=0 joined=- t=+7200",
+           "silence pong key= count=0 supp=0 joined=- t=+10800",
+           "cleared ping key= count=1 supp=0 joined=- t=+10800",
+           "cleared pong key= count=1 supp=0 joined=- t=+10800",
+           "silence ping key= count=0 supp=0 joined=- t=+14400",
+           "silence pong key= count=0 supp=0 joined=- t=+18000");
+    assert_int_equal(cg_engine_stats(e)->chain_dropped, 2);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* Issue 8 item 5: a raw line's stamp and an outlier's never move the clock: the silence
+ * pending at +1h stays pending until the clock gets there; both are processed at the
+ * clock's time (the raw line matches, at +10). */
+static void test_clock_poison(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n"
+                                       "  - id: seen\n"
+                                       "    match: {event_id: [9, 600]}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "600", "");
+    feed(e, 10, "600", "");
+    feed(e, 250000000000LL, "9", "@raw");          /* year 9999 on a raw line */
+    feed(e, 250000000000LL, "9", "@outlier");      /* and on a decoded one */
+    feed(e, -T0 - 62000000000LL, "9", "@outlier"); /* year 0 */
+    feed(e, 3000, "600", "");
+    feed(e, 3610, "600", "");
+    assert_int_equal(cg_engine_flush(e), CG_OK);
+    EXPECT(&g, "alert seen key= count=1 supp=0 joined=- t=+0",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+10",
+           "alert seen key= count=1 supp=0 joined=- t=+3000",
+           "alert seen key= count=1 supp=0 joined=- t=+3610",
+           "silence quiet key= count=0 supp=0 joined=- t=+7210");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    assert_int_equal(cg_engine_stats(e)->no_time, 1); /* the raw line: its stamp unused */
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
+/* A confirmed jump (the decoder's clock guard) moves the clock even backwards: after a
+ * poisoned first line at +1 year, the re-anchored clock runs the silence as usual. */
+static void test_clock_jump_back(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: quiet\n"
+                                       "    match: {event_id: 600}\n"
+                                       "    silence: {after: 1h}\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 31536000, "601", "");
+    feed(e, 0, "600", "@jump");
+    feed(e, 10, "600", "");
+    feed(e, 4000, "601", "");
+    EXPECT(&g, "silence quiet key= count=0 supp=0 joined=- t=+3610");
+    assert_int_equal(cg_engine_stats(e)->late, 0);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_simple_and_suppress),
+        cmocka_unit_test(test_suppress_summary),
+        cmocka_unit_test(test_output_chain),
         cmocka_unit_test(test_threshold_edges),
         cmocka_unit_test(test_threshold_distinct),
         cmocka_unit_test(test_join),
@@ -668,6 +905,10 @@ int main(void)
         cmocka_unit_test(test_chaining),
         cmocka_unit_test(test_responses),
         cmocka_unit_test(test_chain_bound),
+        cmocka_unit_test(test_catch_all_silence),
+        cmocka_unit_test(test_timer_chain_bound),
+        cmocka_unit_test(test_clock_poison),
+        cmocka_unit_test(test_clock_jump_back),
         cmocka_unit_test(test_snapshot_roundtrip),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_index_names),

@@ -12,8 +12,8 @@
 static void test_engine_counters_write(void **state)
 {
     (void)state;
-    struct cg_engine_stats s = {1, 2, 3,  4,  5,          6,  7,
-                                8, 9, 10, 11, UINT64_MAX, 13, {0, 21, 22, 23, 24, 25, 26}};
+    struct cg_engine_stats s = {
+        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, UINT64_MAX, 14, {0, 21, 22, 23, 24, 25, 26}};
     struct cg_buf b;
     cg_buf_init(&b);
     assert_int_equal(cg_counters_write(&cg_engine_counters, &s, &b), CG_OK);
@@ -22,14 +22,15 @@ static void test_engine_counters_write(void **state)
                                          "engine.candidates 3\n"
                                          "engine.matches 4\n"
                                          "engine.alerts 5\n"
-                                         "engine.suppressed 6\n"
-                                         "engine.evictions 7\n"
-                                         "engine.late 8\n"
-                                         "engine.join_dropped 9\n"
-                                         "engine.chain_dropped 10\n"
-                                         "engine.held_dropped 11\n"
+                                         "engine.recorded 6\n"
+                                         "engine.suppressed 7\n"
+                                         "engine.evictions 8\n"
+                                         "engine.late 9\n"
+                                         "engine.join_dropped 10\n"
+                                         "engine.chain_dropped 11\n"
+                                         "engine.held_dropped 12\n"
                                          "engine.no_time 18446744073709551615\n"
-                                         "engine.responses_requested 13\n"
+                                         "engine.responses_requested 14\n"
                                          "engine.responses_refused.subject_fallback 21\n"
                                          "engine.responses_refused.subject_missing 22\n"
                                          "engine.responses_refused.subject_invalid 23\n"

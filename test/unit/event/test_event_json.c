@@ -1,5 +1,5 @@
 /* test_event_json.c - the normalized event as JSON (event_json.c): key order, SD, raw
- * events, and keys that render alike after UTF-8 repair. */
+ * events, keys that render alike after UTF-8 repair, the time_outlier flag. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -131,12 +131,40 @@ static void test_json_event_raw(void **state)
     cg_event_fini(&ev);
 }
 
+/* An outlier keeps its stamp as logged and says so, right after it (timeguard.h); a
+ * confirmed jump is not marked in the JSON. */
+static void test_json_time_outlier(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    ev.format = CG_FMT_CEF;
+    ev.fields_done = true;
+    ev.subject_done = true;
+    ev.time = (struct cg_time){.sec = 253402300799LL, .flags = CG_TIME_SET};
+    ev.flags = CG_EV_TIME_OUTLIER;
+    struct cg_buf b;
+    cg_buf_init(&b);
+    assert_int_equal(cg_event_to_json(&ev, &b, NULL), CG_OK);
+    const char *head = "{\"time\":\"9999-12-31T23:59:59Z\",\"time_outlier\":true,\"host\":null,";
+    if (b.n < strlen(head) || memcmp(b.p, head, strlen(head)) != 0)
+        fail_msg("got  %.*s", (int)b.n, b.p);
+    cg_buf_clear(&b);
+    ev.flags = CG_EV_TIME_JUMP;
+    assert_int_equal(cg_event_to_json(&ev, &b, NULL), CG_OK);
+    const char *plain = "{\"time\":\"9999-12-31T23:59:59Z\",\"host\":null,";
+    assert_memory_equal(b.p, plain, strlen(plain));
+    cg_buf_fini(&b);
+    cg_event_fini(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_keys_unique_after_repair),
         cmocka_unit_test(test_json_event_5424),
         cmocka_unit_test(test_json_event_raw),
+        cmocka_unit_test(test_json_time_outlier),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

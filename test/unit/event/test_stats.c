@@ -17,7 +17,9 @@ static void test_stats_write(void **state)
                          .invalid_utf8 = 33,
                          .dup_keys = 34,
                          .fields_dropped = 35,
-                         .lines_too_long = 36};
+                         .lines_too_long = 36,
+                         .time_outliers = 37,
+                         .time_jumps = 38};
     for (int i = 0; i < CG_FMT_MAX; i++)
         s.by_format[i] = 10 + (uint64_t)i;
     for (int i = 0; i < CG_REJ_MAX; i++)
@@ -44,7 +46,9 @@ static void test_stats_write(void **state)
                                          "repair.invalid_utf8_bytes 33\n"
                                          "drop.duplicate_keys 34\n"
                                          "drop.fields_over_limit 35\n"
-                                         "drop.lines_cut 36\n");
+                                         "drop.lines_cut 36\n"
+                                         "time.outliers 37\n"
+                                         "time.jumps 38\n");
     cg_buf_fini(&b);
 }
 

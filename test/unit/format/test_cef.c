@@ -726,11 +726,56 @@ static const struct cef_case rule_cases[] = {
         .kv = {KV("ad.nn", "1"), KV("_cefVer", "0.1"), KV("my-key", "v"), KV("arr[0]", "x")},
     },
     {
-        .name = "a word with a non-key character before '=' is value text",
-        .line = B("CEF:0|V|P|1|100|N|5|a=b b:c=1 d/e=2 f=3"),
+        /* logstash-codec-cef spec/codecs/cef_spec.rb "should keep ad.fields": an ArcSight
+         * connector's Windows authentication event; logstash and elastic/beats (cef.rl
+         * extension_key_chars) keep "ad.Error_,Code" whole. It used to swallow dst. */
+        .name = "key characters: ',' (ad.Error_,Code), '.', '[ ]'",
+        .line = B("CEF:0|security|threatmanager|1.0|100|trojan successfully stopped|10|"
+                  "src=10.0.0.192 additional.dotfieldName=new_value "
+                  "ad.Authentification=MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 "
+                  "ad.Error_,Code=3221225578 dst=12.121.122.82 ad.field[0]=field0 "
+                  "ad.name[1]=new_name"),
+        HDR("0", "security", "threatmanager", "1.0", "100", "trojan successfully stopped", "10"),
+        .ext = B("src=10.0.0.192 additional.dotfieldName=new_value "
+                 "ad.Authentification=MICROSOFT_AUTHENTICATION_PACKAGE_V1_0 "
+                 "ad.Error_,Code=3221225578 dst=12.121.122.82 ad.field[0]=field0 "
+                 "ad.name[1]=new_name"),
+        .kv = {KV("src", "10.0.0.192"), KV("additional.dotfieldName", "new_value"),
+               KV("ad.Authentification", "MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"),
+               KV("ad.Error_,Code", "3221225578"), KV("dst", "12.121.122.82"),
+               KV("ad.field[0]", "field0"), KV("ad.name[1]", "new_name")},
+    },
+    {
+        /* the same spec's "random values alongside additional fields": a value with runs of
+         * spaces and escaped '=' before the comma key */
+        .name = "a comma key after a value with spaces and \\=",
+        .line = B("CEF:0|security|threatmanager|1.0|100|trojan successfully stopped|10|"
+                  "src=10.0.0.192 cs4=401 random.user Admin 0 23041A10181C0000  "
+                  "23041810181C0000  /CN\\=random.user/OU\\=User Login End-Entity  "
+                  "/CN\\=TEST/OU\\=Login CA TEST 34 ad.Error_,Code=3221225578 dst=12.121.122.82"),
+        HDR("0", "security", "threatmanager", "1.0", "100", "trojan successfully stopped", "10"),
+        .ext = B("src=10.0.0.192 cs4=401 random.user Admin 0 23041A10181C0000  "
+                 "23041810181C0000  /CN\\=random.user/OU\\=User Login End-Entity  "
+                 "/CN\\=TEST/OU\\=Login CA TEST 34 ad.Error_,Code=3221225578 dst=12.121.122.82"),
+        .kv = {KV("src", "10.0.0.192"),
+               KV("cs4", "401 random.user Admin 0 23041A10181C0000  23041810181C0000  "
+                         "/CN=random.user/OU=User Login End-Entity  /CN=TEST/OU=Login CA TEST 34"),
+               KV("ad.Error_,Code", "3221225578"), KV("dst", "12.121.122.82")},
+    },
+    {
+        .name = "commas inside a value are value text; a comma word before '=' is a key",
+        .line = B("CEF:0|V|P|1|100|N|5|msg=lastModified,sha1,size cs1=a,b=c x,=1 ,y=2"),
         HDR("0", "V", "P", "1", "100", "N", "5"),
-        .ext = B("a=b b:c=1 d/e=2 f=3"),
-        .kv = {KV("a", "b b:c=1 d/e=2"), KV("f", "3")},
+        .ext = B("msg=lastModified,sha1,size cs1=a,b=c x,=1 ,y=2"),
+        .kv = {KV("msg", "lastModified,sha1,size"), KV("cs1", "a,b=c"), KV("x,", "1"),
+               KV(",y", "2")},
+    },
+    {
+        .name = "a word with a non-key character before '=' is value text",
+        .line = B("CEF:0|V|P|1|100|N|5|a=b b:c=1 d/e=2 msg=see http://x/?a=b u@h=1 f=3"),
+        HDR("0", "V", "P", "1", "100", "N", "5"),
+        .ext = B("a=b b:c=1 d/e=2 msg=see http://x/?a=b u@h=1 f=3"),
+        .kv = {KV("a", "b b:c=1 d/e=2"), KV("msg", "see http://x/?a=b u@h=1"), KV("f", "3")},
     },
     {
         .name = "\\= right after a word does not make it a key",
@@ -1547,7 +1592,7 @@ static void header_cache_sequences(void **state)
 static void key_check_blocks(void **state)
 {
     (void)state;
-    static const char bad[] = "/:@^`{~!#,;?\"'\t|()*+<>&%$\x80\xff\x01";
+    static const char bad[] = "/:@^`{~!#;?\"'\t|()*+<>&%$\x80\xff\x01";
     struct cg_arena a;
     cg_arena_init(&a);
     struct cg_fields f;
@@ -1558,7 +1603,7 @@ static void key_check_blocks(void **state)
             for (int where = -1; where < 3; where++) {
                 char word[48];
                 for (size_t j = 0; j < len; j++)
-                    word[j] = "aZ09_.-[]"[(j + pad) % 9];
+                    word[j] = "aZ09_.,-[]"[(j + pad) % 10];
                 size_t at = where == 0 ? 0 : where == 1 ? len / 2 : len - 1;
                 char b = bad[(len + pad) % (sizeof(bad) - 1)];
                 if (where >= 0)

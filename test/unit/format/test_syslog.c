@@ -401,7 +401,7 @@ static void check_time(const char *cname, const struct cg_time *t, const char *e
 static void init_ctx(struct cg_syslog_ctx *c, const char *tz, enum cg_year_mode mode, int year,
                      int64_t now)
 {
-    struct cg_syslog_opts o = {tz, mode, year, now ? now : NOW_2025_06_15};
+    struct cg_syslog_opts o = {tz, mode, year, now ? now : NOW_2025_06_15, 0, 0};
     assert_int_equal(cg_syslog_ctx_init(c, &o), CG_OK);
 }
 

@@ -17,6 +17,7 @@
 #define RULES_DIR CG_SOURCE_DIR "/rules/lognorm"
 
 static struct cg_normalizer *g_nz; /* the shipped rulebases */
+static struct cg_normalizer *g_xf; /* epo.rulebase without its epo_require: the splitter alone */
 
 /* liblognorm 2.0.6 leaks the tag list of a rule it rejects while loading (a one-time cost
  * of a broken rulebase, exercised by test_load_syntax_error). That path only is not
@@ -109,6 +110,23 @@ static struct cg_normalizer *load_string(const char *name, const char *content)
     return nz;
 }
 
+/* epo.rulebase with its "_require" line commented out (line numbers kept): the tests of the
+ * "_xmlflat" splitter through liblognorm use documents that are not ePO events. */
+static struct cg_normalizer *load_epo_flat(void)
+{
+    static char text[16384];
+    FILE *f = fopen(RULES_DIR "/epo.rulebase", "r");
+    size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    char *req = strstr(text, "annotate=epo:+epo_require=");
+    if (!n || n == sizeof(text) - 1 || !req)
+        return NULL;
+    req[0] = '#';
+    return load_string("epo-flat.rulebase", text);
+}
+
 static int group_setup(void **state)
 {
     (void)state;
@@ -122,7 +140,7 @@ static int group_setup(void **state)
     if (rc != CG_OK)
         fprintf(stderr, "shipped rulebases: %s\n", cg_buf_cstr(&err));
     cg_buf_fini(&err);
-    return rc == CG_OK ? 0 : -1;
+    return rc == CG_OK && (g_xf = load_epo_flat()) != NULL ? 0 : -1;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -137,6 +155,7 @@ static int group_teardown(void **state)
 {
     (void)state;
     cg_normalizer_free(g_nz);
+    cg_normalizer_free(g_xf);
     /* Depth-first removal of the scratch directory, without a shell. */
     return nftw(g_tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) == 0 ? 0 : -1;
 }
@@ -500,10 +519,44 @@ static const struct vendor_case vendor_cases[] = {
      .subject = NULL,
      .subject_key = NULL,
      .fields = {{"message", "quarantine L-Server(submgr:192.168.10.5):started"},
+                {"pkgname", "FJSVrcx"},
                 {"server_name", "submgr"},
                 {"server_address", "192.168.10.5"},
                 {"status", "started"},
                 {"operation", "quarantine"}}},
+    {.what = "Fujitsu ROR operation on an L-Server named by its path",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "rormgr01",
+     .app = "FJSVrcx",
+     .text = "FJSVrcx:INFO:21143:restart L-Server(/tenant_a/vdi-031):started",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Fujitsu",
+     .product = "ServerView Resource Orchestrator",
+     .event_id = "21143",
+     .name = NULL,
+     .severity = "INFO",
+     .subject = "rormgr01",
+     .subject_key = "host",
+     .fields = {{"message", "restart L-Server(/tenant_a/vdi-031):started"},
+                {"pkgname", "FJSVrcx"},
+                {"operation", "restart"},
+                {"server_name", "/tenant_a/vdi-031"},
+                {"server_address", NULL},
+                {"status", "started"}}},
+    {.what = "Fujitsu ROR Cloud Edition package FJSVctmg, ': ' separators, id not a number",
+     .kind = CG_SYSLOG_RFC3164,
+     .host = "rormgr01",
+     .app = "FJSVctmg",
+     .text = "FJSVctmg: ERROR: PCS00001: the request failed: timeout",
+     .format = CG_FMT_LOGNORM,
+     .vendor = "Fujitsu",
+     .product = "ServerView Resource Orchestrator",
+     .event_id = "PCS00001",
+     .name = NULL,
+     .severity = "ERROR",
+     .subject = "rormgr01",
+     .subject_key = "host",
+     .fields = {{"message", "the request failed: timeout"}, {"pkgname", "FJSVctmg"}}},
     {.what = "Fujitsu ROR message with ':' in it, rsyslog file form (space after the tag)",
      .kind = CG_SYSLOG_RFC3164,
      .host = "rormgr01",
@@ -518,6 +571,7 @@ static const struct vendor_case vendor_cases[] = {
      .subject = "rormgr01",
      .subject_key = "host",
      .fields = {{"message", "failed to connect to 192.168.10.7:23461: timeout"},
+                {"pkgname", "FJSVrcx"},
                 {"server_name", NULL}}},
     {.what = "Fujitsu ROR SNMP trap forwarded",
      .kind = CG_SYSLOG_RFC3164,
@@ -904,7 +958,8 @@ static void test_pair_list_keys(void **state)
     cg_event_init(&ev, 0);
     char line[256];
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
-        snprintf(line, sizeof(line), "EPOEvents: <EPOEvent><%s>v%zu</%s></EPOEvent>", cases[i].tag,
+        snprintf(line, sizeof(line),
+                 "EPOEvents: <EPOEvent><EventID>1</EventID><%s>v%zu</%s></EPOEvent>", cases[i].tag,
                  i, cases[i].tag);
         make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, line);
         cg_normalize(g_nz, &ev);
@@ -989,9 +1044,16 @@ static void expect_fields_exact(const char *what, struct cg_event *ev, const cha
     }
 }
 
+/* The normalizer for a line of the splitter tests: ePO documents go through g_xf. */
+static struct cg_normalizer *split_nz(const char *line)
+{
+    return strncmp(line, "EPOEvents: ", 11) == 0 ? g_xf : g_nz;
+}
+
 /* Each case twice in a row, and the table twice: the labels the splitters remember per position
  * (from the line before, of another case or the same) never change the result. */
-static void check_split_cases(const char *prefix, const struct split_case *c, size_t nc)
+static void check_split_cases(struct cg_normalizer *nz, const char *prefix,
+                              const struct split_case *c, size_t nc)
 {
     struct cg_event ev;
     char line[512];
@@ -1001,7 +1063,7 @@ static void check_split_cases(const char *prefix, const struct split_case *c, si
         int len = snprintf(line, sizeof(line), "%s%s", prefix, c[i].text);
         assert_true(len > 0 && (size_t)len < sizeof(line));
         make_raw_n(&ev, line, (size_t)len);
-        cg_normalize(g_nz, &ev);
+        cg_normalize(nz, &ev);
         if ((ev.format == CG_FMT_RAW) != c[i].raw)
             fail_msg("[%s]: format %s", line, cg_format_name(ev.format));
         assert_int_equal(ev.fields.dup_dropped, c[i].dup);
@@ -1094,7 +1156,7 @@ static void test_kvlist(void **state)
         {"URL Tracking Status: Off,,", false, 0, NULL, {{"url_tracking_status", "Off"}}},
         {"", false, 0, NULL, {{NULL, NULL}}},
     };
-    check_split_cases("SymantecServer: Virus found,", cases, CG_ARRAY_LEN(cases));
+    check_split_cases(g_nz, "SymantecServer: Virus found,", cases, CG_ARRAY_LEN(cases));
 }
 
 /* The ePO document through epo.rulebase ("_xmlflat"): tag forms, attributes, the
@@ -1140,15 +1202,18 @@ static void test_xmlflat(void **state)
         {"hello", true, 0, NULL, {{NULL, NULL}}},
         /* liblognorm's furthest-point rule: "</>" ends the text of <E> after "</". */
         {"<E></><A>1</A></E>", true, 0, NULL, {{NULL, NULL}}},
-        /* Its position leak from the first reading into the second (see xml.c). */
-        {"<?xml version=\"1.0\"?> <E><A>1</A></E>",
+        /* Whitespace between tags and rsyslog's escapes of CR, LF, TAB (pretty-printed). */
+        {"<?xml version=\"1.0\"?> <E><A>1</A></E>", false, 0, NULL, {{"a", "1"}}},
+        {"<?xml version=\"1.0\"?><A>1</A> <B>2</B>", false, 0, NULL, {{"a", "1"}, {"b", "2"}}},
+        {"<?xml version=\"1.0\"?>#015#012<E>#015#012#011<A>1</A>#015#012#011<B>x#012y</B>"
+         "#015#012</E>#015#012",
          false,
          0,
          NULL,
-         {{"xml.version", "1.0"}, {"a", "1"}}},
-        {"<?xml version=\"1.0\"?><A>1</A> <B>2</B>", false, 0, NULL, {{"b", "2"}}},
+         {{"a", "1"}, {"b", "x\ny"}}},
+        {"<E><A>1</A>#033<B>2</B></E>", true, 0, NULL, {{NULL, NULL}}},
     };
-    check_split_cases("EPOEvents: ", cases, CG_ARRAY_LEN(cases));
+    check_split_cases(g_xf, "EPOEvents: ", cases, CG_ARRAY_LEN(cases));
 }
 
 /* NUL bytes: a separator directly followed by one does not separate (liblognorm 2.0.6
@@ -1177,7 +1242,7 @@ static void test_split_nul(void **state)
     cg_event_init(&ev, 0);
     for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
         make_raw_n(&ev, cases[i].text, cases[i].n);
-        cg_normalize(g_nz, &ev);
+        cg_normalize(split_nz(cases[i].text), &ev);
         if ((ev.format == CG_FMT_RAW) != cases[i].raw)
             fail_msg("NUL case %zu: format %s", i, cg_format_name(ev.format));
         if (!cases[i].key)
@@ -1275,7 +1340,7 @@ static void test_split_memo(void **state)
         size_t j = (k / 2) % CG_ARRAY_LEN(seq);
         size_t i = k < 2 * CG_ARRAY_LEN(seq) ? j : CG_ARRAY_LEN(seq) - 1 - j;
         make_raw_n(&ev, seq[i].text, seq[i].n);
-        cg_normalize(g_nz, &ev);
+        cg_normalize(split_nz(seq[i].text), &ev);
         if ((ev.format == CG_FMT_RAW) != seq[i].raw)
             fail_msg("memo line %zu: format %s", i, cg_format_name(ev.format));
         expect_fields_exact(seq[i].text, &ev, seq[i].fields, CG_ARRAY_LEN(seq[i].fields));
@@ -1308,6 +1373,95 @@ static void test_split_generic(void **state)
     assert_int_equal(ev.fields.n, 0);
     cg_event_fini(&ev);
     cg_normalizer_free(nz);
+}
+
+/* "<name>_require": a rule matches only when one of the listed fields is present and not
+ * empty; otherwise the next file is tried (here: none, so the line stays raw). The list is
+ * checked on the parsed fields, the name is not a field, and both ways of applying the
+ * annotations (cefguard's, and liblognorm's when one line is not of the simple form) agree. */
+static void test_require(void **state)
+{
+    (void)state;
+    static const char rb[] = "version=2\n"
+                             "rule=q:Q %a:word% %b:word%\n"
+                             "rule=r:R <%doc_xmlflat:rest%\n"
+                             "annotate=q:+vendor=\"V\"\n"
+                             "annotate=q:+q_require=\"c, b\"\n"
+                             "annotate=r:+doc_require=\"machine_name,event_id\"\n";
+    char fallback[sizeof(rb) + 64];
+    snprintf(fallback, sizeof(fallback), "%sannotate=zz:+q=\"1\" +r=\"2\"\n", rb);
+    struct cg_normalizer *nz[2] = {load_string("req.rulebase", rb),
+                                   load_string("req2.rulebase", fallback)};
+    static const struct {
+        const char *line;
+        bool raw;
+        size_t nfields;
+    } cases[] = {
+        {"Q 1 2", false, 2},
+        {"R <E><EventID>1027</EventID></E>", false, 1},
+        {"R <E>#012 <X>1</X>#012 <MachineName>m</MachineName>#012</E>", false, 2},
+        {"R <E><X>1</X><Y a=\"b\"/></E>", true, 0},                /* no listed element */
+        {"R <E><MachineName></MachineName><X>1</X></E>", true, 0}, /* only an empty one */
+        {"R <E></E>", true, 0},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t k = 0; k < 2; k++) {
+        for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+            make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, cases[i].line);
+            cg_normalize(nz[k], &ev);
+            if ((ev.format == CG_FMT_RAW) != cases[i].raw || ev.fields.n != cases[i].nfields)
+                fail_msg("[%s] rulebase %zu: format %s, %zu fields", cases[i].line, k,
+                         cg_format_name(ev.format), ev.fields.n);
+            expect_field(&ev, "q_require", NULL);
+            expect_field(&ev, "doc_require", NULL);
+            if (cases[i].raw)
+                expect_str("vendor", ev.vendor, NULL);
+        }
+    }
+    cg_event_fini(&ev);
+    cg_normalizer_free(nz[0]);
+    cg_normalizer_free(nz[1]);
+}
+
+/* The shipped epo.rulebase: an ePO event, pretty-printed or escaped by rsyslog, decodes; a
+ * document with none of the elements that make it an ePO event stays raw. */
+static void test_epo_recognised(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line;
+        bool raw;
+        const char *event_id, *subject;
+    } cases[] = {
+        {"EPOEvents: <?xml version=\"1.0\" encoding=\"UTF-8\"?>#015#012<EPOEvent>#015#012"
+         "#011<MachineInfo>#015#012#011#011<MachineName>WS-01</MachineName>#015#012#011"
+         "</MachineInfo>#015#012#011<SoftwareInfo ProductName=\"McAfee Endpoint Security\">"
+         "#015#012#011#011<Event>#015#012#011#011#011<EventID>1027</EventID>#015#012#011#011"
+         "</Event>#015#012#011</SoftwareInfo>#015#012</EPOEvent>",
+         false, "1027", "WS-01"},
+        {"EPOEvents: <?xml version=\"1.0\"?>\r\n<UpdateEvents>\r\n  <UpdateEvent>\r\n    "
+         "<EventID>2402</EventID>\r\n  </UpdateEvent>\r\n</UpdateEvents>\r\n",
+         false, "2402", NULL},
+        {"EPOEvents: <?xml version=\"1.0\"?><Heartbeat><Status>OK</Status></Heartbeat>", true, NULL,
+         NULL},
+        {"EPOEvents: <EPOEvent><MachineInfo><MachineName></MachineName></MachineInfo></EPOEvent>",
+         true, NULL, NULL},
+        {"EPOEvents: <EPOEvent></EPOEvent>", true, NULL, NULL},
+    };
+    struct cg_event ev;
+    cg_event_init(&ev, 0);
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        make_raw(&ev, CG_SYSLOG_NONE, NULL, NULL, cases[i].line);
+        cg_normalize(g_nz, &ev);
+        if ((ev.format == CG_FMT_RAW) != cases[i].raw)
+            fail_msg("[%s]: format %s", cases[i].line, cg_format_name(ev.format));
+        expect_str("event_id", ev.event_id, cases[i].event_id);
+        expect_field(&ev, "subject", cases[i].subject);
+        if (cases[i].raw)
+            assert_int_equal(ev.fields.n, 0);
+    }
+    cg_event_fini(&ev);
 }
 
 /* ---- annotations ---------------------------------------------------------------------- */
@@ -1397,6 +1551,8 @@ int main(void)
         cmocka_unit_test(test_subject_lazy_cef),
         cmocka_unit_test(test_kvlist),
         cmocka_unit_test(test_xmlflat),
+        cmocka_unit_test(test_require),
+        cmocka_unit_test(test_epo_recognised),
         cmocka_unit_test(test_split_nul),
         cmocka_unit_test(test_split_generic),
         cmocka_unit_test(test_split_memo),

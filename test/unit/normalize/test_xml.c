@@ -110,12 +110,39 @@ static void test_xml_cases(void **state)
          {{NULL}}},
         /* liblognorm's furthest point: "</>" ends the text of <E> after "</" */
         {SV("E></><A>1</A></E>"), NZ_NOMATCH, 0, {{NULL}}},
-        /* its position leak from the first reading (with the declaration) into the second */
-        {SV("?xml version=\"1.0\"?> <E><A>1</A></E>"),
+        /* whitespace between tags, also after the declaration and after a closing tag */
+        {SV("?xml version=\"1.0\"?> <E><A>1</A></E>"), CG_OK, 0, {{"a", SV("1")}}},
+        {SV("?xml version=\"1.0\"?><A>1</A> <B>2</B>"), CG_OK, 0, {{"a", SV("1")}, {"b", SV("2")}}},
+        /* pretty-printed, LF / CRLF / tabs, as ePO's syslog relays forward it */
+        {SV("?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<EPOEvent>\n  <MachineInfo>\n    "
+            "<MachineName>WS-01</MachineName>\n    <IPAddress>10.0.0.5</IPAddress>\n  "
+            "</MachineInfo>\n  <SoftwareInfo ProductName=\"P\">\n\t<Event><EventID>1027</EventID>"
+            "</Event>\n  </SoftwareInfo>\n</EPOEvent>\n"),
          CG_OK,
          0,
-         {{"xml.version", SV("1.0")}, {"a", SV("1")}}},
-        {SV("?xml version=\"1.0\"?><A>1</A> <B>2</B>"), CG_OK, 0, {{"b", SV("2")}}},
+         {{"machine_name", SV("WS-01")},
+          {"ip_address", SV("10.0.0.5")},
+          {"software_info.product_name", SV("P")},
+          {"event_id", SV("1027")}}},
+        {SV("?xml version=\"1.0\"?>\r\n<E>\r\n <A>1</A>\r\n <B>2</B>\r\n</E>\r\n"),
+         CG_OK,
+         0,
+         {{"a", SV("1")}, {"b", SV("2")}}},
+        /* rsyslog's escapes of CR, LF, TAB ("#015" "#012" "#011") between tags are whitespace;
+         * in a text they are decoded; any other "#NNN" stays as written */
+        {SV("?xml version=\"1.0\"?>#015#012<E>#015#012#011<A>1</A>#012#011<B c=\"x#012y\">"
+            "line1#015#012line2</B>#012</E>#015#012"),
+         CG_OK,
+         0,
+         {{"a", SV("1")}, {"b", SV("line1\r\nline2")}, {"b.c", SV("x\ny")}}},
+        {SV("E><A>tab#011, #033[31m, #000, #01, #0123, #13, ##012</A></E>"),
+         CG_OK,
+         0,
+         {{"a", SV("tab\t, #033[31m, #000, #01, \n3, #13, #\n")}}},
+        {SV("E><A>1</A>#033<B>2</B></E>"), NZ_NOMATCH, 0, {{NULL}}}, /* ESC is no whitespace */
+        {SV("E><A>1</A>#01"), NZ_NOMATCH, 0, {{NULL}}},
+        {SV("E><A>1</A> x <B>2</B></E>"), NZ_NOMATCH, 0, {{NULL}}}, /* text between is no space */
+        {SV("E><A>1</A>\v\f <B>2</B></E>#012 \t"), CG_OK, 0, {{"a", SV("1")}, {"b", SV("2")}}},
         /* NUL bytes: data in a text; after a '<' or a '/' the tag reads differently */
         {SV("E><A>x\0y</A></E>"), CG_OK, 0, {{"a", SV("x\0y")}}},
         {SV("E><\0A>1</A></E>"), NZ_NOMATCH, 0, {{NULL}}},

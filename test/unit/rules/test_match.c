@@ -89,6 +89,13 @@ static void cef_event(struct cg_event *ev)
     add(ev, "cn8", "inf");
     add(ev, "cn9", "1e999");
     add(ev, "empty", "");
+    add(ev, "pad1", "1 "); /* CEF "pad1=1  b=2": the spaces but one stay */
+    add(ev, "pad2", "\t-2.5e1\r\n");
+    add(ev, "pad3", "   ");
+    add(ev, "pad4", "1 0");
+    add(ev, "padip", "  10.1.2.3 ");
+    add(ev, "padip6", " fd00::1\t");
+    add(ev, "padip2", "10.1.2.3 /8");
     add(ev, "bad", "caf\xe9 \xff\xfe ok");
     add(ev, "utf", "\xe3\x83\x95\xe3\x82\xa1\xe3\x82\xa4\xe3\x83\xab.txt"); /* ファイル.txt */
     add(ev, "TrendMicroDsTenant", "Prod");
@@ -235,7 +242,26 @@ static const struct eval_case eval_cases[] = {
     {0, "fields.cn5: {gt: 0}", false},
     {0, "fields.cn5: {lt: 0}", false},
     {0, "fields.cn5: {le: 0, exists: true}", false},
-    {0, "fields.cn6: {ge: 0}", false},
+    /* typed operators read a value without the spaces around it (not those inside) */
+    {0, "fields.cn6: {ge: 0}", true},
+    {0, "fields.cn6: {ge: 5, le: 5}", true},
+    {0, "fields.cn6: ' 5'", true},
+    {0, "fields.cn6: '5'", false},
+    {0, "fields.pad1: {ge: 1}", true},
+    {0, "fields.pad1: {gt: 1}", false},
+    {0, "fields.pad1: {lt: 1.5, le: 1}", true},
+    {0, "fields.pad1: 1", false},
+    {0, "fields.pad1: {prefix: '1 '}", true},
+    {0, "fields.pad2: {lt: -24, gt: -26}", true},
+    {0, "fields.pad3: {ge: 0}", false},
+    {0, "fields.pad3: {lt: 0}", false},
+    {0, "fields.pad4: {ge: 0}", false},
+    {0, "fields.padip: {cidr: 10.0.0.0/8}", true},
+    {0, "fields.padip: {cidr: 10.1.2.3/32}", true},
+    {0, "fields.padip: {cidr: 192.168.0.0/16}", false},
+    {0, "fields.padip6: {cidr: 'fd00::/8'}", true},
+    {0, "fields.padip2: {cidr: 0.0.0.0/0}", false},
+    {0, "fields.pad3: {cidr: '::/0'}", false},
     {0, "fields.cn7: {ge: 0}", false},
     {0, "fields.cn8: {ge: 0}", false},
     {0, "fields.cn9: {ge: 0}", false},

@@ -478,6 +478,9 @@ struct err_case {
 };
 
 #define R "rules:\n  - id: r\n    match: {event_id: 1}\n"
+#define OWN(id)                                                                                    \
+    "rule '" id "' can match its own alerts (format: internal, name: " id "): "                    \
+    "every alert would make another; exclude its id with a 'name:' condition\n"
 
 static const struct err_case err_cases[] = {
     {"", "t.yml:1:1: empty rule file: expected 'rules' and/or 'tests'\n"},
@@ -553,6 +556,31 @@ static const struct err_case err_cases[] = {
     {R "    join: {match: {event_id: 2}, window: 1s, required: yes}\n",
      "t.yml:4:56: 'required' must be true or false in 'join' of rule 'r'\n"},
     {R "    Match: {}\n", "t.yml:4:5: unknown key 'Match' in rule 'r'; did you mean 'match'?\n"},
+    {R "    output: sink\n",
+     "t.yml:4:13: bad output 'sink' in rule 'r': expected one of alert, chain\n"},
+    {R "    output: [chain]\n", "t.yml:4:13: 'output' must be a text in rule 'r'\n"},
+    /* A record is never emitted: its response would never be carried out. */
+    {R "    output: chain\n    response: {action: quarantine}\n",
+     "t.yml:4:13: 'output: chain' cannot be combined with 'response' in rule 'r': a record is "
+     "never emitted, so its response would never be carried out\n"},
+    /* rules that can match their own alerts (issue 8, item 7) */
+    {"rules:\n  - id: r\n    match: {format: internal}\n    threshold: {count: 2, window: 1h}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: [cef, internal], vendor: cefguard}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, name: {prefix: r}}\n"
+     "    silence: {after: 1h}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, event_id: suppressed}\n"
+     "    suppress: 1h\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, not: {name: r, fields.count: 1}}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, any: [{name: s}, {fields.count: 1}]}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, fields.action: quarantine}\n"
+     "    response: {action: quarantine}\n",
+     "t.yml:3:12: " OWN("r")},
     {"tests: [x]\n", "t.yml:1:9: test #1 must be a mapping\n"},
     {"tests:\n  - input: x\n    expect: []\n",
      "t.yml:2:5: missing required key 'name' in test #1\n"},
@@ -663,6 +691,8 @@ static void test_accepted_values(void **state)
                        "    suppress: 366d\n"
                        "    max_keys: 10000000\n"
                        "    threshold: {count: \"100000\", window: 1ms}\n"
+                       "  - {id: rec, match: {event_id: 2}, output: chain}\n"
+                       "  - {id: out, match: {event_id: 3}, output: alert}\n"
                        "tests:\n"
                        "  - {name: a, input: \"\", expect: [{}], options: {timezone: \"-0500\"}}\n"
                        "  - {name: b, input: x, expect: [], options: {timezone: utc, year: 1970}}\n"
@@ -678,7 +708,10 @@ static void test_accepted_values(void **state)
     assert_int_equal(r->max_keys, 10000000);
     assert_int_equal(r->count, 100000);
     assert_int_equal(r->window_us, 1000);
-    assert_summary(r, "A-z_0.9:x"); /* empty description: the id */
+    assert_summary(r, "A-z_0.9:x");               /* empty description: the id */
+    assert_int_equal(r->output, CG_OUTPUT_ALERT); /* the default */
+    assert_int_equal(rs.rules[1]->output, CG_OUTPUT_CHAIN);
+    assert_int_equal(rs.rules[2]->output, CG_OUTPUT_ALERT);
     assert_int_equal(rs.ntests, 3);
     assert_int_equal(rs.tests[0]->input_len, 0);
     assert_int_equal(rs.tests[0]->nexpect, 1);
@@ -687,6 +720,47 @@ static void test_accepted_values(void **state)
     assert_str(rs.tests[1]->timezone, "utc");
     assert_int_equal(rs.tests[1]->year, 1970);
     assert_str(rs.tests[2]->timezone, "+09");
+    cg_ruleset_fini(&rs);
+    cg_buf_fini(&err);
+}
+
+/* Rules on cefguard's own alerts that cannot see their own (issue 8, item 7): another
+ * rule's name, an alert kind the rule never emits, a fields.action it never sets, a
+ * catch-all that does not ask for internal events at all. */
+static void test_own_output_legal(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    struct cg_ruleset rs;
+    cg_buf_init(&err);
+    int rc =
+        load_text(&rs,
+                  "rules:\n"
+                  "  - id: a\n"
+                  "    match: {format: internal, name: b}\n"
+                  "    threshold: {count: 2, window: 1h}\n"
+                  "  - id: b\n"
+                  "    match: {format: internal, event_id: alert}\n"
+                  "    silence: {after: 1h}\n"
+                  "  - id: c\n"
+                  "    match: {format: internal, vendor: cefguard, fields.action: quarantine}\n"
+                  "  - id: d\n"
+                  "    match: {}\n"
+                  "    key: [host]\n"
+                  "    silence: {after: 1h}\n"
+                  "  - id: e\n"
+                  "    match: {format: internal, name: {ne: e}}\n"
+                  "    suppress: 1h\n"
+                  "  - id: f\n"
+                  "    match: {format: internal, not: {name: [f, x]}}\n"
+                  "  - id: g\n"
+                  "    match: {format: internal, any: [{name: a}, {event_id: cleared}]}\n",
+                  &err);
+    if (rc != CG_OK)
+        fail_msg("%s", cg_buf_cstr(&err));
+    assert_int_equal(rs.n, 7);
+    assert_true(cg_match_asks_internal(rs.rules[0]->match));
+    assert_false(cg_match_asks_internal(rs.rules[3]->match));
     cg_ruleset_fini(&rs);
     cg_buf_fini(&err);
 }
@@ -817,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_chain_refs),
         cmocka_unit_test(test_accepted_values),
         cmocka_unit_test(test_match_errors_pass_through),
+        cmocka_unit_test(test_own_output_legal),
         cmocka_unit_test(test_second_corr_checked),
         cmocka_unit_test(test_duration_parse),
         cmocka_unit_test(test_corr_name),

@@ -118,7 +118,7 @@ static void test_event_bytes(void **state)
         "not a syslog line at all",
         "<134>Apr 20 03:20:55 kaga CEF:0|V|P|1|101|n\xc3|5|",
     };
-    struct cg_syslog_opts so = {"UTC", CG_YEAR_STREAM, 2025, T0};
+    struct cg_syslog_opts so = {"UTC", CG_YEAR_STREAM, 2025, T0, 0, 0};
     struct cg_decoder dec;
     assert_int_equal(cg_decoder_init(&dec, &so), CG_OK);
     struct cg_event ev;
