@@ -83,8 +83,11 @@ struct cg_event {
     struct cg_str subject; /* see above; valid after cg_event_subject() */
     struct cg_str subject_key;
     enum cg_subject_status subject_status;
-    bool subject_done;  /* subject resolved (or set by whoever built the event) */
-    struct cg_str body; /* CEF extension / LEEF attrs, not yet decoded */
+    bool subject_done;    /* subject resolved (or set by whoever built the event) */
+    bool risk_done;       /* risk_class / risk_outcome resolved (risk.h, cg_event_risk) */
+    uint8_t risk_class;   /* enum cg_risk_class */
+    uint8_t risk_outcome; /* enum cg_risk_outcome */
+    struct cg_str body;   /* CEF extension / LEEF attrs, not yet decoded */
     char leef_delim;
     bool fields_done; /* fields holds the decoded body */
     struct cg_fields fields;

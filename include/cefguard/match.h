@@ -17,6 +17,7 @@
  *       - {fields.result: {suffix: Failed}}
  *       - {fields.act: Pass}
  *     not: {fields.TrendMicroDsTenant: Test}
+ *     name: {contains: {list: never-act}, nocase: true}   # a list of the rule file
  *     all: [{...}, {...}]
  *
  * Operators in a condition mapping (all must hold): eq, ne, in, prefix, suffix,
@@ -50,6 +51,13 @@ struct cg_match;
 /* Compiles a `match:` mapping. CG_OK or CG_EPARSE (with messages in err). */
 int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node, struct cg_match **out,
                      struct cg_buf *err);
+/* cg_match_compile where the operand of eq/ne/in/prefix/suffix/contains may also be
+ * `{list: NAME}`: the values of NAME in lists (a mapping of names to non-empty lists of
+ * values, checked by the caller: the rule files' top-level `lists:`; may be NULL), as if
+ * written in place, so evaluation is the same as for an inline list. An unknown NAME
+ * is an error naming the lists there are. */
+int cg_match_compile_lists(const struct cg_ydoc *doc, const struct cg_ynode *node,
+                           const struct cg_ynode *lists, struct cg_match **out, struct cg_buf *err);
 void cg_match_free(struct cg_match *m);
 
 /* True when ev matches. Reads event fields lazily (header paths never decode

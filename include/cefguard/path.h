@@ -3,6 +3,7 @@
  *
  *   vendor product product_version event_id name severity format format_version
  *   host subject subject_key subject_status reason message time
+ *   risk.class risk.outcome  anti-malware detections (risk.h); absent on other events
  *   fields.<key>            a field (CEF extension key, rulebase field), key as logged;
  *                           the rest of the path after "fields." is the key, dots included
  *   syslog.app syslog.procid syslog.msgid syslog.pri syslog.facility syslog.severity
@@ -33,6 +34,8 @@ enum cg_path_kind {
     CG_P_MESSAGE,
     CG_P_TIME,
     CG_P_FIELD,
+    CG_P_RISK_CLASS,
+    CG_P_RISK_OUTCOME,
     CG_P_SYSLOG_APP,
     CG_P_SYSLOG_PROCID,
     CG_P_SYSLOG_MSGID,

@@ -137,6 +137,8 @@ struct cg_rule_test {
     size_t nexpect;
 };
 
+struct cg_rule_lists;
+
 struct cg_ruleset {
     struct cg_rule **rules;
     size_t n;
@@ -145,7 +147,8 @@ struct cg_ruleset {
     size_t ntests;
     size_t tests_cap; /* room in tests */
     size_t nfiles;
-    size_t nshared; /* memo slots of the conditions rules share (cg_match_share) */
+    size_t nshared;              /* memo slots of the conditions rules share (cg_match_share) */
+    struct cg_rule_lists *lists; /* private: the files' named lists (rule_lists.c) */
 };
 
 void cg_ruleset_init(struct cg_ruleset *rs);

@@ -17,6 +17,8 @@ static void event_clear(struct cg_event *ev)
     ev->subject = ev->subject_key = ev->body = CG_STR_NULL;
     ev->subject_status = CG_SUBJ_MISSING;
     ev->subject_done = false;
+    ev->risk_done = false;
+    ev->risk_class = ev->risk_outcome = 0;
     ev->leef_delim = '\t';
     ev->fields_done = false;
     ev->flags = 0;

@@ -143,6 +143,9 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     ev->fields_done = !lazy;
     ev->subject_done = src->subject_done;
     ev->subject_status = src->subject_status;
+    ev->risk_done = src->risk_done; /* a function of the copied header and fields */
+    ev->risk_class = src->risk_class;
+    ev->risk_outcome = src->risk_outcome;
     ev->line = src->line;
     int rc = dup_str(a, &ev->line);
     for (size_t i = 1; i < CG_ARRAY_LEN(str_offsets); i++) {

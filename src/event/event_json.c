@@ -3,6 +3,7 @@
  * Speed: each key with its value is reserved once (json.h, CG_JSON_STR_ROOM) and written
  * straight into the buffer; the constant ,"key": parts are a few moves. */
 #include "cefguard/event.h"
+#include "cefguard/risk.h"
 #include "cefguard/json.h"
 #include "cefguard/textutil.h"
 
@@ -249,6 +250,22 @@ static int put_syslog(struct cg_buf *b, const struct cg_syslog *sl, size_t *bad)
     return rc ? rc : PUT_LIT(b, "}");
 }
 
+/* ,"risk":{"class":..,"outcome":..}: only on anti-malware detections (risk.h). The
+ * names are constants, so no escaping. */
+static int put_risk(struct cg_buf *b, struct cg_event *ev)
+{
+    cg_event_risk(ev);
+    const char *c = cg_risk_class_name(ev->risk_class);
+    const char *o = cg_risk_outcome_name(ev->risk_outcome);
+    if (!c || !o)
+        return CG_OK;
+    int rc = PUT_LIT(b, ",\"risk\":{\"class\":\"");
+    rc = rc ? rc : cg_buf_put(b, c, strlen(c));
+    rc = rc ? rc : PUT_LIT(b, "\",\"outcome\":\"");
+    rc = rc ? rc : cg_buf_put(b, o, strlen(o));
+    return rc ? rc : PUT_LIT(b, "\"}");
+}
+
 static inline struct cg_str str_z(const char *z)
 {
     return cg_str_make(z, strlen(z));
@@ -282,6 +299,7 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8)
             : PUT_LIT_STR(b,
                           ",\"subject_status\":", str_z(cg_subject_status_name(ev->subject_status)),
                           bad);
+    rc = rc ? rc : put_risk(b, ev);
     rc = rc ? rc : put_fields(b, &ev->fields, bad, &ev->fields.dup_dropped);
     if (ev->format == CG_FMT_RAW) {
         struct cg_str msg = ev->sl.msg.p ? ev->sl.msg : ev->line;

@@ -1,6 +1,8 @@
 /* path.c - rule-file references to event values (see path.h). */
 #include "cefguard/path.h"
 
+#include "cefguard/risk.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -24,6 +26,8 @@ static const struct {
     {"reason", CG_P_REASON},
     {"message", CG_P_MESSAGE},
     {"time", CG_P_TIME},
+    {"risk.class", CG_P_RISK_CLASS},
+    {"risk.outcome", CG_P_RISK_OUTCOME},
     {"syslog.app", CG_P_SYSLOG_APP},
     {"syslog.procid", CG_P_SYSLOG_PROCID},
     {"syslog.msgid", CG_P_SYSLOG_MSGID},
@@ -36,10 +40,9 @@ static const struct {
 #define SD_PREFIX "syslog.sd."
 #define VALID_PATHS                                                                                \
     "vendor, product, product_version, event_id, name, severity, format, format_version, "         \
-    "host, subject, subject_key, subject_status, reason, message, time, fields.<key>, "            \
-    "syslog.app, "                                                                                 \
-    "syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "                  \
-    "syslog.sd.<SD-ID>.<param>"
+    "host, subject, subject_key, subject_status, reason, message, time, risk.class, "              \
+    "risk.outcome, fields.<key>, syslog.app, syslog.procid, syslog.msgid, syslog.pri, "            \
+    "syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 
 /* The path text is user input quoted in messages: keep it short. */
 #define QUOTE_MAX 64
@@ -158,6 +161,15 @@ static bool event_time(const struct cg_event *ev, struct cg_str *out,
     return true;
 }
 
+/* risk.class / risk.outcome: computed on first read (risk.h); absent when unset. */
+static bool risk(struct cg_event *ev, bool outcome, struct cg_str *out)
+{
+    cg_event_risk(ev);
+    const char *z =
+        outcome ? cg_risk_outcome_name(ev->risk_outcome) : cg_risk_class_name(ev->risk_class);
+    return z && zstr(z, out);
+}
+
 static bool field(const struct cg_path *p, struct cg_event *ev, struct cg_str *out)
 {
     const struct cg_str *v = cg_event_field(ev, p->key);
@@ -190,6 +202,8 @@ bool cg_path_get(const struct cg_path *p, struct cg_event *ev, struct cg_str *ou
     case CG_P_MESSAGE: return message(ev, out);
     case CG_P_TIME: return event_time(ev, out, scratch);
     case CG_P_FIELD: return field(p, ev, out);
+    case CG_P_RISK_CLASS: return risk(ev, false, out);
+    case CG_P_RISK_OUTCOME: return risk(ev, true, out);
     case CG_P_SYSLOG_APP: return view(ev->sl.app, out);
     case CG_P_SYSLOG_PROCID: return view(ev->sl.procid, out);
     case CG_P_SYSLOG_MSGID: return view(ev->sl.msgid, out);

@@ -203,7 +203,7 @@ int cg_nz_map_top(struct nz_map *m, const char *key, struct nz_role r, struct cg
             return NZ_NOMATCH; /* a requirement is never dropped unchecked */
         m->dir[m->ndir++] = (struct nz_directive){key, 0, s, false, true, -1};
         return CG_OK;
-    case NZ_ROLE_KVLIST: return nz_split(m, s, cg_nz_kvlist_split);
+    case NZ_ROLE_KVLIST: return nz_split(m, s, cg_nz_kvlist_splitter(key, strlen(key)));
     case NZ_ROLE_XMLFLAT: return nz_split(m, s, cg_nz_xml_flatten);
     case NZ_ROLE_HEADER: return nz_copy(m, s, nz_header_at(m->ev, r.hdr));
     case NZ_ROLE_XML:

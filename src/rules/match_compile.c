@@ -102,6 +102,7 @@ void cg_match_free(struct cg_match *m)
  * user sees every mistake of a rule at once. Only running out of memory stops. */
 struct compiler {
     const struct cg_ydoc *doc;
+    const struct cg_ynode *lists; /* the file's `lists:` mapping, or NULL */
     struct cg_buf *err;
     struct cg_match *m;
     unsigned nerr;
@@ -288,9 +289,45 @@ static bool is_string_op(enum cg_match_op_kind k)
     return k <= CG_MATCH_OP_CONTAINS;
 }
 
+/* Names the list of the file's `lists:` mapping - the names are up to 64 bytes. */
+static void list_names(const struct cg_ynode *lists, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (size_t i = 0; lists && i < lists->n && n + 4 < cap; i++) {
+        int w = snprintf(out + n, cap - n, "%s%.*s", i ? ", " : "",
+                         quote_len(lists->kv[2 * i]->len), lists->kv[2 * i]->str);
+        n = w < 0 || (size_t)w >= cap - n ? cap - 1 : n + (size_t)w;
+    }
+}
+
+/* An operand `{list: NAME}`: the values of the file's list NAME, compiled as if they
+ * were written in place (so matching stays as fast as an inline list). NULL after an
+ * error. */
+static const struct cg_ynode *list_ref(struct compiler *c, const struct cg_ynode *val,
+                                       const char *op)
+{
+    const struct cg_ynode *name = cg_yaml_map_get(val, "list");
+    if (val->n != 1 || !name || name->type != CG_Y_SCALAR) {
+        cerr(c, val, "'%s' takes a value, a list of values or {list: NAME}", op);
+        return NULL;
+    }
+    const struct cg_ynode *l = c->lists ? cg_yaml_map_get(c->lists, name->str) : NULL;
+    if (!l) {
+        char names[256];
+        list_names(c->lists, names, sizeof(names));
+        cerr(c, name, "unknown list '%.*s': %s%s", quote_len(name->len), name->str,
+             names[0] ? "the file's lists are " : "the file has no valid 'lists'", names);
+        return NULL;
+    }
+    return l;
+}
+
 static void compile_op(struct compiler *c, const char *name, const struct cg_ynode *val,
                        struct cg_match_op *op, bool nocase)
 {
+    if (is_string_op(op->kind) && val->type == CG_Y_MAP && !(val = list_ref(c, val, name)))
+        return;
     if (op->kind <= CG_MATCH_OP_CIDR && !check_values(c, val, name))
         return;
     if (is_string_op(op->kind))
@@ -364,7 +401,10 @@ static void compile_ops(struct compiler *c, struct cg_match_cond *cd, const stru
  * before scans (contains, cidr) before regexes. */
 static unsigned cond_cost(const struct cg_match_cond *cd)
 {
-    unsigned path = cd->path.kind == CG_P_FIELD ? 3 : cd->path.kind == CG_P_TIME ? 1 : 0, op = 0;
+    enum cg_path_kind pk = cd->path.kind;
+    bool decodes = pk == CG_P_FIELD || pk == CG_P_RISK_CLASS || pk == CG_P_RISK_OUTCOME ||
+                   pk == CG_P_SUBJECT || pk == CG_P_SUBJECT_KEY || pk == CG_P_SUBJECT_STATUS;
+    unsigned path = decodes ? 3 : pk == CG_P_TIME ? 1 : 0, op = 0;
     for (size_t i = 0; i < cd->nops; i++) {
         enum cg_match_op_kind k = cd->ops[i].kind;
         unsigned oc = k == CG_MATCH_OP_REGEX                               ? 3
@@ -546,7 +586,13 @@ static int match_new(struct cg_match **out)
 int cg_match_compile(const struct cg_ydoc *doc, const struct cg_ynode *node, struct cg_match **out,
                      struct cg_buf *err)
 {
-    struct compiler c = {.doc = doc, .err = err};
+    return cg_match_compile_lists(doc, node, NULL, out, err);
+}
+
+int cg_match_compile_lists(const struct cg_ydoc *doc, const struct cg_ynode *node,
+                           const struct cg_ynode *lists, struct cg_match **out, struct cg_buf *err)
+{
+    struct compiler c = {.doc = doc, .lists = lists, .err = err};
     *out = NULL;
     int rc = match_new(&c.m);
     if (rc == CG_OK && (!node || node->type != CG_Y_MAP)) {

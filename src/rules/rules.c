@@ -15,7 +15,7 @@
 
 #include "cefguard/vec.h"
 
-static const char *const top_keys[] = {"rules", "tests", NULL};
+static const char *const top_keys[] = {"lists", "rules", "tests", NULL};
 
 void cg_ruleset_init(struct cg_ruleset *rs)
 {
@@ -30,6 +30,7 @@ void cg_ruleset_fini(struct cg_ruleset *rs)
     for (size_t i = 0; i < rs->ntests; i++)
         cg_rule_test_free(rs->tests[i]);
     free(rs->tests);
+    cg_rule_lists_free(rs->lists);
     memset(rs, 0, sizeof(*rs));
 }
 
@@ -99,6 +100,7 @@ static void compile_doc(struct cg_rules_loader *l)
         return;
     }
     cg_rules_check_keys(l, root, top_keys, "the file");
+    cg_rule_lists_read(l, root);
     compile_list(l, root, "rules", "rule", add_rule);
     compile_list(l, root, "tests", "test", add_test);
 }
@@ -181,6 +183,7 @@ static int load_file(struct cg_rules_loader *l, const char *path)
     compile_doc(l);
     l->err = saved;
     l->doc = NULL;
+    l->lists = NULL;
     if (errs.n && errors_sorted(&errs, doc->name, l->err) != CG_OK)
         l->oom = true;
     cg_buf_fini(&errs);

@@ -24,7 +24,8 @@ struct cg_rules_loader {
     struct cg_ruleset *rs;
     struct cg_buf *err;
     const struct cg_ydoc *doc;
-    struct cg_hmap ids; /* rule id -> "file:line" of its first definition (owned) */
+    const struct cg_ynode *lists; /* the lists defined so far (rs->lists), or NULL */
+    struct cg_hmap ids;           /* rule id -> "file:line" of its first definition (owned) */
     unsigned nerr;
     bool oom;
     char what[CG_RULES_WHAT_MAX]; /* the rule or test being compiled: "rule 'x'", "test #2" */
@@ -38,6 +39,14 @@ struct cg_rules_where {
 struct cg_rules_quoted {
     char s[CG_RULES_QUOTE_MAX + 4];
 };
+
+/* ---- rule_lists.c: named lists -------------------------------------------------------- */
+
+/* Reads the file's `lists:` (if any) into l->rs->lists, reporting bad entries and names
+ * defined before (in this or an earlier file), and points l->lists at every list defined
+ * so far, for the matches of the file's rules. */
+void cg_rule_lists_read(struct cg_rules_loader *l, const struct cg_ynode *root);
+void cg_rule_lists_free(struct cg_rule_lists *ls);
 
 /* ---- rules_read.c: messages and typed values ---------------------------------------- */
 

@@ -9,8 +9,9 @@
 
 #define VALID                                                                                      \
     "vendor, product, product_version, event_id, name, severity, format, format_version, host, "   \
-    "subject, subject_key, subject_status, reason, message, time, fields.<key>, syslog.app, "      \
-    "syslog.procid, "                                                                              \
+    "subject, subject_key, subject_status, reason, message, time, risk.class, risk.outcome, "      \
+    "fields.<key>, "                                                                               \
+    "syslog.app, syslog.procid, "                                                                  \
     "syslog.msgid, syslog.pri, syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 
 static struct cg_sd_param sd[3];

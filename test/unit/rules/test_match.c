@@ -523,8 +523,9 @@ static void test_regex_bounded(void **state)
 
 #define PATHS                                                                                      \
     "vendor, product, product_version, event_id, name, severity, format, format_version, host, "   \
-    "subject, subject_key, subject_status, reason, message, time, fields.<key>, syslog.app, "      \
-    "syslog.procid, "                                                                              \
+    "subject, subject_key, subject_status, reason, message, time, risk.class, risk.outcome, "      \
+    "fields.<key>, "                                                                               \
+    "syslog.app, syslog.procid, "                                                                  \
     "syslog.msgid, syslog.pri, syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 #define OPS "eq, ne, in, prefix, suffix, contains, regex, cidr, lt, le, gt, ge, exists, nocase"
 
@@ -540,7 +541,7 @@ static const struct err_case err_cases[] = {
     {"fields.: 1\n", "t.yml:1:1: empty key in 'fields.': expected fields.<key>\n"},
     {"fields.a: {eq: x, bogus: 1}\n", "t.yml:1:19: unknown operator 'bogus': expected " OPS "\n"},
     {"fields.a: {eq: {x: 1}}\n",
-     "t.yml:1:16: 'eq' takes a value or a list of values, not a mapping\n"},
+     "t.yml:1:16: 'eq' takes a value, a list of values or {list: NAME}\n"},
     {"fields.a: {contains: [a, {b: 1}]}\n",
      "t.yml:1:26: 'contains' list items must be values, not a mapping\n"},
     {"fields.a: [a, [b]]\n", "t.yml:1:15: 'fields.a' list items must be values, not a list\n"},

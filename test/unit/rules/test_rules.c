@@ -242,7 +242,8 @@ static void test_valid_tests(void **state)
 #define PATHS                                                                                      \
     "expected vendor, product, product_version, event_id, name, severity, format, "                \
     "format_version, host, subject, subject_key, subject_status, reason, message, time, "          \
-    "fields.<key>, "                                                                               \
+    "risk.class, "                                                                                 \
+    "risk.outcome, fields.<key>, "                                                                 \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
 #define DURATION                                                                                   \

@@ -16,7 +16,8 @@
 #define PATHS                                                                                      \
     "expected vendor, product, product_version, event_id, name, severity, format, "                \
     "format_version, host, subject, subject_key, subject_status, reason, message, time, "          \
-    "fields.<key>, "                                                                               \
+    "risk.class, "                                                                                 \
+    "risk.outcome, fields.<key>, "                                                                 \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
 #define SPECIALS ", rule, kind, count, suppressed, key, values, joined.<path>"
