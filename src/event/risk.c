@@ -67,9 +67,14 @@ static struct cg_str field(struct cg_event *ev, const char *key)
 static const struct word {
     const char *z;
     size_t n;
-} remains_words[] = {WORD("fail"),   WORD("unable"), WORD("left alone"), WORD("pass"),
-                     WORD("denied"), WORD("deny"),   WORD("block")},
-  removed_words[] = {WORD("clean"), WORD("delet"), WORD("quarantin"), WORD("remov")};
+} remains_words[] = {WORD("fail"), WORD("unable"), WORD("left alone"), WORD("pass"), WORD("denied"),
+                     WORD("deny"), WORD("block"),
+                     /* localised SEPM (ja, zh): failed, left alone / ignored */
+                     WORD("失敗"), WORD("失败"), WORD("放置"), WORD("忽略"), WORD("保持原样")},
+  removed_words[] = {WORD("clean"), WORD("delet"), WORD("quarantin"), WORD("remov"),
+                     /* localised SEPM (ja, zh): quarantined, deleted, cleaned */
+                     WORD("隔離"), WORD("隔离"), WORD("削除"), WORD("删除"), WORD("駆除"),
+                     WORD("清除")};
 
 /* One pass over the value: at each byte, the words that start with it (folded). No
  * copy and no length limit; values are bounded by the line. */

@@ -205,6 +205,33 @@ static const struct row apex_rows[] = {
     ",Event time: 2025-04-20 04:08:25,Inserted: 2025-04-20 04:10:02,End: 2025-04-20 04:08:25,"     \
     "Domain: Default,Group: My Company\\Servers,Server: sepm01,User: svc"
 static const struct row sepm_rows[] = {
+    /* Localised SEPM (test/golden/vendors-sepm.log lines 12 and 15): the type maps onto
+     * "Virus found", the action stays localised and is read in its language. */
+    {SEPM "\xe3\x82\xa6\xe3\x82\xa4\xe3\x83\xab\xe3\x82\xb9\xe3\x81\x8c\xe8\xa6\x8b"
+          "\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f,"
+          "IP \xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9: 10.40.1.5,"
+          "\xe3\x82\xb3\xe3\x83\xb3\xe3\x83\x94\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xbf"
+          "\xe5\x90\x8d: pc05,\xe3\x83\xaa\xe3\x82\xb9\xe3\x82\xaf\xe5\x90\x8d: "
+          "W97M.Downloader,\xe4\xbb\xb6\xe6\x95\xb0: 1,C:\\a.doc,,"
+          "\xe5\xae\x9f\xe9\x9a\x9b\xe3\x81\xae\xe5\x87\xa6\xe7\x90\x86: "
+          "\xe9\x9a\x94\xe9\x9b\xa2",
+     "virus", "removed"},
+    {SEPM "\xe3\x82\xa6\xe3\x82\xa4\xe3\x83\xab\xe3\x82\xb9\xe3\x81\x8c\xe8\xa6\x8b"
+          "\xe3\x81\xa4\xe3\x81\x8b\xe3\x82\x8a\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f,"
+          "IP \xe3\x82\xa2\xe3\x83\x89\xe3\x83\xac\xe3\x82\xb9: 10.40.1.5,"
+          "\xe3\x82\xb3\xe3\x83\xb3\xe3\x83\x94\xe3\x83\xa5\xe3\x83\xbc\xe3\x82\xbf"
+          "\xe5\x90\x8d: pc05,\xe3\x83\xaa\xe3\x82\xb9\xe3\x82\xaf\xe5\x90\x8d: "
+          "W97M.Downloader,\xe4\xbb\xb6\xe6\x95\xb0: 1,C:\\a.doc,,"
+          "\xe5\xae\x9f\xe9\x9a\x9b\xe3\x81\xae\xe5\x87\xa6\xe7\x90\x86: "
+          "\xe6\x94\xbe\xe7\xbd\xae",
+     "virus", "remains"},
+    {SEPM "\xe5\x8f\x91\xe7\x8e\xb0\xe7\x97\x85\xe6\xaf\x92,IP \xe5\x9c\xb0\xe5\x9d\x80: "
+          "10.50.1.9,\xe8\xae\xa1\xe7\xae\x97\xe6\x9c\xba\xe5\x90\x8d: CW-PC09,"
+          "\xe9\xa3\x8e\xe9\x99\xa9\xe5\x90\x8d\xe7\xa7\xb0: Trojan.Gen.2,"
+          "\xe5\x87\xba\xe7\x8e\xb0\xe6\xac\xa1\xe6\x95\xb0: 1,C:\\f.exe,,"
+          "\xe5\xae\x9e\xe9\x99\x85\xe7\x9a\x84\xe6\x93\x8d\xe4\xbd\x9c: "
+          "\xe5\xb7\xb2\xe9\x9a\x94\xe7\xa6\xbb",
+     "virus", "removed"},
     {SEPM "Virus found,IP Address: 10.1.2.31,Computer name: app-07,Source: Scheduled scan,Risk "
           "name: Trojan.Gen.2,Occurrences: 1,C:\\x.aspx,,Actual action: Left alone,Requested "
           "action: Cleaned,Secondary action: Left alone" SEPM_TAIL,
@@ -342,7 +369,7 @@ static const struct lrow lognorm_rows[] = {
     {"Symantec", "Endpoint Protection Manager", "SONAR detection now allowed", "SONAR.Heur.1",
      "actual_action", "Allowed", NULL, NULL, "other", "unknown"},
     {"Symantec", "Endpoint Protection Manager", "ウイルスが見つかりました", "Trojan.Gen",
-     "actual_action", "放置", NULL, NULL, "virus", "unknown"},
+     "actual_action", "放置", NULL, NULL, "virus", "remains"},
     {"Symantec", "Endpoint Protection Manager", "VIRUS FOUND", "Trojan.Gen", "actual_action",
      "LEFT ALONE", "category_set", "MALWARE", "virus", "remains"},
     {"Symantec", "Endpoint Protection Manager", "Virus found", "Adware.Gen", "actual_action",
