@@ -582,6 +582,13 @@ static const struct err_case err_cases[] = {
     {"rules:\n  - id: r\n    match: {format: internal, fields.action: quarantine}\n"
      "    response: {action: quarantine}\n",
      "t.yml:3:12: " OWN("r")},
+    /* a refused response leaves fields.action out of the internal event (engine.c) */
+    {"rules:\n  - id: r\n    match: {format: internal, fields.action: {ne: quarantine}}\n"
+     "    response: {action: quarantine}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, fields.action: {exists: false}}\n"
+     "    response: {action: reboot}\n",
+     "t.yml:3:12: " OWN("r")},
     {"tests: [x]\n", "t.yml:1:9: test #1 must be a mapping\n"},
     {"tests:\n  - input: x\n    expect: []\n",
      "t.yml:2:5: missing required key 'name' in test #1\n"},
