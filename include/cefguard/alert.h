@@ -4,11 +4,15 @@
  *   {"time":"2025-04-20T03:20:54Z","rule":"ds-pattern-update-failed","kind":"alert",
  *    "severity":"medium","summary":"...","key":{"fields.target":"DSA-test"},
  *    "count":2,"suppressed":0,"tags":["deep-security"],
- *    "response":{"action":"quarantine","target":"web-01","approval":"manual"}|null,
+ *    "response":{"status":"requested","action":"quarantine","target":"web-01",
+ *                "approval":"manual"}
+ *              |{"status":"refused","reason":"subject_fallback","action":"quarantine",
+ *                "target":null,"refused_target":"dsm01","approval":"manual"}|null,
  *    "values":["a","b"] (threshold with distinct only),
  *    "events":[<normalized event>...],"joined":<normalized event>|null}
  *
- * kind: alert | silence | cleared | suppressed (see engine.h). Key order fixed.
+ * kind: alert | silence | cleared | suppressed (see engine.h). Key order fixed. A refusal
+ * never carries a target: "target" is a validated host name or address or null.
  */
 #ifndef CEFGUARD_ALERT_H
 #define CEFGUARD_ALERT_H

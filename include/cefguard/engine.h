@@ -33,6 +33,13 @@
  * of a rule with `output: chain` (records) are only fed back: the callback never
  * sees them, and they count in stats.recorded, not stats.alerts.
  *
+ * Responses. A rule's response target is read from the trigger event and checked: a
+ * subject whose status is not ok, or a value that is no valid host name or address
+ * (hostaddr.h), refuses the request; the alert is still emitted, with the refusal and
+ * its reason, and counted. Only a request's internal event carries fields action and
+ * target; a refusal's carries response_refused = the reason instead, so rules that count
+ * requests never count refusals.
+ *
  * State is bounded: at most max_keys live keys per rule (the least recently
  * used key is evicted and counted), keys with nothing pending expire once
  * their window has passed, and everything the rules keep together (keys, held
@@ -46,6 +53,7 @@
 
 #include "cefguard/buf.h"
 #include "cefguard/event.h"
+#include "cefguard/hostaddr.h"
 #include "cefguard/rules.h"
 
 enum cg_alert_kind {
@@ -56,6 +64,40 @@ enum cg_alert_kind {
 };
 
 const char *cg_alert_kind_name(enum cg_alert_kind k);
+
+/* What became of a rule's response (rules with a response, alerts that request: kind
+ * alert or silence). */
+enum cg_response_status {
+    CG_RESP_NONE = 0,  /* the alert requests nothing */
+    CG_RESP_REQUESTED, /* target is a validated machine */
+    CG_RESP_REFUSED,   /* the target could not be trusted: reason says why */
+};
+
+/* Why a response was refused. The subject reasons are the subject's status (event.h). */
+enum cg_refusal {
+    CG_REFUSE_NONE = 0,
+    CG_REFUSE_SUBJECT_FALLBACK,  /* the subject is only the sender (syslog host) */
+    CG_REFUSE_SUBJECT_MISSING,   /* no subject at all */
+    CG_REFUSE_SUBJECT_INVALID,   /* the fields name no valid host name or address */
+    CG_REFUSE_SUBJECT_AMBIGUOUS, /* the event names two different machines */
+    CG_REFUSE_TARGET_INVALID,    /* a target path's value is no host name or address */
+    CG_REFUSE_TARGET_MISSING,    /* a target path has no value */
+    CG_REFUSE_MAX
+};
+
+/* "subject_fallback", ..., "target_missing" ("none" for CG_REFUSE_NONE) */
+const char *cg_refusal_name(enum cg_refusal r);
+
+/* The response part of an alert, set by the engine (alert_emit) before the receiver sees
+ * it. A receiver acts only on status REQUESTED, and only on the machine that
+ * cg_target_value(&target) gives: there is no other way to a target. */
+struct cg_alert_response {
+    enum cg_response_status status;
+    enum cg_refusal reason;  /* REFUSED: why */
+    struct cg_target target; /* REQUESTED: the machine (hostaddr.h); empty otherwise */
+    struct cg_str refused;   /* REFUSED: the value not acted on, for the operator (unset if
+                                none); untrusted text, never a target */
+};
 
 struct cg_alert {
     const struct cg_rule *rule;
@@ -72,14 +114,14 @@ struct cg_alert {
     struct cg_event *joined;     /* join: the related event, or NULL */
     const struct cg_str *values; /* threshold distinct: the distinct values */
     size_t nvalues;
-    struct cg_str summary; /* rendered template (or the rule description) */
-    struct cg_str target;  /* response target value (unset: no response) */
+    struct cg_str summary;             /* rendered template (or the rule description) */
+    struct cg_alert_response response; /* see above */
 };
 
 /* Receives each alert as it is emitted, in emission order.
  *
  * Lifetime: the alert and everything it points to (rule aside: the rule set outlives the
- * engine) - key values, events, joined event, values, summary, target - is valid only
+ * engine) - key values, events, joined event, values, summary, response - is valid only
  * during the call. A receiver that keeps an alert (an approval queue, a batch) copies what
  * it keeps; cg_event_clone() shares an event cheaply.
  *
@@ -109,15 +151,17 @@ struct cg_engine_stats {
     uint64_t alerts;   /* emitted (output: alert rules) */
     uint64_t recorded; /* alerts of output: chain rules: fed back only, never emitted */
     uint64_t suppressed;
-    uint64_t evictions;        /* keys evicted by max_keys */
-    uint64_t evictions_budget; /* keys evicted by max_state_bytes */
-    uint64_t state_bytes;      /* gauge: bytes the correlation state holds now */
-    uint64_t state_bytes_peak; /* gauge: the most it held after an event */
-    uint64_t late;             /* events older than clock - lateness */
-    uint64_t join_dropped;     /* required joins that found nothing */
-    uint64_t chain_dropped;    /* internal events beyond max_chain */
-    uint64_t held_dropped;     /* held events beyond 64 per key (oldest dropped) */
-    uint64_t no_time;          /* events without a usable stamp */
+    uint64_t evictions;                        /* keys evicted by max_keys */
+    uint64_t evictions_budget;                 /* keys evicted by max_state_bytes */
+    uint64_t state_bytes;                      /* gauge: bytes the correlation state holds now */
+    uint64_t state_bytes_peak;                 /* gauge: the most it held after an event */
+    uint64_t late;                             /* events older than clock - lateness */
+    uint64_t join_dropped;                     /* required joins that found nothing */
+    uint64_t chain_dropped;                    /* internal events beyond max_chain */
+    uint64_t held_dropped;                     /* held events beyond 64 per key (oldest dropped) */
+    uint64_t no_time;                          /* events without a usable stamp */
+    uint64_t responses_requested;              /* alerts with a validated response target */
+    uint64_t responses_refused[CG_REFUSE_MAX]; /* refused responses, by reason ([0] unused) */
 };
 
 struct cg_engine;

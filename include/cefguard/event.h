@@ -10,14 +10,13 @@
  * in ev->body, and cg_event_fields() decodes them on first use. Events from
  * rulebases (format lognorm) have their fields filled at once.
  *
- * subject: the machine the event is about. Deep Security relays agent events
- * through the manager, so the syslog host is the manager, not the machine. The
- * subject is the first present, non-empty one of:
- *   CEF/LEEF: dvchost, dvc; for Apex Central: dhost, dst; for Deep Security
- *             Manager system events: none of those exist, and the host is used;
- *   lognorm:  the rulebase's "subject" field;
- *   otherwise the syslog host (unset when there is none).
- * subject_key names where it came from ("dvchost", ..., "host").
+ * subject: the machine the event is about, from a table per vendor and event type
+ * (subject.c, README.md "The machine an event is about"). Deep Security relays agent
+ * events through the manager, so the syslog host is the manager, not the machine; an
+ * Apex Central C&C callback names the C&C server in dst. subject_key names where the
+ * subject came from (a field key, "target", "subject" or "host"), subject_status how far
+ * it can be trusted (enum cg_subject_status): only an "ok" subject is a validated host
+ * name or address (hostaddr.h) that the event's own fields name.
  */
 #ifndef CEFGUARD_EVENT_H
 #define CEFGUARD_EVENT_H
@@ -41,6 +40,21 @@ enum cg_format {
 
 /* "raw", "cef", "leef", "lognorm", "internal" */
 const char *cg_format_name(enum cg_format f);
+
+/* How the subject was found. Only OK may become a response target. */
+enum cg_subject_status {
+    CG_SUBJ_OK = 0,    /* a field the table names holds a valid host name or address */
+    CG_SUBJ_FALLBACK,  /* no such field: the subject is the syslog host (the sender) */
+    CG_SUBJ_MISSING,   /* no such field and no syslog host: subject unset */
+    CG_SUBJ_INVALID,   /* the fields hold values that are no host name or address (the
+                        * first of them is the subject, for display) */
+    CG_SUBJ_AMBIGUOUS, /* the event names two different machines (ePO MachineName and
+                        * TargetHostName): the subject is the reporting one */
+    CG_SUBJ_MAX
+};
+
+/* "ok", "fallback", "missing", "invalid", "ambiguous" */
+const char *cg_subject_status_name(enum cg_subject_status s);
 
 /* Event flags: things worth counting that did not reject the line. */
 enum {
@@ -68,6 +82,7 @@ struct cg_event {
     struct cg_time time;   /* event time (syslog stamp); flags 0 when unknown */
     struct cg_str subject; /* see above; valid after cg_event_subject() */
     struct cg_str subject_key;
+    enum cg_subject_status subject_status;
     bool subject_done;    /* subject resolved (or set by whoever built the event) */
     bool risk_done;       /* risk_class / risk_outcome resolved (risk.h, cg_event_risk) */
     uint8_t risk_class;   /* enum cg_risk_class */
@@ -90,8 +105,8 @@ void cg_event_fini(struct cg_event *ev);
 /* Decodes ev->body into ev->fields on first call. Returns CG_OK or CG_ENOMEM. */
 int cg_event_fields(struct cg_event *ev);
 
-/* Resolves ev->subject / ev->subject_key on first call (it may decode the
- * fields, so it is not done for events no rule wants). */
+/* Resolves ev->subject / subject_key / subject_status on first call (it may decode the
+ * fields, so it is not done for events no rule wants). subject.c. */
 void cg_event_subject(struct cg_event *ev);
 
 /* Value of field key (decoding the body if needed), or NULL. */

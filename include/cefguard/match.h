@@ -121,7 +121,8 @@ bool cg_match_asks_internal(const struct cg_match *m);
  * for every kind, some top-level part (a member of the all-of at the top: a condition, or
  * an any/not) made only of conditions on values the internal event certainly has or
  * lacks fails: format, vendor, product, event_id (the kind), name (id), severity,
- * fields.rule (id), fields.action (action, on alert and silence only). Every other part
+ * fields.rule (id), fields.action (action, on alert and silence only; absent when the
+ * response is refused, so both are tried). Every other part
  * is taken to hold. */
 bool cg_match_can_see_own(const struct cg_match *m, const char *id, const char *severity,
                           const char *action, const char *const *kinds, size_t nkinds);

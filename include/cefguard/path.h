@@ -2,7 +2,7 @@
  * path.h - references to values of a normalized event, as rule files write them.
  *
  *   vendor product product_version event_id name severity format format_version
- *   host subject subject_key reason message time
+ *   host subject subject_key subject_status reason message time
  *   risk.class risk.outcome  anti-malware detections (risk.h); absent on other events
  *   fields.<key>            a field (CEF extension key, rulebase field), key as logged;
  *                           the rest of the path after "fields." is the key, dots included
@@ -29,6 +29,7 @@ enum cg_path_kind {
     CG_P_HOST,
     CG_P_SUBJECT,
     CG_P_SUBJECT_KEY,
+    CG_P_SUBJECT_STATUS, /* "ok", "fallback", ... (enum cg_subject_status) */
     CG_P_REASON,
     CG_P_MESSAGE,
     CG_P_TIME,

@@ -20,6 +20,8 @@
  *       max_keys: 10000                       # live keys kept; the oldest is evicted
  *       summary: "Pattern update failed on {fields.target}: {joined.fields.msg}"
  *       response: {action: quarantine, target: subject, approval: manual}
+ *                                             # target: subject, host, fields.<key> or
+ *                                             # syslog.sd.<SD-ID>.<param>
  *   tests:
  *     - name: 2205 joined with the 710 of the same moment
  *       options: {year: 2025, timezone: UTC}   # decoder options for the input
@@ -73,6 +75,14 @@ struct cg_response {
     char *approval; /* "auto" or "manual" */
 };
 
+/* A rule id another rule's match names: `name: X` on cefguard's own alerts (a match
+ * that also requires vendor cefguard or format internal). Checked once every file is
+ * loaded (cg_ruleset_check_refs). */
+struct cg_rule_ref {
+    char *id;
+    unsigned line, col;
+};
+
 struct cg_rule {
     char *id;
     char *description;
@@ -97,6 +107,9 @@ struct cg_rule {
     size_t max_keys;
     struct cg_template *summary;
     struct cg_response response;
+    struct cg_rule_ref *refs; /* chained rule names this rule matches (owned) */
+    size_t nrefs;
+    size_t refs_cap; /* room in refs (vec.h) */
 };
 
 /* One expected alert of a test case: path -> value pairs an alert must have. */
@@ -144,6 +157,11 @@ void cg_ruleset_fini(struct cg_ruleset *rs);
 /* Loads one rule file, or every *.yml / *.yaml file of a directory in name order.
  * CG_OK, or CG_EPARSE / CG_ENOENT / CG_EIO with every error appended to err. */
 int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err);
+
+/* After every cg_ruleset_load of a set: each chained rule name (struct cg_rule_ref) must
+ * be the id of a loaded rule. CG_OK, or CG_EPARSE with "file:line:column: message" lines
+ * appended to err ("rule 'x' matches the alerts of rule 'y', and no rule 'y' is loaded"). */
+int cg_ruleset_check_refs(const struct cg_ruleset *rs, struct cg_buf *err);
 
 /* Parses a rule duration ("90s", "15m"; the syntax of cg_time_parse_duration) into
  * microseconds; false when invalid, 0 or over 366 days. */

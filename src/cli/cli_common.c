@@ -109,6 +109,9 @@ int cli_load_rules(const struct cli_opts *o, struct cg_ruleset *rs)
         if (r != CG_OK && rc == CG_OK)
             rc = r;
     }
+    /* Chained rule names may point into any of the files: checked once all are loaded. */
+    if (rc == CG_OK)
+        rc = cg_ruleset_check_refs(rs, &err);
     if (err.n)
         fprintf(stderr, "%s", cg_buf_cstr(&err));
     cg_buf_fini(&err);

@@ -14,6 +14,21 @@ const char *cg_alert_kind_name(enum cg_alert_kind k)
     return "unknown";
 }
 
+const char *cg_refusal_name(enum cg_refusal r)
+{
+    switch (r) {
+    case CG_REFUSE_NONE: return "none";
+    case CG_REFUSE_SUBJECT_FALLBACK: return "subject_fallback";
+    case CG_REFUSE_SUBJECT_MISSING: return "subject_missing";
+    case CG_REFUSE_SUBJECT_INVALID: return "subject_invalid";
+    case CG_REFUSE_SUBJECT_AMBIGUOUS: return "subject_ambiguous";
+    case CG_REFUSE_TARGET_INVALID: return "target_invalid";
+    case CG_REFUSE_TARGET_MISSING: return "target_missing";
+    case CG_REFUSE_MAX: break;
+    }
+    return "none";
+}
+
 static int put_time(struct cg_buf *b, int64_t us, int16_t off)
 {
     struct cg_time t = {0};
@@ -66,14 +81,28 @@ static int put_key(struct cg_buf *b, const struct cg_alert *a)
     return rc == CG_OK ? cg_buf_putc(b, '}') : rc;
 }
 
+/* {"status":"requested","action":..,"target":"web-01","approval":..}, or
+ * {"status":"refused","reason":..,"action":..,"target":null,"refused_target":<the value
+ * or null>,"approval":..}: a refusal never carries a target, so nothing that reads
+ * "target" can take it for a request. */
 static int put_response(struct cg_buf *b, const struct cg_alert *a)
 {
     const struct cg_response *r = &a->rule->response;
-    if (!r->action || a->kind == CG_ALERT_SUPPRESSED || a->kind == CG_ALERT_CLEARED)
+    const struct cg_alert_response *ar = &a->response;
+    struct cg_str target;
+    if (!r->action || ar->status == CG_RESP_NONE)
         return cg_buf_puts(b, ",\"response\":null");
-    int rc = put_z(b, ",\"response\":{\"action\":", r->action);
+    bool requested = ar->status == CG_RESP_REQUESTED && cg_target_value(&ar->target, &target);
+    int rc = put_z(b, ",\"response\":{\"status\":", requested ? "requested" : "refused");
+    if (!requested)
+        rc = rc ? rc : put_z(b, ",\"reason\":", cg_refusal_name(ar->reason));
+    rc = rc ? rc : put_z(b, ",\"action\":", r->action);
     rc = rc ? rc : cg_buf_puts(b, ",\"target\":");
-    rc = rc ? rc : cg_json_put_strv(b, a->target, NULL);
+    rc = rc ? rc : cg_json_put_strv(b, requested ? target : CG_STR_NULL, NULL);
+    if (!requested) {
+        rc = rc ? rc : cg_buf_puts(b, ",\"refused_target\":");
+        rc = rc ? rc : cg_json_put_strv(b, ar->refused, NULL);
+    }
     rc = rc ? rc : put_z(b, ",\"approval\":", r->approval);
     return rc ? rc : cg_buf_putc(b, '}');
 }

@@ -4,6 +4,7 @@
  * driven from here through one context (correlate.h).
  */
 #include "engine_int.h"
+#include "response.h"
 
 #include "cefguard/template.h"
 #include "cefguard/textutil.h"
@@ -299,7 +300,7 @@ static struct cg_str arena_str(struct cg_event *ev, const char *z)
 }
 
 /* The fields of the alert's internal event: rule, summary, count, suppressed, key.<path>
- * per key value, and action and target when the alert requests a response. */
+ * per key value; action and target for a response request, response_refused for a refusal. */
 static int put_internal_fields(struct cg_event *ev, const struct cg_alert *a)
 {
     const struct cg_rule *r = a->rule;
@@ -314,15 +315,48 @@ static int put_internal_fields(struct cg_event *ev, const struct cg_alert *a)
         else if (a->key[i].p)
             rc |= put_field(ev, k, a->key[i]);
     }
-    /* Like the alert JSON: suppressed and cleared alerts request nothing. */
-    bool requests = a->kind == CG_ALERT_FIRE || a->kind == CG_ALERT_SILENCE;
-    if (r->response.action && requests) {
+    /* Like the alert JSON: only a request carries action and target (the validated
+     * machine); a refusal carries its reason, so a rule counting requests skips it. */
+    struct cg_str target;
+    if (a->response.status == CG_RESP_REQUESTED && cg_target_value(&a->response.target, &target)) {
         rc |= put_field(ev, CG_STR_LIT("action"),
                         cg_str_make(r->response.action, strlen(r->response.action)));
-        if (a->target.p)
-            rc |= put_field(ev, CG_STR_LIT("target"), a->target);
+        rc |= put_field(ev, CG_STR_LIT("target"), target);
+    } else if (a->response.status == CG_RESP_REFUSED) {
+        const char *why = cg_refusal_name(a->response.reason);
+        rc |= put_field(ev, CG_STR_LIT("response_refused"), cg_str_make(why, strlen(why)));
     }
     return rc;
+}
+
+/* The internal event's subject and its status: the requested target (ok); the refused
+ * value with the refusal's status; else the first key value, or the trigger's subject,
+ * with the trigger's status when it is the trigger's subject, validated otherwise. */
+static void internal_subject(struct cg_event *ev, const struct cg_alert *a)
+{
+    const struct cg_alert_response *ar = &a->response;
+    struct cg_event *trig = a->nevents ? a->events[a->nevents - 1] : NULL;
+    const struct cg_str *sub = cg_fields_getz(&ev->fields, "target");
+    enum cg_subject_status st = CG_SUBJ_OK;
+    if (!sub && ar->status == CG_RESP_REFUSED) {
+        sub = ar->refused.p ? &ar->refused : NULL;
+        st = cg_eng_refusal_status(ar->reason);
+    } else if (!sub) {
+        if (a->nkey && a->key[0].p)
+            sub = &a->key[0];
+        else if (trig && trig->subject.p)
+            sub = &trig->subject;
+        if (sub && trig && trig->subject.p && cg_str_eq(*sub, trig->subject))
+            st = trig->subject_status;
+        else if (sub)
+            st = cg_hostaddr_check(*sub) != CG_HOSTADDR_NONE ? CG_SUBJ_OK : CG_SUBJ_INVALID;
+    }
+    ev->subject_status = sub ? st : CG_SUBJ_MISSING;
+    if (sub) {
+        char *c = cg_arena_dup(&ev->arena, sub->p, sub->n);
+        ev->subject = c ? cg_str_make(c, sub->n) : CG_STR_NULL;
+        ev->subject_key = arena_str(ev, "subject");
+    }
 }
 
 /* The alert as an event, so rules can match cefguard's own alerts. */
@@ -345,18 +379,7 @@ static struct cg_event *internal_event(const struct cg_alert *a)
     ev->name = arena_str(ev, r->id);
     ev->severity = arena_str(ev, r->severity);
     int rc = put_internal_fields(ev, a);
-    /* The subject: the response target, else the first key value, else the trigger's. */
-    const struct cg_str *sub = cg_fields_getz(&ev->fields, "target");
-    if (!sub && a->nkey && a->key[0].p)
-        sub = &a->key[0];
-    struct cg_event *trig = a->nevents ? a->events[a->nevents - 1] : NULL;
-    if (!sub && trig && trig->subject.p)
-        sub = &trig->subject;
-    if (sub) {
-        char *c = cg_arena_dup(&ev->arena, sub->p, sub->n);
-        ev->subject = c ? cg_str_make(c, sub->n) : CG_STR_NULL;
-        ev->subject_key = arena_str(ev, "subject");
-    }
+    internal_subject(ev, a);
     if (rc != CG_OK) {
         cg_event_free(ev);
         return NULL;
@@ -412,16 +435,7 @@ static int alert_emit(void *arg, struct cg_alert *a)
 {
     struct cg_engine *e = arg;
     const struct cg_rule *r = a->rule;
-    struct cg_event *trig = a->nevents ? a->events[a->nevents - 1] : NULL;
-    if (r->response.action && trig) {
-        struct cg_path_scratch sc;
-        struct cg_str v;
-        if (cg_path_get(&r->response.target, trig, &v, &sc) && v.n) {
-            /* The scratch dies with this frame: keep the value in the trigger's arena. */
-            char *c = cg_arena_dup(&trig->arena, v.p, v.n);
-            a->target = c ? cg_str_make(c, v.n) : CG_STR_NULL;
-        }
-    }
+    cg_eng_response_resolve(a, &e->st);
     int rc = render_summary(e, a);
     if (rc != CG_OK)
         return rc;

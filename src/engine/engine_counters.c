@@ -15,6 +15,11 @@
             0                                                                                      \
     }
 
+static const char *refusal_elem(unsigned i)
+{
+    return cg_refusal_name((enum cg_refusal)i);
+}
+
 static const struct cg_counter engine_counters[] = {
     STAT("events", events, "events the engine evaluated (its own internal events not included)"),
     STAT("internal_events", internal_events,
@@ -45,11 +50,18 @@ static const struct cg_counter engine_counters[] = {
     STAT("no_time", no_time,
          "events without a usable time stamp, raw lines included (they take the arrival time "
          "or the engine clock)"),
+    STAT("responses_requested", responses_requested,
+         "alerts whose response request went out with a validated target (host name or address)"),
+    {"engine.responses_refused", CG_COUNTER_TOTAL,
+     offsetof(struct cg_engine_stats, responses_refused),
+     "alerts whose response was refused (emitted without a request), by reason", refusal_elem,
+     CG_REFUSE_NONE + 1, CG_REFUSE_MAX},
 };
 
 /* Every counter of struct cg_engine_stats is in the table: a new member without an entry
  * stops the build here. */
-_Static_assert(sizeof(struct cg_engine_stats) == sizeof(uint64_t) * CG_ARRAY_LEN(engine_counters),
+_Static_assert(sizeof(struct cg_engine_stats) ==
+                   sizeof(uint64_t) * (CG_ARRAY_LEN(engine_counters) - 1 + CG_REFUSE_MAX),
                "struct cg_engine_stats and engine_counters[] differ");
 
 const struct cg_counter_table cg_engine_counters = {engine_counters, CG_ARRAY_LEN(engine_counters)};

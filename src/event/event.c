@@ -15,6 +15,7 @@ static void event_clear(struct cg_event *ev)
     ev->event_id = ev->name = ev->severity = CG_STR_NULL;
     memset(&ev->time, 0, sizeof(ev->time));
     ev->subject = ev->subject_key = ev->body = CG_STR_NULL;
+    ev->subject_status = CG_SUBJ_MISSING;
     ev->subject_done = false;
     ev->risk_done = false;
     ev->risk_class = ev->risk_outcome = 0;
@@ -71,42 +72,4 @@ const struct cg_str *cg_event_field(struct cg_event *ev, struct cg_str key)
     if (!ev->fields_done && cg_event_fields(ev) != CG_OK)
         return NULL;
     return cg_fields_get(&ev->fields, key);
-}
-
-static bool subject_from(struct cg_event *ev, const char *key)
-{
-    struct cg_str k = cg_str_make(key, strlen(key));
-    const struct cg_str *v = cg_event_field(ev, k);
-    if (!v || v->n == 0)
-        return false;
-    ev->subject = *v;
-    ev->subject_key = k;
-    return true;
-}
-
-void cg_event_subject(struct cg_event *ev)
-{
-    static const char *const cef[] = {"dvchost", "dvc", NULL};
-    static const char *const apex[] = {"dhost", "dst", "dvchost", "dvc", NULL};
-    static const char *const lognorm[] = {"subject", NULL};
-    if (ev->subject_done)
-        return;
-    ev->subject_done = true;
-    const char *const *keys = NULL;
-    if (ev->format == CG_FMT_CEF || ev->format == CG_FMT_LEEF) {
-        bool is_apex =
-            cg_str_eqz(ev->product, "Apex Central") || cg_str_eqz(ev->product, "Apex One");
-        keys = is_apex ? apex : cef;
-    } else if (ev->format == CG_FMT_LOGNORM) {
-        keys = lognorm;
-    }
-    for (; keys && *keys; keys++)
-        if (subject_from(ev, *keys))
-            return;
-    if (ev->sl.host.n) {
-        ev->subject = ev->sl.host;
-        ev->subject_key = CG_STR_LIT("host");
-    } else {
-        ev->subject = ev->subject_key = CG_STR_NULL;
-    }
 }

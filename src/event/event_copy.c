@@ -16,7 +16,7 @@
 
 #include <stdlib.h>
 
-#define SER_VERSION 1
+#define SER_VERSION 2 /* 2: the subject status byte */
 
 /* The string views of an event, in serialization order. */
 static const size_t str_offsets[] = {
@@ -142,6 +142,7 @@ static int clone_fill(struct cg_event *ev, struct cg_event *src)
     ev->leef_delim = src->leef_delim;
     ev->fields_done = !lazy;
     ev->subject_done = src->subject_done;
+    ev->subject_status = src->subject_status;
     ev->risk_done = src->risk_done; /* a function of the copied header and fields */
     ev->risk_class = src->risk_class;
     ev->risk_outcome = src->risk_outcome;
@@ -338,9 +339,9 @@ int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
     if (cg_event_fields(ev) != CG_OK)
         return CG_ENOMEM;
     cg_event_subject(ev);
-    unsigned char hdr[4] = {SER_VERSION, (unsigned char)ev->format, (unsigned char)ev->reason,
-                            (unsigned char)ev->sl.kind};
-    int rc = cg_buf_put(b, hdr, 4) | cg_bin_put_u32(b, ev->flags);
+    unsigned char hdr[5] = {SER_VERSION, (unsigned char)ev->format, (unsigned char)ev->reason,
+                            (unsigned char)ev->sl.kind, (unsigned char)ev->subject_status};
+    int rc = cg_buf_put(b, hdr, 5) | cg_bin_put_u32(b, ev->flags);
     rc |= cg_bin_put_u64(b, (uint64_t)ev->time.sec) | cg_bin_put_u32(b, (uint32_t)ev->time.usec);
     rc |= cg_bin_put_u32(b, (uint32_t)(uint16_t)ev->time.off_min |
                                 (uint32_t)ev->time.frac_digits << 16 |
@@ -362,9 +363,9 @@ int cg_event_serialize(struct cg_event *ev, struct cg_buf *b)
 struct cg_event *cg_event_deserialize(const char **p, const char *end)
 {
     struct cg_bin_reader r = {*p, end, false};
-    if (end - r.p < 4 || (unsigned char)r.p[0] != SER_VERSION ||
+    if (end - r.p < 5 || (unsigned char)r.p[0] != SER_VERSION ||
         (unsigned char)r.p[1] >= CG_FMT_MAX || (unsigned char)r.p[2] >= CG_REJ_MAX ||
-        (unsigned char)r.p[3] > CG_SYSLOG_RFC5424)
+        (unsigned char)r.p[3] > CG_SYSLOG_RFC5424 || (unsigned char)r.p[4] >= CG_SUBJ_MAX)
         return NULL;
     struct cg_event *ev = cg_event_new(0, 1024); /* the arena grows for a long one */
     if (!ev)
@@ -372,7 +373,8 @@ struct cg_event *cg_event_deserialize(const char **p, const char *end)
     ev->format = (enum cg_format)(unsigned char)r.p[1];
     ev->reason = (enum cg_reject)(unsigned char)r.p[2];
     ev->sl.kind = (enum cg_syslog_kind)(unsigned char)r.p[3];
-    r.p += 4;
+    ev->subject_status = (enum cg_subject_status)(unsigned char)r.p[4];
+    r.p += 5;
     ev->flags = cg_bin_u32(&r);
     uint64_t sec = cg_bin_u32(&r);
     sec |= (uint64_t)cg_bin_u32(&r) << 32;

@@ -295,6 +295,10 @@ int cg_event_to_json(struct cg_event *ev, struct cg_buf *b, size_t *bad_utf8)
     cg_event_subject(ev);
     rc = rc ? rc : PUT_LIT_STR(b, ",\"subject\":", ev->subject, bad);
     rc = rc ? rc : PUT_LIT_STR(b, ",\"subject_key\":", ev->subject_key, bad);
+    rc = rc ? rc
+            : PUT_LIT_STR(b,
+                          ",\"subject_status\":", str_z(cg_subject_status_name(ev->subject_status)),
+                          bad);
     rc = rc ? rc : put_risk(b, ev);
     rc = rc ? rc : put_fields(b, &ev->fields, bad, &ev->fields.dup_dropped);
     if (ev->format == CG_FMT_RAW) {

@@ -22,6 +22,7 @@ static const struct {
     {"host", CG_P_HOST},
     {"subject", CG_P_SUBJECT},
     {"subject_key", CG_P_SUBJECT_KEY},
+    {"subject_status", CG_P_SUBJECT_STATUS},
     {"reason", CG_P_REASON},
     {"message", CG_P_MESSAGE},
     {"time", CG_P_TIME},
@@ -39,9 +40,9 @@ static const struct {
 #define SD_PREFIX "syslog.sd."
 #define VALID_PATHS                                                                                \
     "vendor, product, product_version, event_id, name, severity, format, format_version, "         \
-    "host, subject, subject_key, reason, message, time, risk.class, risk.outcome, "                \
-    "fields.<key>, syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, "         \
-    "syslog.severity, syslog.sd.<SD-ID>.<param>"
+    "host, subject, subject_key, subject_status, reason, message, time, risk.class, "              \
+    "risk.outcome, fields.<key>, syslog.app, syslog.procid, syslog.msgid, syslog.pri, "            \
+    "syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 
 /* The path text is user input quoted in messages: keep it short. */
 #define QUOTE_MAX 64
@@ -194,6 +195,9 @@ bool cg_path_get(const struct cg_path *p, struct cg_event *ev, struct cg_str *ou
     case CG_P_HOST: return view(ev->sl.host, out);
     case CG_P_SUBJECT: cg_event_subject(ev); return view(ev->subject, out);
     case CG_P_SUBJECT_KEY: cg_event_subject(ev); return view(ev->subject_key, out);
+    case CG_P_SUBJECT_STATUS:
+        cg_event_subject(ev);
+        return zstr(cg_subject_status_name(ev->subject_status), out);
     case CG_P_REASON: return ev->format == CG_FMT_RAW && zstr(cg_reject_name(ev->reason), out);
     case CG_P_MESSAGE: return message(ev, out);
     case CG_P_TIME: return event_time(ev, out, scratch);

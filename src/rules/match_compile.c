@@ -402,7 +402,8 @@ static void compile_ops(struct compiler *c, struct cg_match_cond *cd, const stru
 static unsigned cond_cost(const struct cg_match_cond *cd)
 {
     enum cg_path_kind pk = cd->path.kind;
-    bool decodes = pk == CG_P_FIELD || pk == CG_P_RISK_CLASS || pk == CG_P_RISK_OUTCOME;
+    bool decodes = pk == CG_P_FIELD || pk == CG_P_RISK_CLASS || pk == CG_P_RISK_OUTCOME ||
+                   pk == CG_P_SUBJECT || pk == CG_P_SUBJECT_KEY || pk == CG_P_SUBJECT_STATUS;
     unsigned path = decodes ? 3 : pk == CG_P_TIME ? 1 : 0, op = 0;
     for (size_t i = 0; i < cd->nops; i++) {
         enum cg_match_op_kind k = cd->ops[i].kind;

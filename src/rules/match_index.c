@@ -132,8 +132,9 @@ bool cg_match_asks_internal(const struct cg_match *m)
 }
 
 /* A value every internal event of a rule certainly has, or certainly lacks (engine.c
- * internal_event): the header, fields.rule and fields.action. Anything else (summary,
- * key values, target, subject) varies. */
+ * internal_event): the header, fields.rule and fields.action (the rule's action on a
+ * request, absent on a refusal: both are tried). Anything else (summary, key values,
+ * target, response_refused, subject) varies. */
 static bool own_value_path(const struct cg_path *p)
 {
     switch (p->kind) {
@@ -212,8 +213,13 @@ bool cg_match_can_see_own(const struct cg_match *m, const char *id, const char *
     if (!cg_match_asks_internal(m))
         return false; /* internal events never reach it (the engine's index) */
     bool may = false;
-    for (size_t k = 0; k < nkinds && !may; k++) {
-        struct cg_event *ev = own_event(id, severity, action, kinds[k]);
+    /* A response that is refused (no valid target) leaves fields.action out of the
+     * internal event: each kind is tried with the action and, for a rule with one,
+     * without it. */
+    for (size_t k = 0; k < nkinds * 2 && !may; k++) {
+        if (k % 2 && !action)
+            continue;
+        struct cg_event *ev = own_event(id, severity, k % 2 ? NULL : action, kinds[k / 2]);
         if (!ev)
             return true; /* out of memory: the conservative answer */
         may = top_may_hold(m, &m->root, ev);

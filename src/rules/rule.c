@@ -167,6 +167,7 @@ void cg_rule_free(struct cg_rule *r)
     free(r->response.action);
     cg_path_fini(&r->response.target);
     free(r->response.approval);
+    cg_rule_refs_free(r);
     free(r);
 }
 
@@ -496,8 +497,9 @@ static void rule_response(struct cg_rules_loader *l, struct cg_rule *r, const st
     if ((n = cg_rules_required(l, resp, "action", where)))
         r->response.action = cg_rules_enum_at(l, n, actions, "action", where);
     if (cg_yaml_map_get(resp, "target")) {
-        if ((n = cg_rules_get(l, resp, "target", where)))
-            cg_rules_path_at(l, n, "target", where, &r->response.target);
+        if ((n = cg_rules_get(l, resp, "target", where)) &&
+            cg_rules_path_at(l, n, "target", where, &r->response.target))
+            cg_rule_check_target(l, n, &r->response.target, where);
     } else {
         struct cg_buf scratch;
         cg_buf_init(&scratch);
@@ -561,6 +563,9 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
     rule_output(l, r, map);
     if (l->nerr == nerr)
         rule_own_output(l, r, map);
+    cg_rule_collect_refs(l, r, cg_yaml_map_get(map, "match"));
+    cg_rule_collect_refs(l, r, cg_yaml_map_get(cg_yaml_map_get(map, "join"), "match"));
+    cg_rule_collect_refs(l, r, cg_yaml_map_get(cg_yaml_map_get(map, "holddown"), "cancel"));
     int rc = cg_rules_outcome(l, nerr);
     if (rc == CG_OK)
         *out = r;

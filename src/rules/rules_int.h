@@ -120,4 +120,15 @@ int cg_rule_test_compile(struct cg_rules_loader *l, const struct cg_ynode *map, 
                          struct cg_rule_test **out);
 void cg_rule_test_free(struct cg_rule_test *t);
 
+/* ---- rule_refs.c: what a rule refers to ---------------------------------------------- */
+
+/* Reports a response target path that can never name a machine (time, format, ...). */
+void cg_rule_check_target(struct cg_rules_loader *l, const struct cg_ynode *at,
+                          const struct cg_path *p, const char *where);
+/* Keeps the rule ids a match on cefguard's own alerts names (`name:`), with their
+ * positions, in r->refs; cg_ruleset_check_refs checks them once all files are loaded. */
+void cg_rule_collect_refs(struct cg_rules_loader *l, struct cg_rule *r,
+                          const struct cg_ynode *match);
+void cg_rule_refs_free(struct cg_rule *r);
+
 #endif

@@ -19,6 +19,7 @@
 #include "cefguard/buf.h"
 #include "cefguard/decode.h"
 #include "cefguard/event.h"
+#include "cefguard/hostaddr.h"
 #include "cefguard/json.h"
 #include "cefguard/normalize.h"
 #include "cefguard/source_file.h"
@@ -90,34 +91,22 @@ CHECK_NOCOV static void check_subject(struct cg_event *ev)
     check_touch(ev->subject);
     check_touch(ev->subject_key);
     CHECK(!ev->subject.p || ev->subject_key.p, "subject without subject_key");
-    /* event.h: the first present, non-empty one of the format's keys, else the host.
-     * Apex products have their own order; they are left to the unit tests. */
-    static const char *const cef[] = {"dvchost", "dvc", NULL};
-    static const char *const lognorm[] = {"subject", NULL};
-    static const char *const none[] = {NULL};
-    const char *const *keys = none;
-    if (ev->format == CG_FMT_CEF || ev->format == CG_FMT_LEEF) {
-        if (cg_str_eqz(ev->product, "Apex Central") || cg_str_eqz(ev->product, "Apex One"))
-            return;
-        keys = cef;
-    } else if (ev->format == CG_FMT_LOGNORM) {
-        keys = lognorm;
-    }
-    struct cg_str want = ev->sl.host.n ? ev->sl.host : CG_STR_NULL;
-    const char *key = want.p ? "host" : NULL;
-    for (; *keys; keys++) {
-        const struct cg_str *v = cg_event_field(ev, cg_str_make(*keys, strlen(*keys)));
-        if (v && v->n > 0) {
-            want = *v;
-            key = *keys;
-            break;
-        }
-    }
-    CHECK(cg_str_eq(ev->subject, want) && (key ? cg_str_eqz(ev->subject_key, key) : !ev->subject.p),
-          "subject [%.*s] from [%.*s], want [%.*s] from %s", (int)ev->subject.n,
-          ev->subject.p ? ev->subject.p : "", (int)ev->subject_key.n,
-          ev->subject_key.p ? ev->subject_key.p : "", (int)want.n, want.p ? want.p : "",
-          key ? key : "nothing");
+    /* event.h / subject.c: only an ok (or ambiguous) subject is a valid host name or
+     * address, and never the syslog host; a fallback is exactly the syslog host; the
+     * per-vendor order is left to the unit tests (test_subject.c). */
+    enum cg_subject_status st = ev->subject_status;
+    bool valid = cg_hostaddr_check(ev->subject) != CG_HOSTADDR_NONE;
+    CHECK(st < CG_SUBJ_MAX, "subject status %d", (int)st);
+    CHECK((st != CG_SUBJ_OK && st != CG_SUBJ_AMBIGUOUS) ||
+              (valid && !cg_str_eqz(ev->subject_key, "host")),
+          "subject [%.*s] is %s but no valid host from a field", (int)ev->subject.n,
+          ev->subject.p ? ev->subject.p : "", cg_subject_status_name(st));
+    CHECK(st != CG_SUBJ_FALLBACK || (ev->sl.host.n && cg_str_eq(ev->subject, ev->sl.host) &&
+                                     cg_str_eqz(ev->subject_key, "host")),
+          "fallback subject is not the syslog host");
+    CHECK(st != CG_SUBJ_MISSING || (!ev->subject.p && !ev->sl.host.n), "missing subject is set");
+    CHECK(st != CG_SUBJ_INVALID || (ev->subject.n && !valid), "invalid subject [%.*s]",
+          (int)ev->subject.n, ev->subject.p ? ev->subject.p : "");
 }
 CHECK_NOCOV static void check_event(struct cg_event *ev, const char *p, size_t n)
 {

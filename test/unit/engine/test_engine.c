@@ -40,13 +40,16 @@ static int on_alert(void *ctx, const struct cg_alert *a)
     for (size_t i = 0; i < a->nvalues; i++)
         vl += (size_t)snprintf(vals + vl, sizeof(vals) - vl, "%s%.*s",
                                i ? "," : " values=", (int)a->values[i].n, a->values[i].p);
+    struct cg_str tv = CG_STR_NULL;
+    bool tl = a->response.status == CG_RESP_REQUESTED && cg_target_value(&a->response.target, &tv);
     snprintf(g->lines[g->n++], sizeof(g->lines[0]),
-             "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s",
+             "%s %s key=%s count=%llu supp=%llu joined=%.*s t=+%lld%s%s%.*s%s%s",
              cg_alert_kind_name(a->kind), a->rule->id, key, (unsigned long long)a->count,
              (unsigned long long)a->suppressed, a->joined ? (int)a->joined->event_id.n : 1,
              a->joined ? a->joined->event_id.p : "-", (long long)(a->time_us / S - T0), vals,
-             a->target.p ? " target=" : "", a->target.p ? (int)a->target.n : 0,
-             a->target.p ? a->target.p : "");
+             tl ? " target=" : "", (int)tv.n, tv.p ? tv.p : "",
+             a->response.status == CG_RESP_REFUSED ? " refused=" : "",
+             a->response.status == CG_RESP_REFUSED ? cg_refusal_name(a->response.reason) : "");
     return CG_OK;
 }
 
@@ -92,6 +95,7 @@ static void feed_at(struct cg_engine *e, int64_t us, const char *id, const char 
     if (h) {
         ev.subject = *h;
         ev.subject_key = CG_STR_LIT("dvchost");
+        ev.subject_status = CG_SUBJ_OK;
     }
     assert_int_equal(cg_engine_process(e, &ev, 0), CG_OK);
     free(copy);
@@ -491,6 +495,62 @@ static void test_chaining(void **state)
     free_rules(rs);
 }
 
+/* A response is requested only for a validated target; a refusal is still an alert, says
+ * why, is counted, and its internal event carries response_refused instead of action and
+ * target, so a rule counting requests does not count it. The harness marks every dvchost
+ * subject "ok": the engine validates the value again all the same. */
+static void test_responses(void **state)
+{
+    (void)state;
+    struct cg_ruleset *rs = load_rules("rules:\n"
+                                       "  - id: q\n"
+                                       "    match: {event_id: 4000000}\n"
+                                       "    key: subject\n"
+                                       "    response: {action: quarantine}\n"
+                                       "  - id: r\n"
+                                       "    match: {event_id: 4000001}\n"
+                                       "    response: {action: reboot, target: fields.dvc}\n"
+                                       "  - id: requests\n"
+                                       "    match: {format: internal, vendor: cefguard,\n"
+                                       "            fields.action: quarantine}\n"
+                                       "    threshold: {count: 2, window: 1h}\n"
+                                       "  - id: refusals\n"
+                                       "    match: {format: internal, vendor: cefguard, name: q,\n"
+                                       "            fields.response_refused: {exists: true}}\n"
+                                       "    key: [fields.response_refused, subject_status]\n");
+    struct got g;
+    struct cg_engine *e = mk(rs, &g, 0);
+    feed(e, 0, "4000000", "dvchost=web-01");
+    feed(e, 10, "4000000", "dvchost=web-15;touch");
+    feed(e, 20, "4000000", "cn1=12");
+    feed(e, 30, "4000000", "dvchost=WEB-01.corp.example");
+    feed(e, 40, "4000001", "dvc=10.1.2.3");
+    feed(e, 50, "4000001", "dvc=-oProxyCommand=x");
+    feed(e, 60, "4000001", "cn1=12");
+    cg_engine_flush(e);
+    EXPECT(&g, "alert q key=web-01 count=1 supp=0 joined=- t=+0 target=web-01",
+           "alert q key=web-15;touch count=1 supp=0 joined=- t=+10 refused=subject_invalid",
+           "alert refusals key=subject_invalid,invalid count=1 supp=0 joined=- t=+10",
+           "alert q key=- count=1 supp=0 joined=- t=+20 refused=subject_missing",
+           "alert refusals key=subject_missing,missing count=1 supp=0 joined=- t=+20",
+           "alert q key=WEB-01.corp.example count=1 supp=0 joined=- t=+30 "
+           "target=WEB-01.corp.example",
+           "alert requests key= count=2 supp=0 joined=- t=+30",
+           "alert r key= count=1 supp=0 joined=- t=+40 target=10.1.2.3",
+           "alert r key= count=1 supp=0 joined=- t=+50 refused=target_invalid",
+           "alert r key= count=1 supp=0 joined=- t=+60 refused=target_missing");
+    const struct cg_engine_stats *st = cg_engine_stats(e);
+    assert_int_equal(st->responses_requested, 3);
+    assert_int_equal(st->responses_refused[CG_REFUSE_SUBJECT_INVALID], 1);
+    assert_int_equal(st->responses_refused[CG_REFUSE_SUBJECT_MISSING], 1);
+    assert_int_equal(st->responses_refused[CG_REFUSE_TARGET_INVALID], 1);
+    assert_int_equal(st->responses_refused[CG_REFUSE_TARGET_MISSING], 1);
+    assert_int_equal(st->responses_refused[CG_REFUSE_SUBJECT_FALLBACK], 0);
+    assert_int_equal(st->responses_refused[CG_REFUSE_SUBJECT_AMBIGUOUS], 0);
+    cg_engine_free(e);
+    free_rules(rs);
+}
+
 /* Two rules feeding on each other's alerts (check allows it: neither sees its own) stop
  * at the chain bound instead of looping. */
 static void test_chain_bound(void **state)
@@ -819,6 +879,7 @@ int main(void)
         cmocka_unit_test(test_silence),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_chaining),
+        cmocka_unit_test(test_responses),
         cmocka_unit_test(test_chain_bound),
         cmocka_unit_test(test_catch_all_silence),
         cmocka_unit_test(test_timer_chain_bound),

@@ -78,7 +78,8 @@ static void test_json_event_5424(void **state)
         "{\"time\":\"2025-04-20T01:50:54.120-01:30\",\"host\":\"h\\\"1\",\"format\":\"cef\","
         "\"format_version\":\"0\",\"vendor\":\"V\xc3\xa9\",\"product\":null,"
         "\"product_version\":null,\"event_id\":null,\"name\":null,\"severity\":\"10\","
-        "\"subject\":null,\"subject_key\":null,\"fields\":{\"act\":\"block\\n\",\"src\":\"\"},"
+        "\"subject\":null,\"subject_key\":null,\"subject_status\":\"missing\",\"fields\":{\"act\":"
+        "\"block\\n\",\"src\":\"\"},"
         "\"syslog\":{\"format\":\"rfc5424\",\"pri\":0,\"facility\":0,\"severity\":0,"
         "\"app\":\"app\",\"procid\":null,\"msgid\":\"ID47\",\"sd\":{\"origin\":{\"ip\":"
         "\"10.0.0.1\"},\"meta\":{}}}}";
@@ -111,7 +112,8 @@ static void test_json_event_raw(void **state)
         "{\"time\":null,\"host\":null,\"format\":\"raw\",\"reason\":\"no_decoder\","
         "\"format_version\":null,\"vendor\":null,\"product\":null,\"product_version\":null,"
         "\"event_id\":null,\"name\":null,\"severity\":null,\"subject\":null,"
-        "\"subject_key\":null,\"fields\":{},\"message\":\"x\xef\xbf\xbd\\u0001y\","
+        "\"subject_key\":null,\"subject_status\":\"missing\",\"fields\":{},\"message\":"
+        "\"x\xef\xbf\xbd\\u0001y\","
         "\"syslog\":{\"format\":\"rfc3164\",\"pri\":191,\"facility\":23,\"severity\":7,"
         "\"app\":null,\"procid\":null}}";
     if (b.n != strlen(exp) || memcmp(b.p, exp, b.n) != 0)

@@ -9,7 +9,8 @@
 
 #define VALID                                                                                      \
     "vendor, product, product_version, event_id, name, severity, format, format_version, host, "   \
-    "subject, subject_key, reason, message, time, risk.class, risk.outcome, fields.<key>, "        \
+    "subject, subject_key, subject_status, reason, message, time, risk.class, risk.outcome, "      \
+    "fields.<key>, "                                                                               \
     "syslog.app, syslog.procid, "                                                                  \
     "syslog.msgid, syslog.pri, syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 
@@ -29,6 +30,7 @@ static void cef_event(struct cg_event *ev)
     ev->severity = CG_STR_LIT(""); /* empty, but present */
     ev->subject = CG_STR_LIT("ws01");
     ev->subject_key = CG_STR_LIT("dvchost");
+    ev->subject_status = CG_SUBJ_OK;
     ev->subject_done = true;
     ev->time = (struct cg_time){
         .sec = 1704132245, .usec = 123000, .off_min = 540, .frac_digits = 3, .flags = CG_TIME_SET};
@@ -89,6 +91,7 @@ static const struct get_case get_cases[] = {
     {0, "host", "kaga"},
     {0, "subject", "ws01"},
     {0, "subject_key", "dvchost"},
+    {0, "subject_status", "ok"},
     {0, "reason", NULL},
     {0, "message", "CEF:0|Trend Micro|..."},
     {0, "time", "2024-01-02T03:04:05.123+09:00"},

@@ -523,7 +523,8 @@ static void test_regex_bounded(void **state)
 
 #define PATHS                                                                                      \
     "vendor, product, product_version, event_id, name, severity, format, format_version, host, "   \
-    "subject, subject_key, reason, message, time, risk.class, risk.outcome, fields.<key>, "        \
+    "subject, subject_key, subject_status, reason, message, time, risk.class, risk.outcome, "      \
+    "fields.<key>, "                                                                               \
     "syslog.app, syslog.procid, "                                                                  \
     "syslog.msgid, syslog.pri, syslog.facility, syslog.severity, syslog.sd.<SD-ID>.<param>"
 #define OPS "eq, ne, in, prefix, suffix, contains, regex, cidr, lt, le, gt, ge, exists, nocase"

@@ -241,7 +241,8 @@ static void test_valid_tests(void **state)
 
 #define PATHS                                                                                      \
     "expected vendor, product, product_version, event_id, name, severity, format, "                \
-    "format_version, host, subject, subject_key, reason, message, time, risk.class, "              \
+    "format_version, host, subject, subject_key, subject_status, reason, message, time, "          \
+    "risk.class, "                                                                                 \
     "risk.outcome, fields.<key>, "                                                                 \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
@@ -533,6 +534,15 @@ static const struct err_case err_cases[] = {
     {R "    response: quarantine\n", "t.yml:4:15: 'response' must be a mapping in rule 'r'\n"},
     {R "    response: {target: host}\n",
      "t.yml:4:15: missing required key 'action' in 'response' of rule 'r'\n"},
+    {R "    response: {action: quarantine, target: time}\n",
+     "t.yml:4:44: 'target' path 'time' in 'response' of rule 'r' cannot name a machine: expected "
+     "subject, host, fields.<key> or syslog.sd.<SD-ID>.<param>\n"},
+    {R "    response: {action: quarantine, target: subject_status}\n",
+     "t.yml:4:44: 'target' path 'subject_status' in 'response' of rule 'r' cannot name a "
+     "machine: expected subject, host, fields.<key> or syslog.sd.<SD-ID>.<param>\n"},
+    {R "    response: {action: quarantine, target: fields}\n",
+     "t.yml:4:44: bad 'target' path in 'response' of rule 'r': unknown field 'fields': " PATHS
+     "\n"},
     {R "    response: {action: notify, approvel: auto}\n",
      "t.yml:4:32: unknown key 'approvel' in 'response' of rule 'r'; did you mean 'approval'?\n"},
     {R "    summary: \"}{}\"\n",
@@ -571,6 +581,13 @@ static const struct err_case err_cases[] = {
      "t.yml:3:12: " OWN("r")},
     {"rules:\n  - id: r\n    match: {format: internal, fields.action: quarantine}\n"
      "    response: {action: quarantine}\n",
+     "t.yml:3:12: " OWN("r")},
+    /* a refused response leaves fields.action out of the internal event (engine.c) */
+    {"rules:\n  - id: r\n    match: {format: internal, fields.action: {ne: quarantine}}\n"
+     "    response: {action: quarantine}\n",
+     "t.yml:3:12: " OWN("r")},
+    {"rules:\n  - id: r\n    match: {format: internal, fields.action: {exists: false}}\n"
+     "    response: {action: reboot}\n",
      "t.yml:3:12: " OWN("r")},
     {"tests: [x]\n", "t.yml:1:9: test #1 must be a mapping\n"},
     {"tests:\n  - input: x\n    expect: []\n",
@@ -611,6 +628,58 @@ static void test_error_table(void **state)
     }
     cg_buf_fini(&err);
     assert_int_equal(failed, 0);
+}
+
+/* Chained rule names: a match on cefguard's own alerts that names a rule nobody loaded is
+ * an error at the name, found once every file is loaded (cg_ruleset_check_refs). */
+static void test_chain_refs(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    cg_buf_init(&err);
+    struct cg_ruleset rs;
+    int rc = load_text(&rs,
+                       "rules:\n"
+                       "  - id: base\n"
+                       "    match: {event_id: 1}\n"
+                       "  - id: on-base\n"
+                       "    match: {format: internal, vendor: cefguard, name: base}\n"
+                       "  - id: typo\n"
+                       "    match: {vendor: cefguard, name: bsae}\n"
+                       "  - id: nested\n"
+                       "    match:\n"
+                       "      format: internal\n"
+                       "      any: [{name: {in: [base, gone]}}, {name: {eq: gone2}}]\n"
+                       "  - id: not-internal\n"
+                       "    match: {name: nosuch}\n"
+                       "    holddown: {cancel: {product: cefguard, name: [base, nope]}, for: 1m}\n",
+                       &err);
+    assert_int_equal(rc, CG_OK);
+    assert_int_equal(cg_ruleset_check_refs(&rs, &err), CG_EPARSE);
+    char want[1024];
+    snprintf(want, sizeof(want),
+             "%s/t.yml:7:37: rule 'typo' matches the alerts of rule 'bsae', and no rule 'bsae' "
+             "is loaded\n"
+             "%s/t.yml:11:32: rule 'nested' matches the alerts of rule 'gone', and no rule "
+             "'gone' is loaded\n"
+             "%s/t.yml:11:53: rule 'nested' matches the alerts of rule 'gone2', and no rule "
+             "'gone2' is loaded\n"
+             "%s/t.yml:14:57: rule 'not-internal' matches the alerts of rule 'nope', and no rule "
+             "'nope' is loaded\n",
+             tmpdir, tmpdir, tmpdir, tmpdir);
+    assert_str(cg_buf_cstr(&err), want);
+    cg_ruleset_fini(&rs);
+    /* every name loaded: fine */
+    assert_int_equal(load_text(&rs,
+                               "rules:\n  - id: a\n    match: {event_id: 1}\n"
+                               "  - id: b\n    match: {format: internal, name: a}\n",
+                               &err),
+                     CG_OK);
+    cg_buf_clear(&err);
+    assert_int_equal(cg_ruleset_check_refs(&rs, &err), CG_OK);
+    assert_int_equal(err.n, 0);
+    cg_ruleset_fini(&rs);
+    cg_buf_fini(&err);
 }
 
 static void test_accepted_values(void **state)
@@ -815,15 +884,25 @@ static void test_corr_name(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_rules),      cmocka_unit_test(test_valid_join),
-        cmocka_unit_test(test_valid_threshold),  cmocka_unit_test(test_valid_holddown_silence),
-        cmocka_unit_test(test_valid_tests),      cmocka_unit_test(test_invalid_fixture),
-        cmocka_unit_test(test_dir_order),        cmocka_unit_test(test_dup_dir),
-        cmocka_unit_test(test_dup_two_loads),    cmocka_unit_test(test_mixed_dir),
-        cmocka_unit_test(test_missing_path),     cmocka_unit_test(test_error_table),
-        cmocka_unit_test(test_accepted_values),  cmocka_unit_test(test_match_errors_pass_through),
-        cmocka_unit_test(test_own_output_legal), cmocka_unit_test(test_second_corr_checked),
-        cmocka_unit_test(test_duration_parse),   cmocka_unit_test(test_corr_name),
+        cmocka_unit_test(test_valid_rules),
+        cmocka_unit_test(test_valid_join),
+        cmocka_unit_test(test_valid_threshold),
+        cmocka_unit_test(test_valid_holddown_silence),
+        cmocka_unit_test(test_valid_tests),
+        cmocka_unit_test(test_invalid_fixture),
+        cmocka_unit_test(test_dir_order),
+        cmocka_unit_test(test_dup_dir),
+        cmocka_unit_test(test_dup_two_loads),
+        cmocka_unit_test(test_mixed_dir),
+        cmocka_unit_test(test_missing_path),
+        cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_chain_refs),
+        cmocka_unit_test(test_accepted_values),
+        cmocka_unit_test(test_match_errors_pass_through),
+        cmocka_unit_test(test_own_output_legal),
+        cmocka_unit_test(test_second_corr_checked),
+        cmocka_unit_test(test_duration_parse),
+        cmocka_unit_test(test_corr_name),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -15,7 +15,8 @@
 
 #define PATHS                                                                                      \
     "expected vendor, product, product_version, event_id, name, severity, format, "                \
-    "format_version, host, subject, subject_key, reason, message, time, risk.class, "              \
+    "format_version, host, subject, subject_key, subject_status, reason, message, time, "          \
+    "risk.class, "                                                                                 \
     "risk.outcome, fields.<key>, "                                                                 \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
