@@ -6,7 +6,9 @@
  * A placeholder is an event path (path.h), read from the event that completed
  * the rule, or joined.<path> (the joined event), or one of: {rule} {kind}
  * (alert, silence, cleared, suppressed) {count} {suppressed} {key} {values}
- * (threshold distinct values, comma-separated).
+ * (threshold distinct values, comma-separated) {response} (what became of the rule's
+ * response: "quarantine of web-01 requested", "quarantine refused (subject_fallback:
+ * dsm01)"; missing when the alert requests nothing).
  * A missing value renders as "-". "{{" and "}}" are literal braces.
  */
 #ifndef CEFGUARD_TEMPLATE_H
@@ -26,6 +28,7 @@ struct cg_template_ctx {
     uint64_t suppressed;
     struct cg_str key;       /* the key values joined by ", " */
     struct cg_str values;    /* distinct values joined by ", " */
+    struct cg_str response;  /* the response as text (unset: none) */
     struct cg_event *event;  /* the event that completed the rule (may be NULL) */
     struct cg_event *joined; /* may be NULL */
 };

@@ -240,13 +240,41 @@ static void join_values(struct cg_buf *b, const struct cg_str *v, size_t n)
     }
 }
 
+/* {response}: what became of the rule's response, in words an operator reads in the
+ * summary ("quarantine of web-01 requested", "quarantine refused (subject_fallback:
+ * dsm01)"), so a summary never claims a request the alert refused. */
+static void response_text(struct cg_buf *b, const struct cg_alert *a)
+{
+    const struct cg_alert_response *rs = &a->response;
+    const char *action = a->rule->response.action;
+    struct cg_str t;
+    if (!action || rs->status == CG_RESP_NONE)
+        return;
+    cg_buf_puts(b, action);
+    if (rs->status == CG_RESP_REQUESTED && cg_target_value(&rs->target, &t)) {
+        cg_buf_puts(b, " of ");
+        cg_buf_put(b, t.p, t.n);
+        cg_buf_puts(b, " requested");
+        return;
+    }
+    cg_buf_puts(b, " refused (");
+    cg_buf_puts(b, cg_refusal_name(rs->reason));
+    if (cg_str_is_set(rs->refused)) {
+        cg_buf_puts(b, ": ");
+        cg_buf_put(b, rs->refused.p, rs->refused.n);
+    }
+    cg_buf_puts(b, ")");
+}
+
 static int render_summary(struct cg_engine *e, struct cg_alert *a)
 {
-    struct cg_buf keys, vals;
+    struct cg_buf keys, vals, resp;
     cg_buf_init(&keys);
     cg_buf_init(&vals);
+    cg_buf_init(&resp);
     join_values(&keys, a->key, a->nkey);
     join_values(&vals, a->values, a->nvalues);
+    response_text(&resp, a);
     struct cg_template_ctx ctx = {
         .rule = a->rule->id,
         .kind = cg_alert_kind_name(a->kind),
@@ -254,6 +282,7 @@ static int render_summary(struct cg_engine *e, struct cg_alert *a)
         .suppressed = a->suppressed,
         .key = cg_str_make(keys.p ? keys.p : "", keys.n),
         .values = cg_str_make(vals.p ? vals.p : "", vals.n),
+        .response = resp.n ? cg_str_make(resp.p, resp.n) : CG_STR_NULL,
         .event = a->nevents ? a->events[a->nevents - 1] : NULL,
         .joined = a->joined,
     };
@@ -262,6 +291,7 @@ static int render_summary(struct cg_engine *e, struct cg_alert *a)
     a->summary = cg_str_make(e->summary.p ? e->summary.p : "", e->summary.n);
     cg_buf_fini(&keys);
     cg_buf_fini(&vals);
+    cg_buf_fini(&resp);
     return rc;
 }
 

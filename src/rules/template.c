@@ -25,6 +25,7 @@ enum part_kind {
     T_KEY,
     T_VALUES,
     T_KIND,
+    T_RESPONSE,
 };
 
 struct part {
@@ -44,8 +45,8 @@ static const struct {
     const char *name;
     enum part_kind kind;
 } specials[] = {
-    {"rule", T_RULE}, {"count", T_COUNT},   {"suppressed", T_SUPPRESSED},
-    {"key", T_KEY},   {"values", T_VALUES}, {"kind", T_KIND},
+    {"rule", T_RULE},     {"count", T_COUNT}, {"suppressed", T_SUPPRESSED}, {"key", T_KEY},
+    {"values", T_VALUES}, {"kind", T_KIND},   {"response", T_RESPONSE},
 };
 
 /* Compile state: errors are collected so one message names every bad placeholder. */
@@ -132,7 +133,8 @@ static void placeholder_path(struct tcomp *c, const char *name, size_t n, size_t
          * list of valid names past the message bound. */
         terr(c, "bad placeholder at offset %zu in template: %s%s%s", off,
              joined ? "after 'joined.': " : "", cg_buf_cstr(&msg),
-             unknown ? ", rule, kind, count, suppressed, key, values, joined.<path>" : "");
+             unknown ? ", rule, kind, count, suppressed, key, values, response, joined.<path>"
+                     : "");
     }
     cg_buf_fini(&msg);
     if (rc != CG_OK)
@@ -298,6 +300,7 @@ static void render_part(struct render *r, const struct cg_template *t, const str
     case T_SUPPRESSED: put_u64(r, ctx->suppressed); break;
     case T_KEY: put_str(r, ctx->key); break;
     case T_VALUES: put_str(r, ctx->values); break;
+    case T_RESPONSE: put_str(r, ctx->response); break;
     case T_KIND:
         put_str(r, ctx->kind ? cg_str_make(ctx->kind, strlen(ctx->kind)) : CG_STR_NULL);
         break;

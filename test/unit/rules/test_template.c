@@ -20,7 +20,7 @@
     "risk.outcome, fields.<key>, "                                                                 \
     "syslog.app, syslog.procid, syslog.msgid, syslog.pri, syslog.facility, syslog.severity, "      \
     "syslog.sd.<SD-ID>.<param>"
-#define SPECIALS ", rule, kind, count, suppressed, key, values, joined.<path>"
+#define SPECIALS ", rule, kind, count, suppressed, key, values, response, joined.<path>"
 
 static struct cg_event ev, joined;
 static struct cg_sd_param sd[1];
