@@ -8,6 +8,13 @@
  * dup_dropped. At most max entries are kept; the rest are counted in
  * limit_dropped. The array grows by cg_vec_reserve (vec.h) and is kept across events
  * (cg_fields_clear keeps the capacity).
+ *
+ * The duplicate check is a scan of the list while it is short (the tens of keys of a
+ * real event: a miss costs one integer compare per entry). Past CG_FIELDS_INDEX_MIN
+ * entries it goes through an open-addressing index of the key hashes instead, so a
+ * hostile line with --max-fields 1000000 distinct keys costs a few probes per key,
+ * not n^2/2 compares. The index is built on the first check that needs it, covers
+ * the entries added since on the next check, and is kept (emptied) across events.
  */
 #ifndef CEFGUARD_FIELDS_H
 #define CEFGUARD_FIELDS_H
@@ -15,6 +22,8 @@
 #include "cefguard/common.h"
 
 #define CG_FIELDS_DEFAULT_MAX 1024
+/* Lists longer than this find duplicates through the index. */
+#define CG_FIELDS_INDEX_MIN 64
 
 struct cg_field {
     struct cg_str key;
@@ -29,6 +38,12 @@ struct cg_fields {
     size_t max;           /* bound on n; 0 means CG_FIELDS_DEFAULT_MAX */
     size_t dup_dropped;   /* duplicate keys dropped in this event */
     size_t limit_dropped; /* fields beyond max dropped in this event */
+    /* Private: the duplicate index. Slots hold 1 + an entry's index (0: empty); at
+     * most half of idx_mask + 1 slots are used; v[0..indexed) are in it. */
+    uint32_t *idx;
+    size_t idx_mask;
+    size_t indexed;
+    size_t probes; /* entries compared by the duplicate checks of this event (tests) */
 };
 
 void cg_fields_init(struct cg_fields *f, size_t max);

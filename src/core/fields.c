@@ -4,6 +4,12 @@
 
 #include <stdlib.h>
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 void cg_fields_init(struct cg_fields *f, size_t max)
 {
     f->v = NULL;
@@ -12,19 +18,36 @@ void cg_fields_init(struct cg_fields *f, size_t max)
     f->max = max ? max : CG_FIELDS_DEFAULT_MAX;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
+    f->idx = NULL;
+    f->idx_mask = 0;
+    f->indexed = 0;
+    f->probes = 0;
 }
 
 void cg_fields_fini(struct cg_fields *f)
 {
     free(f->v);
+    free(f->idx);
     cg_fields_init(f, f->max);
+}
+
+/* Empties the index (keeping its table): the cost is that of the table, which the list
+ * it was sized for paid for already. */
+static void index_empty(struct cg_fields *f)
+{
+    if (f->idx)
+        memset(f->idx, 0, (f->idx_mask + 1) * sizeof(*f->idx));
+    f->indexed = 0;
 }
 
 void cg_fields_clear(struct cg_fields *f)
 {
+    if (CG_UNLIKELY(f->indexed))
+        index_empty(f);
     f->n = 0;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
+    f->probes = 0;
 }
 
 #define K1 0x9E3779B97F4A7C15ULL
@@ -74,32 +97,90 @@ static inline uint32_t key_hash(struct cg_str k)
     return (uint32_t)(h >> 32);
 }
 
+static inline bool entry_is(const struct cg_field *e, struct cg_str key, uint32_t h)
+{
+    return e->hash == h && e->key.n == key.n && (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0);
+}
+
 static const struct cg_str *get_hashed(const struct cg_fields *f, struct cg_str key, uint32_t h)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        const struct cg_field *e = &f->v[i];
-        if (e->hash == h && e->key.n == key.n &&
-            (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0))
-            return &e->val;
-    }
+    for (size_t i = 0; i < f->n; i++)
+        if (entry_is(&f->v[i], key, h))
+            return &f->v[i].val;
     return NULL;
+}
+
+/* ---- the index of long lists ------------------------------------------------------ */
+
+/* The slot holding key, or the empty slot where it goes; *probes counts the entries
+ * compared. Linear probing: the table is at most half full. */
+static inline uint32_t *index_find(const struct cg_fields *f, struct cg_str key, uint32_t h,
+                                   size_t *probes)
+{
+    size_t i = h & f->idx_mask;
+    while (f->idx[i]) {
+        ++*probes;
+        if (entry_is(&f->v[f->idx[i] - 1], key, h))
+            break;
+        i = (i + 1) & f->idx_mask;
+    }
+    return &f->idx[i];
+}
+
+/* Files v[from..n) (distinct keys, none in the table yet) into the table. */
+static void index_fill(struct cg_fields *f, size_t from)
+{
+    for (size_t k = from; k < f->n; k++) {
+        size_t i = f->v[k].hash & f->idx_mask;
+        while (f->idx[i])
+            i = (i + 1) & f->idx_mask;
+        f->idx[i] = (uint32_t)(k + 1);
+    }
+    f->indexed = f->n;
+}
+
+/* Makes the index cover v[0..n) with room for one more entry. false when it cannot
+ * (out of memory, or a list too long for 32-bit slots): the caller scans instead. */
+static NOINLINE bool index_ready(struct cg_fields *f)
+{
+    size_t want = 2 * (f->n + 1), size = f->idx_mask + 1;
+    if (f->n >= UINT32_MAX / 2)
+        return false;
+    if (f->indexed > f->n) /* the list was cut back (a failed rulebase mapping) */
+        index_empty(f);
+    if (!f->idx || size < want) {
+        size = 256;
+        while (size < 2 * want) /* room to grow to twice this list before the next rebuild */
+            size *= 2;
+        uint32_t *t = calloc(size, sizeof(*t));
+        if (!t)
+            return false;
+        free(f->idx);
+        f->idx = t;
+        f->idx_mask = size - 1;
+        f->indexed = 0;
+    }
+    index_fill(f, f->indexed);
+    return true;
 }
 
 const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key)
 {
-    return f->n ? get_hashed(f, key, key_hash(key)) : NULL;
+    if (!f->n)
+        return NULL;
+    uint32_t h = key_hash(key);
+    if (CG_UNLIKELY(f->n > CG_FIELDS_INDEX_MIN) && f->indexed == f->n) {
+        size_t probes = 0;
+        uint32_t s = *index_find(f, key, h, &probes);
+        return s ? &f->v[s - 1].val : NULL;
+    }
+    return get_hashed(f, key, h);
 }
 
 const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key)
 {
     return cg_fields_get(f, cg_str_make(key, strlen(key)));
 }
-
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
 
 /* An event has some 20 to 60 fields: the first array has room for 32, not vec.h's 4
  * (three reallocs fewer for each copy that decodes its fields). */
@@ -131,10 +212,31 @@ static inline int append(struct cg_fields *f, struct cg_str key, struct cg_str v
     return CG_OK;
 }
 
-/* The duplicate check by scanning the list, then the append. */
+/* The duplicate check through the index, then the append (which may move v, not the
+ * table). */
+static NOINLINE int index_append(struct cg_fields *f, struct cg_str key, struct cg_str val,
+                                 uint32_t h)
+{
+    uint32_t *slot = index_find(f, key, h, &f->probes);
+    if (*slot) {
+        f->dup_dropped++;
+        return CG_OK;
+    }
+    int rc = append(f, key, val, h);
+    if (rc == CG_OK) {
+        *slot = (uint32_t)f->n;
+        f->indexed = f->n;
+    }
+    return rc;
+}
+
+/* The duplicate check, then the append: a scan of a short list, the index of a long one. */
 static NOINLINE int scan_append(struct cg_fields *f, struct cg_str key, struct cg_str val,
                                 uint32_t h)
 {
+    if (CG_UNLIKELY(f->n >= CG_FIELDS_INDEX_MIN) && index_ready(f))
+        return index_append(f, key, val, h);
+    f->probes += f->n;
     if (get_hashed(f, key, h)) {
         f->dup_dropped++;
         return CG_OK;
@@ -144,8 +246,6 @@ static NOINLINE int scan_append(struct cg_fields *f, struct cg_str key, struct c
 
 int cg_fields_add(struct cg_fields *f, struct cg_str key, struct cg_str val)
 {
-    /* Linear duplicate check: events carry tens of fields, and max bounds the
-     * worst case of a hostile line to max^2/2 short compares. */
     if (f->n >= f->max) {
         f->limit_dropped++; /* no duplicate check: keeps a hostile line linear */
         return CG_OK;
@@ -169,6 +269,8 @@ void cg_fields_filter_init(struct cg_fields_filter *flt, const struct cg_fields 
 int cg_fields_add_filtered(struct cg_fields *f, struct cg_fields_filter *flt, struct cg_str key,
                            struct cg_str val)
 {
+    if (CG_UNLIKELY(f->n >= CG_FIELDS_INDEX_MIN))
+        return cg_fields_add(f, key, val); /* the index, kept current for lookups */
     if (f->n >= f->max) {
         f->limit_dropped++; /* as cg_fields_add */
         return CG_OK;
