@@ -20,6 +20,8 @@ struct chunk {
 
 struct loader {
     yaml_parser_t parser;
+    const char *s; /* the input, for positions of reader errors */
+    size_t n;
     struct cg_ydoc *doc;
     struct cg_buf *err;
     struct chunk *chunks;
@@ -51,6 +53,44 @@ void cg_yaml_verror(struct cg_buf *err, const struct cg_ydoc *doc, const struct 
 static void err_at(struct loader *l, const yaml_mark_t *m, const char *msg)
 {
     cg_buf_printf(l->err, "%s:%zu:%zu: %s\n", l->doc->name, m->line + 1, m->column + 1, msg);
+}
+
+/* The mark of byte off of s[0..n), counted as libyaml counts its marks: lines end at
+ * LF, CR LF or a lone CR; a column is a character (a UTF-8 lead byte), so positions
+ * agree with those of the parser's other messages. */
+static yaml_mark_t mark_of(const char *s, size_t n, size_t off)
+{
+    yaml_mark_t m = {.index = off};
+    size_t i = n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a BOM is no column */
+    for (; i < off && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || (c == '\r' && (i + 1 >= n || s[i + 1] != '\n'))) {
+            m.line++;
+            m.column = 0;
+        } else if ((c & 0xc0) != 0x80 && c != '\r') {
+            m.column++;
+        }
+    }
+    return m;
+}
+
+/* A reader error (bad UTF-8, a control character) has no problem_mark: libyaml reports
+ * the byte offset, and for "invalid trailing UTF-8 octet" the offset of the octet after
+ * the lead byte, so the position is moved back to the character that starts there. */
+static void reader_error(struct loader *l, const char *problem)
+{
+    size_t off = l->parser.problem_offset;
+    if (off > l->n)
+        off = l->n;
+    if (strstr(problem, "trailing") && off > 0) {
+        size_t lead = off - 1;
+        while (lead > 0 && off - lead < 4 && ((unsigned char)l->s[lead] & 0xc0) == 0x80)
+            lead--;
+        if (((unsigned char)l->s[lead] & 0xc0) == 0xc0)
+            off = lead;
+    }
+    yaml_mark_t m = mark_of(l->s, l->n, off);
+    err_at(l, &m, problem);
 }
 
 static struct cg_ynode *node_new(struct loader *l, enum cg_ynode_type t, const yaml_mark_t *m)
@@ -90,7 +130,10 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
     if (yaml_parser_parse(&l->parser, ev))
         return true;
     const char *p = l->parser.problem ? l->parser.problem : "syntax error";
-    err_at(l, &l->parser.problem_mark, p);
+    if (l->parser.error == YAML_READER_ERROR)
+        reader_error(l, p);
+    else
+        err_at(l, &l->parser.problem_mark, p);
     return false;
 }
 
@@ -233,14 +276,19 @@ int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc *
                      struct cg_buf *err)
 {
     *out = NULL;
-    struct loader l = {.err = err};
+    struct loader l = {.err = err, .s = s, .n = n};
     l.doc = calloc(1, sizeof(*l.doc));
     if (!l.doc || !(l.doc->name = strdup(name ? name : "<input>"))) {
         cg_ydoc_free(l.doc);
         return CG_ENOMEM;
     }
     if (n > CG_YAML_MAX_BYTES) {
-        cg_yaml_error(err, l.doc, NULL, "file is larger than %u bytes", CG_YAML_MAX_BYTES);
+        /* refused whole: a rule file cut at the limit could still parse, minus its end */
+        yaml_mark_t m = mark_of(s, n, CG_YAML_MAX_BYTES);
+        char msg[128];
+        snprintf(msg, sizeof(msg), "the file goes on past the limit of %u bytes (64 MiB) here",
+                 CG_YAML_MAX_BYTES);
+        err_at(&l, &m, msg);
         cg_ydoc_free(l.doc);
         return CG_EPARSE;
     }
@@ -274,11 +322,15 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
     char tmp[65536];
     size_t got;
     int rc = CG_OK;
-    while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-        if (data.n + got > CG_YAML_MAX_BYTES + 1 || cg_buf_put(&data, tmp, got) != CG_OK)
-            break; /* the size check in load_mem reports it */
+    /* Up to one byte past the limit, so that load_mem sees a file that is too large
+     * (and reports it) rather than a file cut at the limit. */
+    while (data.n <= CG_YAML_MAX_BYTES && (got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (cg_buf_put(&data, tmp, got) != CG_OK) {
+            rc = CG_ENOMEM;
+            break;
+        }
     }
-    if (ferror(f)) {
+    if (rc == CG_OK && ferror(f)) {
         cg_buf_printf(err, "%s: read error\n", path);
         rc = CG_EIO;
     }
