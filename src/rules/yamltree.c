@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <yaml.h>
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 
 /* Nodes are allocated in chunks and linked by index, so growth never moves a
@@ -42,12 +43,16 @@ void cg_yaml_verror(struct cg_buf *err, const struct cg_ydoc *doc, const struct 
                     const char *fmt, va_list ap)
 {
     char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
     const char *name = doc && doc->name ? doc->name : "<input>";
     if (node)
-        cg_buf_printf(err, "%s:%u:%u: %s\n", name, node->line, node->col, msg);
+        cg_buf_printf(err, "%s:%u:%u: ", name, node->line, node->col);
     else
-        cg_buf_printf(err, "%s: %s\n", name, msg);
+        cg_buf_printf(err, "%s: ", name);
+    /* the message may quote the file (a key, a value): no control byte reaches the terminal */
+    cg_log_put_text(err, msg, len);
+    cg_buf_putc(err, '\n');
 }
 
 static void err_at(struct loader *l, const yaml_mark_t *m, const char *msg)
@@ -272,13 +277,33 @@ void cg_ydoc_free(struct cg_ydoc *doc)
     free(doc);
 }
 
+/* The name messages use: escaped once here, so that every "file:line:column" of the
+ * document, and the rules and tests made from it, print it safely. */
+static char *name_dup(const char *name)
+{
+    struct cg_buf b;
+    cg_buf_init(&b);
+    if (cg_log_put_name(&b, name) != CG_OK || cg_buf_putc(&b, '\0') != CG_OK) {
+        cg_buf_fini(&b);
+        return NULL;
+    }
+    return b.p; /* owned by the caller now */
+}
+
+/* "NAME: message" for a file that is not read, the name escaped. */
+static void file_error(struct cg_buf *err, const char *path, const char *msg)
+{
+    cg_log_put_name(err, path);
+    cg_buf_printf(err, ": %s\n", msg);
+}
+
 int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc **out,
                      struct cg_buf *err)
 {
     *out = NULL;
     struct loader l = {.err = err, .s = s, .n = n};
     l.doc = calloc(1, sizeof(*l.doc));
-    if (!l.doc || !(l.doc->name = strdup(name ? name : "<input>"))) {
+    if (!l.doc || !(l.doc->name = name_dup(name ? name : "<input>"))) {
         cg_ydoc_free(l.doc);
         return CG_ENOMEM;
     }
@@ -314,8 +339,9 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cg_buf_printf(err, "%s: %s\n", path, strerror(errno));
-        return errno == ENOENT ? CG_ENOENT : CG_EIO;
+        int e = errno;
+        file_error(err, path, strerror(e));
+        return e == ENOENT ? CG_ENOENT : CG_EIO;
     }
     struct cg_buf data;
     cg_buf_init(&data);
@@ -331,7 +357,7 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
         }
     }
     if (rc == CG_OK && ferror(f)) {
-        cg_buf_printf(err, "%s: read error\n", path);
+        file_error(err, path, "read error");
         rc = CG_EIO;
     }
     fclose(f);

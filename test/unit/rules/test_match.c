@@ -14,6 +14,8 @@
 
 #include "cefguard/match.h"
 
+#include "testutil.h"
+
 /* ---- helpers --------------------------------------------------------------- */
 
 static struct cg_match *compile_ok(const char *yaml)
@@ -518,25 +520,6 @@ static void test_regex_bounded(void **state)
     assert_true(cg_match_eval(m, &ev));
     cg_match_free(m);
     cg_event_fini(&ev);
-}
-
-/* Runs fn with stderr going to a temporary file; the file's text in out. */
-static void capture_stderr(void (*fn)(void *), void *arg, char *out, size_t size)
-{
-    fflush(stderr);
-    FILE *tmp = tmpfile();
-    assert_non_null(tmp);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-    fn(arg);
-    fflush(stderr);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    rewind(tmp);
-    size_t n = fread(out, 1, size - 1, tmp);
-    out[n] = '\0';
-    fclose(tmp);
 }
 
 struct limit_run {

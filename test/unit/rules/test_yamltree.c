@@ -149,6 +149,27 @@ static void test_too_large(void **state)
     cg_buf_fini(&err);
 }
 
+/* File names and quoted rule-file text reached stderr with their control bytes: a name
+ * is escaped as the reject log escapes lines, and a message's quote has its control
+ * bytes escaped (UTF-8 stays). */
+static void test_escaped_messages(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    cg_buf_init(&err);
+    struct cg_ydoc *doc = NULL;
+    static const char yaml[] = "\"k\\e[2J\\n\xc3\xa9\": 1\n\"k\\e[2J\\n\xc3\xa9\": 2\n";
+    assert_int_equal(cg_yaml_load_mem("r\x1b]0;t\x07\n.yml", yaml, strlen(yaml), &doc, &err),
+                     CG_EPARSE);
+    assert_string_equal(cg_buf_cstr(&err),
+                        "r\\x1b]0;t\\x07\\x0a.yml:2:1: duplicate key 'k\\x1b[2J\\x0a\xc3\xa9'\n");
+    cg_buf_clear(&err);
+    assert_int_equal(cg_yaml_load_file("/nonexistent/\x1b[2J.yml", &doc, &err), CG_ENOENT);
+    assert_string_equal(cg_buf_cstr(&err),
+                        "/nonexistent/\\x1b[2J.yml: No such file or directory\n");
+    cg_buf_fini(&err);
+}
+
 static void test_file(void **state)
 {
     (void)state;
@@ -163,9 +184,13 @@ static void test_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tree),      cmocka_unit_test(test_empty),
-        cmocka_unit_test(test_errors),    cmocka_unit_test(test_reader_errors),
-        cmocka_unit_test(test_too_large), cmocka_unit_test(test_file),
+        cmocka_unit_test(test_tree),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_file),
+        cmocka_unit_test(test_escaped_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
