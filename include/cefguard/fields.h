@@ -42,6 +42,7 @@ struct cg_fields {
      * most half of idx_mask + 1 slots are used; v[0..indexed) are in it. */
     uint32_t *idx;
     size_t idx_mask;
+    size_t filtered_max; /* min(max, CG_FIELDS_INDEX_MIN): where a filtered add stops filtering */
     size_t indexed;
     size_t probes; /* entries compared by the duplicate checks of this event (tests) */
 };

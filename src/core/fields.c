@@ -16,6 +16,7 @@ void cg_fields_init(struct cg_fields *f, size_t max)
     f->n = 0;
     f->cap = 0;
     f->max = max ? max : CG_FIELDS_DEFAULT_MAX;
+    f->filtered_max = f->max < CG_FIELDS_INDEX_MIN ? f->max : CG_FIELDS_INDEX_MIN;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
     f->idx = NULL;
@@ -169,7 +170,7 @@ const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key)
     if (!f->n)
         return NULL;
     uint32_t h = key_hash(key);
-    if (CG_UNLIKELY(f->n > CG_FIELDS_INDEX_MIN) && f->indexed == f->n) {
+    if (CG_UNLIKELY(f->indexed == f->n)) { /* n > 0: the index is built and current */
         size_t probes = 0;
         uint32_t s = *index_find(f, key, h, &probes);
         return s ? &f->v[s - 1].val : NULL;
@@ -269,12 +270,8 @@ void cg_fields_filter_init(struct cg_fields_filter *flt, const struct cg_fields 
 int cg_fields_add_filtered(struct cg_fields *f, struct cg_fields_filter *flt, struct cg_str key,
                            struct cg_str val)
 {
-    if (CG_UNLIKELY(f->n >= CG_FIELDS_INDEX_MIN))
-        return cg_fields_add(f, key, val); /* the index, kept current for lookups */
-    if (f->n >= f->max) {
-        f->limit_dropped++; /* as cg_fields_add */
-        return CG_OK;
-    }
+    if (CG_UNLIKELY(f->n >= f->filtered_max)) /* full, or long enough for the index */
+        return cg_fields_add(f, key, val);    /* which keeps the index current */
     uint32_t h = key_hash(key);
     uint64_t *w = &flt->bits[FILTER_WORD(h)], m = FILTER_BITS(h);
     if ((*w & m) == m)
