@@ -35,16 +35,13 @@ struct cg_fields {
     struct cg_field *v;
     size_t n;
     size_t cap;
-    size_t max;           /* bound on n; 0 means CG_FIELDS_DEFAULT_MAX */
-    size_t dup_dropped;   /* duplicate keys dropped in this event */
-    size_t limit_dropped; /* fields beyond max dropped in this event */
-    /* Private: the duplicate index. Slots hold 1 + an entry's index (0: empty); at
-     * most half of idx_mask + 1 slots are used; v[0..indexed) are in it. */
-    uint32_t *idx;
-    size_t idx_mask;
-    size_t filtered_max; /* min(max, CG_FIELDS_INDEX_MIN): where a filtered add stops filtering */
-    size_t indexed;
-    size_t probes; /* entries compared by the duplicate checks of this event (tests) */
+    size_t max;             /* bound on n; 0 means CG_FIELDS_DEFAULT_MAX */
+    uint32_t dup_dropped;   /* duplicate keys dropped in this event */
+    uint32_t limit_dropped; /* fields beyond max dropped in this event */
+    /* Private: the duplicate index of long lists (fields.c), NULL until one needs it. One
+     * pointer, and 32-bit counters (a line of 1 GiB has fewer pairs), keep this struct
+     * and so every event copy the size it had. */
+    struct cg_fields_index *ix;
 };
 
 void cg_fields_init(struct cg_fields *f, size_t max);
@@ -70,6 +67,10 @@ void cg_fields_filter_init(struct cg_fields_filter *flt, const struct cg_fields 
 /* cg_fields_add with the same results, using and updating flt. */
 int cg_fields_add_filtered(struct cg_fields *f, struct cg_fields_filter *flt, struct cg_str key,
                            struct cg_str val);
+
+/* Entries compared by the duplicate checks of this thread so far: a test's measure
+ * of their cost. */
+size_t cg_fields_probes(void);
 
 /* First value for key, or NULL. */
 const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key);

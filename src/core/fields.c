@@ -10,45 +10,57 @@
 #define NOINLINE
 #endif
 
+/* The index of a list longer than CG_FIELDS_INDEX_MIN: an open-addressing table of
+ * 1 + an entry's index (0: empty), at most half full, holding v[0..indexed). */
+struct cg_fields_index {
+    uint32_t *slot;
+    size_t mask; /* table size - 1 */
+    size_t indexed;
+};
+
 void cg_fields_init(struct cg_fields *f, size_t max)
 {
     f->v = NULL;
     f->n = 0;
     f->cap = 0;
     f->max = max ? max : CG_FIELDS_DEFAULT_MAX;
-    f->filtered_max = f->max < CG_FIELDS_INDEX_MIN ? f->max : CG_FIELDS_INDEX_MIN;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
-    f->idx = NULL;
-    f->idx_mask = 0;
-    f->indexed = 0;
-    f->probes = 0;
+    f->ix = NULL;
 }
 
 void cg_fields_fini(struct cg_fields *f)
 {
     free(f->v);
-    free(f->idx);
+    if (f->ix)
+        free(f->ix->slot);
+    free(f->ix);
     cg_fields_init(f, f->max);
+}
+
+static _Thread_local size_t probes; /* see cg_fields_probes */
+
+size_t cg_fields_probes(void)
+{
+    return probes;
 }
 
 /* Empties the index (keeping its table): the cost is that of the table, which the list
  * it was sized for paid for already. */
-static void index_empty(struct cg_fields *f)
+static void index_empty(struct cg_fields_index *ix)
 {
-    if (f->idx)
-        memset(f->idx, 0, (f->idx_mask + 1) * sizeof(*f->idx));
-    f->indexed = 0;
+    if (ix->slot)
+        memset(ix->slot, 0, (ix->mask + 1) * sizeof(*ix->slot));
+    ix->indexed = 0;
 }
 
 void cg_fields_clear(struct cg_fields *f)
 {
-    if (CG_UNLIKELY(f->indexed))
-        index_empty(f);
+    if (CG_UNLIKELY(f->ix != NULL) && f->ix->indexed)
+        index_empty(f->ix);
     f->n = 0;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
-    f->probes = 0;
 }
 
 #define K1 0x9E3779B97F4A7C15ULL
@@ -113,69 +125,80 @@ static const struct cg_str *get_hashed(const struct cg_fields *f, struct cg_str 
 
 /* ---- the index of long lists ------------------------------------------------------ */
 
-/* The slot holding key, or the empty slot where it goes; *probes counts the entries
+/* The slot holding key, or the empty slot where it goes; probes counts the entries
  * compared. Linear probing: the table is at most half full. */
-static inline uint32_t *index_find(const struct cg_fields *f, struct cg_str key, uint32_t h,
-                                   size_t *probes)
+static inline uint32_t *index_find(const struct cg_fields *f, struct cg_str key, uint32_t h)
 {
-    size_t i = h & f->idx_mask;
-    while (f->idx[i]) {
-        ++*probes;
-        if (entry_is(&f->v[f->idx[i] - 1], key, h))
+    const struct cg_fields_index *ix = f->ix;
+    size_t i = h & ix->mask;
+    while (ix->slot[i]) {
+        probes++;
+        if (entry_is(&f->v[ix->slot[i] - 1], key, h))
             break;
-        i = (i + 1) & f->idx_mask;
+        i = (i + 1) & ix->mask;
     }
-    return &f->idx[i];
+    return &ix->slot[i];
 }
 
-/* Files v[from..n) (distinct keys, none in the table yet) into the table. */
-static void index_fill(struct cg_fields *f, size_t from)
+/* Files v[ix->indexed..n) (distinct keys, none in the table yet) into the table. */
+static void index_fill(struct cg_fields *f)
 {
-    for (size_t k = from; k < f->n; k++) {
-        size_t i = f->v[k].hash & f->idx_mask;
-        while (f->idx[i])
-            i = (i + 1) & f->idx_mask;
-        f->idx[i] = (uint32_t)(k + 1);
+    struct cg_fields_index *ix = f->ix;
+    for (size_t k = ix->indexed; k < f->n; k++) {
+        size_t i = f->v[k].hash & ix->mask;
+        while (ix->slot[i])
+            i = (i + 1) & ix->mask;
+        ix->slot[i] = (uint32_t)(k + 1);
     }
-    f->indexed = f->n;
+    ix->indexed = f->n;
 }
 
-/* Makes the index cover v[0..n) with room for one more entry. false when it cannot
- * (out of memory, or a list too long for 32-bit slots): the caller scans instead. */
+/* Makes the index cover v[0..n) (entries a filtered add appended without a check are
+ * filed now) with room for one more. false when it cannot (out of memory, or a list too
+ * long for 32-bit slots): the caller scans instead. */
 static NOINLINE bool index_ready(struct cg_fields *f)
 {
-    size_t want = 2 * (f->n + 1), size = f->idx_mask + 1;
-    if (f->n >= UINT32_MAX / 2)
+    if (f->n >= UINT32_MAX / 4)
         return false;
-    if (f->indexed > f->n) /* the list was cut back (a failed rulebase mapping) */
-        index_empty(f);
-    if (!f->idx || size < want) {
-        size = 256;
+    if (!f->ix && !(f->ix = calloc(1, sizeof(*f->ix))))
+        return false;
+    struct cg_fields_index *ix = f->ix;
+    size_t want = 2 * (f->n + 1);
+    if (ix->indexed > f->n) /* the list was cut back (a failed rulebase mapping) */
+        index_empty(ix);
+    if (!ix->slot || ix->mask + 1 < want) {
+        size_t size = 256;
         while (size < 2 * want) /* room to grow to twice this list before the next rebuild */
             size *= 2;
         uint32_t *t = calloc(size, sizeof(*t));
         if (!t)
             return false;
-        free(f->idx);
-        f->idx = t;
-        f->idx_mask = size - 1;
-        f->indexed = 0;
+        free(ix->slot);
+        ix->slot = t;
+        ix->mask = size - 1;
+        ix->indexed = 0;
     }
-    index_fill(f, f->indexed);
+    index_fill(f);
     return true;
 }
 
-const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key)
+/* cg_fields_get of a list that has (or had) an index: through it when it is current. */
+static NOINLINE const struct cg_str *get_indexed(const struct cg_fields *f, struct cg_str key)
 {
     if (!f->n)
         return NULL;
     uint32_t h = key_hash(key);
-    if (CG_UNLIKELY(f->indexed == f->n)) { /* n > 0: the index is built and current */
-        size_t probes = 0;
-        uint32_t s = *index_find(f, key, h, &probes);
-        return s ? &f->v[s - 1].val : NULL;
-    }
-    return get_hashed(f, key, h);
+    if (f->ix->indexed != f->n)
+        return get_hashed(f, key, h);
+    uint32_t s = *index_find(f, key, h);
+    return s ? &f->v[s - 1].val : NULL;
+}
+
+const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key)
+{
+    if (CG_UNLIKELY(f->ix != NULL))
+        return get_indexed(f, key);
+    return f->n ? get_hashed(f, key, key_hash(key)) : NULL;
 }
 
 const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key)
@@ -218,7 +241,7 @@ static inline int append(struct cg_fields *f, struct cg_str key, struct cg_str v
 static NOINLINE int index_append(struct cg_fields *f, struct cg_str key, struct cg_str val,
                                  uint32_t h)
 {
-    uint32_t *slot = index_find(f, key, h, &f->probes);
+    uint32_t *slot = index_find(f, key, h);
     if (*slot) {
         f->dup_dropped++;
         return CG_OK;
@@ -226,7 +249,7 @@ static NOINLINE int index_append(struct cg_fields *f, struct cg_str key, struct 
     int rc = append(f, key, val, h);
     if (rc == CG_OK) {
         *slot = (uint32_t)f->n;
-        f->indexed = f->n;
+        f->ix->indexed = f->n;
     }
     return rc;
 }
@@ -237,7 +260,7 @@ static NOINLINE int scan_append(struct cg_fields *f, struct cg_str key, struct c
 {
     if (CG_UNLIKELY(f->n >= CG_FIELDS_INDEX_MIN) && index_ready(f))
         return index_append(f, key, val, h);
-    f->probes += f->n;
+    probes += f->n;
     if (get_hashed(f, key, h)) {
         f->dup_dropped++;
         return CG_OK;
@@ -270,8 +293,10 @@ void cg_fields_filter_init(struct cg_fields_filter *flt, const struct cg_fields 
 int cg_fields_add_filtered(struct cg_fields *f, struct cg_fields_filter *flt, struct cg_str key,
                            struct cg_str val)
 {
-    if (CG_UNLIKELY(f->n >= f->filtered_max)) /* full, or long enough for the index */
-        return cg_fields_add(f, key, val);    /* which keeps the index current */
+    if (f->n >= f->max) {
+        f->limit_dropped++; /* as cg_fields_add */
+        return CG_OK;
+    }
     uint32_t h = key_hash(key);
     uint64_t *w = &flt->bits[FILTER_WORD(h)], m = FILTER_BITS(h);
     if ((*w & m) == m)

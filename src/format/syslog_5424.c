@@ -174,7 +174,7 @@ static void decode_5424_tail(const char *p, size_t n, size_t i, struct cg_syslog
     }
     out->sd = sd.n ? sd.v : NULL;
     out->nsd = sd.n;
-    out->nsd_dropped = sd.dropped;
+    out->nsd_dropped = sd.dropped > UINT32_MAX ? UINT32_MAX : (uint32_t)sd.dropped;
     if (i < n)
         i++;
     if (n - i >= 3 && p[i] == '\xEF' && p[i + 1] == '\xBB' && p[i + 2] == '\xBF') {

@@ -213,6 +213,7 @@ static void wide_list_is_linear(void **state)
     cg_fields_init(&f, 1000000);
     struct cg_fields_filter flt;
     cg_fields_filter_init(&flt, &f);
+    size_t probes = cg_fields_probes();
     for (int round = 0; round < 2; round++) { /* distinct keys, then every one repeated */
         for (int i = 0; i < WIDE; i++) {
             int len = snprintf(keys[i], sizeof(keys[i]), "k%x", (unsigned)i);
@@ -225,14 +226,13 @@ static void wide_list_is_linear(void **state)
     assert_int_equal(f.n, WIDE);
     assert_int_equal(f.dup_dropped, WIDE);
     /* 240,000 checks; the scans of the first 64 keys cost 64^2/2 */
-    assert_true(f.probes < 4 * 2 * WIDE + 64 * 64 / 2);
+    assert_true(cg_fields_probes() - probes < 4 * 2 * WIDE + 64 * 64 / 2);
     for (int i = 0; i < WIDE; i += 997)
         assert_true(cg_str_eqz(*cg_fields_getz(&f, keys[i]), "v"));
     assert_null(cg_fields_getz(&f, "k1e240")); /* WIDE in hex: not added */
     assert_null(cg_fields_getz(&f, "v"));
     /* Reused for the next event: the index is emptied with the list. */
     cg_fields_clear(&f);
-    assert_int_equal(f.probes, 0);
     for (int i = 0; i < 1000; i++)
         assert_int_equal(cg_fields_add(&f, cg_str_make(keys[i], strlen(keys[i])), CG_STR_LIT("x")),
                          CG_OK);
