@@ -222,6 +222,7 @@ int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
 void cg_pipeline_fini(struct cg_pipeline *p)
 {
     cg_pipeline_stop(p);
+    cg_log_rejects_flush(&p->rlog); /* when finish was not reached (a read error) */
     for (size_t i = 0; i < p->sources.n; i++) {
         p->sources.v[i]->src.ops->fini(&p->sources.v[i]->src);
         free(p->sources.v[i]);
@@ -336,6 +337,7 @@ int cg_pipeline_run(struct cg_pipeline *p)
 
 int cg_pipeline_finish(struct cg_pipeline *p)
 {
+    cg_log_rejects_flush(&p->rlog); /* the held-back counts no later report will carry */
     return p->engine ? cg_engine_flush(p->engine) : CG_OK;
 }
 

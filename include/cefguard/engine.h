@@ -162,6 +162,7 @@ struct cg_engine_stats {
     uint64_t no_time;                          /* events without a usable stamp */
     uint64_t responses_requested;              /* alerts with a validated response target */
     uint64_t responses_refused[CG_REFUSE_MAX]; /* refused responses, by reason ([0] unused) */
+    uint64_t regex_limit; /* regex evaluations stopped by a PCRE2 limit (no match) */
 };
 
 struct cg_engine;

@@ -36,6 +36,12 @@
  * cidr: a bare address is /32 or /128; host bits set is a compile error; an IPv4
  * network also matches ::ffff:a.b.c.d. An empty mapping matches every event.
  *
+ * Regex cost is bounded per value: an evaluation stops after 100,000 backtracking steps
+ * (PCRE2 match limit), at a backtracking depth of 10,000 or 4 MiB of heap (interpreter),
+ * or at a 512 KiB JIT stack. A stopped evaluation is no match; it is counted in the
+ * match (cg_match_regex_stopped) and in the memo's counter when there is one, and the
+ * first one of each match is logged (warning, with the match's name and the pattern).
+ *
  * Errors are appended to err as "file:line:column: message".
  */
 #ifndef CEFGUARD_MATCH_H
@@ -60,6 +66,11 @@ int cg_match_compile_lists(const struct cg_ydoc *doc, const struct cg_ynode *nod
                            const struct cg_ynode *lists, struct cg_match **out, struct cg_buf *err);
 void cg_match_free(struct cg_match *m);
 
+/* The name the log gives the match ("rule 'x'", "'join' of rule 'x'"): copied. */
+int cg_match_set_name(struct cg_match *m, const char *name);
+/* Regex evaluations of m that a limit stopped, since it was compiled. */
+uint64_t cg_match_regex_stopped(const struct cg_match *m);
+
 /* True when ev matches. Reads event fields lazily (header paths never decode
  * the extension). Not thread-safe for regex matches (shared match data). */
 bool cg_match_eval(const struct cg_match *m, struct cg_event *ev);
@@ -77,6 +88,7 @@ struct cg_match_memo {
     size_t n;       /* slots + 1 */
     uint32_t *stamp;
     bool *val;
+    uint64_t *regex_limit; /* when set, counts regex evaluations a limit stopped */
 };
 
 int cg_match_memo_init(struct cg_match_memo *mm, size_t nslots);

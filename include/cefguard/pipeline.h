@@ -85,7 +85,8 @@ struct cg_pipeline {
 /* CG_EINVAL: bad timezone; CG_ENOMEM. */
 int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o);
 /* Stops the sources still running, then finishes every source and sink (what the
- * sinks hold unflushed is dropped: call cg_pipeline_flush first). */
+ * sinks hold unflushed is dropped: call cg_pipeline_flush first). Held-back reject
+ * counts that cg_pipeline_finish did not log are logged here. */
 void cg_pipeline_fini(struct cg_pipeline *p);
 
 /* Makes a sink of ops with conf (see the implementation's header), before the run.
@@ -102,7 +103,9 @@ int cg_pipeline_add_source(struct cg_pipeline *p, const struct cg_source_ops *op
  * source that needs an event loop: CG_EINVAL). */
 int cg_pipeline_run(struct cg_pipeline *p);
 
-/* End of input: resolves the engine's pending windows (their alerts go to the sinks). */
+/* End of input: logs the rejected lines the rate limit held back since its last report
+ * ("rejected (no_decoder) [N more not shown]"), then resolves the engine's pending windows
+ * (their alerts go to the sinks). */
 int cg_pipeline_finish(struct cg_pipeline *p);
 
 /* Flushes every sink and acknowledges the frames waiting for it. CG_OK or the first

@@ -21,6 +21,7 @@ struct cg_stats {
     uint64_t lines_too_long;        /* lines cut at max_line */
     uint64_t time_outliers;         /* stamps beyond the clock bound (timeguard.h) */
     uint64_t time_jumps;            /* confirmed jumps of the clock */
+    uint64_t sd_dropped;            /* RFC 5424 SD params beyond 256 a line */
 };
 
 /* Counts one finished event (after its fields were decoded). */

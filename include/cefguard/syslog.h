@@ -111,6 +111,9 @@ struct cg_syslog {
     struct cg_str msg;        /* MSG: after the tag (3164), after SD and BOM (5424) */
     struct cg_str tagged_msg; /* 3164: from the TAG to the end; NONE: whole line; 5424: unset */
     bool bom;                 /* 5424 MSG started with a UTF-8 BOM (stripped from msg) */
+    /* valid SD params not recorded (past 256 a line, or no memory); 32 bits, beside bom,
+     * so that the header, kept in every event copy, is no larger */
+    uint32_t nsd_dropped;
 };
 
 /* True when cg_syslog_ctx_init would accept tz (NULL is UTC). No side effects:

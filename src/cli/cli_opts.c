@@ -148,7 +148,9 @@ int cli_opts_parse(struct cli_opts *o, enum cli_command command, int argc, char 
         cli_opts_usage(command, stdout);
         status = 0;
     } else if (res.first < argc && !commands[command_index(command)].operands) {
-        fprintf(stderr, "cefguard %s: unexpected argument '%s'\n", name, argv[res.first]);
+        char who[64];
+        snprintf(who, sizeof(who), "cefguard %s", name);
+        cli_complain(who, "unexpected argument", argv[res.first]);
         status = 2;
     } else if (o->quiet) {
         cg_log_set_level(CG_LOG_ERR);
@@ -156,6 +158,15 @@ int cli_opts_parse(struct cli_opts *o, enum cli_command command, int argc, char 
     optind = res.first;
     cg_buf_fini(&err);
     return status;
+}
+
+void cli_complain(const char *who, const char *what, const char *arg)
+{
+    struct cg_buf b;
+    cg_buf_init(&b);
+    int rc = cg_log_put_name(&b, arg);
+    fprintf(stderr, "%s: %s '%s'\n", who, what, rc == CG_OK ? cg_buf_cstr(&b) : "?");
+    cg_buf_fini(&b);
 }
 
 int cli_opts_reference(bool markdown, struct cg_buf *out)

@@ -62,4 +62,8 @@ int cli_opts_reference(bool markdown, struct cg_buf *out);
 /* The command whose name is name, or 0. */
 enum cli_command cli_opts_command(const char *name);
 
+/* Writes "WHO: WHAT 'ARG'" to stderr, ARG escaped (cg_log_put_name): an argument is
+ * bytes, and may be a file name. */
+void cli_complain(const char *who, const char *what, const char *arg);
+
 #endif

@@ -25,13 +25,13 @@ int cg_cmd_help(int argc, char **argv)
     enum cli_command cmd = cli_opts_command(topic);
     bool options = strcmp(topic, "options") == 0, counters = strcmp(topic, "counters") == 0;
     if (!cmd && !options && !counters) {
-        fprintf(stderr, "cefguard help: unknown topic '%s'\n", topic);
+        cli_complain("cefguard help", "unknown topic", topic);
         help_usage(stderr);
         return 2;
     }
     int extra = argc > 3 ? 3 : argc == 3 && (cmd || !markdown) ? 2 : 0;
     if (extra) {
-        fprintf(stderr, "cefguard help: unexpected argument '%s'\n", argv[extra]);
+        cli_complain("cefguard help", "unexpected argument", argv[extra]);
         help_usage(stderr);
         return 2;
     }

@@ -25,7 +25,7 @@ int cg_cmd_parse(int argc, char **argv)
     struct cg_pipeline_opts po;
     cli_pipeline_opts(&o, nz, &po);
     if (cg_pipeline_init(&pl, &po) != CG_OK) {
-        fprintf(stderr, "cefguard parse: --timezone: unknown zone '%s'\n", o.syslog.timezone);
+        cli_complain("cefguard parse", "--timezone: unknown zone", o.syslog.timezone);
         goto out;
     }
     int rc = cli_run_inputs(&pl, &o, CG_SINK_EVENTS, argc - optind, argv + optind);

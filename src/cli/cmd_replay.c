@@ -30,7 +30,7 @@ int cg_cmd_replay(int argc, char **argv)
     cli_pipeline_opts(&o, nz, &po);
     po.rules = &rs;
     if (cg_pipeline_init(&pl, &po) != CG_OK) {
-        fprintf(stderr, "cefguard replay: --timezone: unknown zone '%s'\n", o.syslog.timezone);
+        cli_complain("cefguard replay", "--timezone: unknown zone", o.syslog.timezone);
         goto out;
     }
     unsigned takes = CG_SINK_ALERTS | (o.events ? CG_SINK_EVENTS : 0);

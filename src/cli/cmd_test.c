@@ -97,23 +97,37 @@ static bool json_path_text(struct fjson_object *root, const char *path, const ch
     return true;
 }
 
+/* Text of a rule file or an alert for the report: control bytes escaped (cg_log_put_text),
+ * into b (cleared). */
+static const char *printable(struct cg_buf *b, const char *s)
+{
+    cg_buf_clear(b);
+    return cg_log_put_text(b, s, strlen(s)) == CG_OK ? cg_buf_cstr(b) : "?";
+}
+
 static bool check_alert(const struct cg_rule_test *t, size_t idx, const char *json,
                         const struct cg_expect *ex)
 {
     struct fjson_object *root = fjson_tokener_parse(json);
     bool ok = root != NULL;
+    struct cg_buf q[3];
+    for (size_t i = 0; i < CG_ARRAY_LEN(q); i++)
+        cg_buf_init(&q[i]);
     for (size_t k = 0; root && k < ex->n; k++) {
-        const char *got;
+        const char *got, *path = printable(&q[0], ex->kv[k].path);
+        const char *want = printable(&q[1], ex->kv[k].value);
         if (!json_path_text(root, ex->kv[k].path, &got)) {
             printf("  %s:%u:%u: alert %zu has no '%s' (expected \"%s\")\n", t->file, ex->kv[k].line,
-                   ex->kv[k].col, idx + 1, ex->kv[k].path, ex->kv[k].value);
+                   ex->kv[k].col, idx + 1, path, want);
             ok = false;
         } else if (strcmp(got, ex->kv[k].value) != 0) {
             printf("  %s:%u:%u: alert %zu: %s is \"%s\", expected \"%s\"\n", t->file,
-                   ex->kv[k].line, ex->kv[k].col, idx + 1, ex->kv[k].path, got, ex->kv[k].value);
+                   ex->kv[k].line, ex->kv[k].col, idx + 1, path, printable(&q[2], got), want);
             ok = false;
         }
     }
+    for (size_t i = 0; i < CG_ARRAY_LEN(q); i++)
+        cg_buf_fini(&q[i]);
     fjson_object_put(root);
     return ok;
 }
@@ -150,7 +164,10 @@ static int run_case(const struct cg_rule_test *t, const struct cg_ruleset *rs,
     po.log_rejects = false;
     struct cg_pipeline pl;
     if (cg_pipeline_init(&pl, &po) != CG_OK) {
-        printf("  %s:%u: bad timezone '%s'\n", t->file, t->line, po.syslog.timezone);
+        struct cg_buf q;
+        cg_buf_init(&q);
+        printf("  %s:%u: bad timezone '%s'\n", t->file, t->line, printable(&q, po.syslog.timezone));
+        cg_buf_fini(&q);
         return CG_EINVAL;
     }
     struct cg_sink_jsonl_conf out = {.takes = CG_SINK_ALERTS, .fd = -1, .out = alerts};
@@ -180,8 +197,9 @@ int cg_cmd_test(int argc, char **argv)
     if (cli_load_rules(&o, &rs) != CG_OK || !(nz = cli_load_rulebases(&o)))
         goto out;
     size_t pass = 0, fail = 0;
-    struct cg_buf alerts;
+    struct cg_buf alerts, name;
     cg_buf_init(&alerts);
+    cg_buf_init(&name);
     for (size_t i = 0; i < rs.ntests; i++) {
         const struct cg_rule_test *t = rs.tests[i];
         size_t nalerts = 0;
@@ -189,12 +207,13 @@ int cg_cmd_test(int argc, char **argv)
         bool ok = run_case(t, &rs, nz, &o, &alerts, &nalerts) == CG_OK;
         if (ok)
             ok = compare(t, &alerts, nalerts);
-        printf("%s %s:%u: %s\n", ok ? "PASS" : "FAIL", t->file, t->line, t->name);
+        printf("%s %s:%u: %s\n", ok ? "PASS" : "FAIL", t->file, t->line, printable(&name, t->name));
         if (!ok && o.verbose)
             printf("%s", cg_buf_cstr(&alerts));
         ok ? pass++ : fail++;
     }
     cg_buf_fini(&alerts);
+    cg_buf_fini(&name);
     printf("%zu passed, %zu failed\n", pass, fail);
     status = fail || !rs.ntests ? 1 : 0;
     if (!rs.ntests)

@@ -1,6 +1,8 @@
 /* main.c - the cefguard command: dispatches to subcommands. */
 #include "cefguard/cli.h"
 
+#include "cli_opts.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -44,7 +46,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    fprintf(stderr, "cefguard: unknown command '%s'\n", cmd);
+    cli_complain("cefguard", "unknown command", cmd);
     usage(stderr);
     return 2;
 }

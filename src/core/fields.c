@@ -4,6 +4,20 @@
 
 #include <stdlib.h>
 
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* The index of a list longer than CG_FIELDS_INDEX_MIN: an open-addressing table of
+ * 1 + an entry's index (0: empty), at most half full, holding v[0..indexed). */
+struct cg_fields_index {
+    uint32_t *slot;
+    size_t mask; /* table size - 1 */
+    size_t indexed;
+};
+
 void cg_fields_init(struct cg_fields *f, size_t max)
 {
     f->v = NULL;
@@ -12,16 +26,38 @@ void cg_fields_init(struct cg_fields *f, size_t max)
     f->max = max ? max : CG_FIELDS_DEFAULT_MAX;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
+    f->ix = NULL;
 }
 
 void cg_fields_fini(struct cg_fields *f)
 {
     free(f->v);
+    if (f->ix)
+        free(f->ix->slot);
+    free(f->ix);
     cg_fields_init(f, f->max);
+}
+
+static _Thread_local size_t probes; /* see cg_fields_probes */
+
+size_t cg_fields_probes(void)
+{
+    return probes;
+}
+
+/* Empties the index (keeping its table): the cost is that of the table, which the list
+ * it was sized for paid for already. */
+static void index_empty(struct cg_fields_index *ix)
+{
+    if (ix->slot)
+        memset(ix->slot, 0, (ix->mask + 1) * sizeof(*ix->slot));
+    ix->indexed = 0;
 }
 
 void cg_fields_clear(struct cg_fields *f)
 {
+    if (CG_UNLIKELY(f->ix != NULL) && f->ix->indexed)
+        index_empty(f->ix);
     f->n = 0;
     f->dup_dropped = 0;
     f->limit_dropped = 0;
@@ -74,19 +110,94 @@ static inline uint32_t key_hash(struct cg_str k)
     return (uint32_t)(h >> 32);
 }
 
+static inline bool entry_is(const struct cg_field *e, struct cg_str key, uint32_t h)
+{
+    return e->hash == h && e->key.n == key.n && (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0);
+}
+
 static const struct cg_str *get_hashed(const struct cg_fields *f, struct cg_str key, uint32_t h)
 {
-    for (size_t i = 0; i < f->n; i++) {
-        const struct cg_field *e = &f->v[i];
-        if (e->hash == h && e->key.n == key.n &&
-            (key.n == 0 || memcmp(e->key.p, key.p, key.n) == 0))
-            return &e->val;
-    }
+    for (size_t i = 0; i < f->n; i++)
+        if (entry_is(&f->v[i], key, h))
+            return &f->v[i].val;
     return NULL;
+}
+
+/* ---- the index of long lists ------------------------------------------------------ */
+
+/* The slot holding key, or the empty slot where it goes; probes counts the entries
+ * compared. Linear probing: the table is at most half full. */
+static inline uint32_t *index_find(const struct cg_fields *f, struct cg_str key, uint32_t h)
+{
+    const struct cg_fields_index *ix = f->ix;
+    size_t i = h & ix->mask;
+    while (ix->slot[i]) {
+        probes++;
+        if (entry_is(&f->v[ix->slot[i] - 1], key, h))
+            break;
+        i = (i + 1) & ix->mask;
+    }
+    return &ix->slot[i];
+}
+
+/* Files v[ix->indexed..n) (distinct keys, none in the table yet) into the table. */
+static void index_fill(struct cg_fields *f)
+{
+    struct cg_fields_index *ix = f->ix;
+    for (size_t k = ix->indexed; k < f->n; k++) {
+        size_t i = f->v[k].hash & ix->mask;
+        while (ix->slot[i])
+            i = (i + 1) & ix->mask;
+        ix->slot[i] = (uint32_t)(k + 1);
+    }
+    ix->indexed = f->n;
+}
+
+/* Makes the index cover v[0..n) (entries a filtered add appended without a check are
+ * filed now) with room for one more. false when it cannot (out of memory, or a list too
+ * long for 32-bit slots): the caller scans instead. */
+static NOINLINE bool index_ready(struct cg_fields *f)
+{
+    if (f->n >= UINT32_MAX / 4)
+        return false;
+    if (!f->ix && !(f->ix = calloc(1, sizeof(*f->ix))))
+        return false;
+    struct cg_fields_index *ix = f->ix;
+    size_t want = 2 * (f->n + 1);
+    if (ix->indexed > f->n) /* the list was cut back (a failed rulebase mapping) */
+        index_empty(ix);
+    if (!ix->slot || ix->mask + 1 < want) {
+        size_t size = 256;
+        while (size < 2 * want) /* room to grow to twice this list before the next rebuild */
+            size *= 2;
+        uint32_t *t = calloc(size, sizeof(*t));
+        if (!t)
+            return false;
+        free(ix->slot);
+        ix->slot = t;
+        ix->mask = size - 1;
+        ix->indexed = 0;
+    }
+    index_fill(f);
+    return true;
+}
+
+/* cg_fields_get of a list that has (or had) an index: through it when it is current. */
+static NOINLINE const struct cg_str *get_indexed(const struct cg_fields *f, struct cg_str key)
+{
+    if (!f->n)
+        return NULL;
+    uint32_t h = key_hash(key);
+    if (f->ix->indexed != f->n)
+        return get_hashed(f, key, h);
+    uint32_t s = *index_find(f, key, h);
+    return s ? &f->v[s - 1].val : NULL;
 }
 
 const struct cg_str *cg_fields_get(const struct cg_fields *f, struct cg_str key)
 {
+    if (CG_UNLIKELY(f->ix != NULL))
+        return get_indexed(f, key);
     return f->n ? get_hashed(f, key, key_hash(key)) : NULL;
 }
 
@@ -94,12 +205,6 @@ const struct cg_str *cg_fields_getz(const struct cg_fields *f, const char *key)
 {
     return cg_fields_get(f, cg_str_make(key, strlen(key)));
 }
-
-#if defined(__GNUC__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
 
 /* An event has some 20 to 60 fields: the first array has room for 32, not vec.h's 4
  * (three reallocs fewer for each copy that decodes its fields). */
@@ -131,10 +236,31 @@ static inline int append(struct cg_fields *f, struct cg_str key, struct cg_str v
     return CG_OK;
 }
 
-/* The duplicate check by scanning the list, then the append. */
+/* The duplicate check through the index, then the append (which may move v, not the
+ * table). */
+static NOINLINE int index_append(struct cg_fields *f, struct cg_str key, struct cg_str val,
+                                 uint32_t h)
+{
+    uint32_t *slot = index_find(f, key, h);
+    if (*slot) {
+        f->dup_dropped++;
+        return CG_OK;
+    }
+    int rc = append(f, key, val, h);
+    if (rc == CG_OK) {
+        *slot = (uint32_t)f->n;
+        f->ix->indexed = f->n;
+    }
+    return rc;
+}
+
+/* The duplicate check, then the append: a scan of a short list, the index of a long one. */
 static NOINLINE int scan_append(struct cg_fields *f, struct cg_str key, struct cg_str val,
                                 uint32_t h)
 {
+    if (CG_UNLIKELY(f->n >= CG_FIELDS_INDEX_MIN) && index_ready(f))
+        return index_append(f, key, val, h);
+    probes += f->n;
     if (get_hashed(f, key, h)) {
         f->dup_dropped++;
         return CG_OK;
@@ -144,8 +270,6 @@ static NOINLINE int scan_append(struct cg_fields *f, struct cg_str key, struct c
 
 int cg_fields_add(struct cg_fields *f, struct cg_str key, struct cg_str val)
 {
-    /* Linear duplicate check: events carry tens of fields, and max bounds the
-     * worst case of a hostile line to max^2/2 short compares. */
     if (f->n >= f->max) {
         f->limit_dropped++; /* no duplicate check: keeps a hostile line linear */
         return CG_OK;

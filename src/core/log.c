@@ -21,14 +21,45 @@ void cg_log(enum cg_log_level lvl, const char *fmt, ...)
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "cefguard: %s: %s\n", names[lvl], msg);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
+    struct cg_buf b;
+    cg_buf_init(&b);
+    bool ok = cg_log_put_text(&b, msg, len) == CG_OK;
+    fprintf(stderr, "cefguard: %s: %s\n", names[lvl], ok ? cg_buf_cstr(&b) : "(out of memory)");
+    cg_buf_fini(&b);
+}
+
+static const char hex[] = "0123456789abcdef";
+
+int cg_log_put_text(struct cg_buf *b, const char *p, size_t n)
+{
+    if (cg_buf_reserve(b, n * 4) != CG_OK)
+        return CG_ENOMEM;
+    char *o = b->p + b->n;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x20 && c != 0x7f) {
+            *o++ = (char)c;
+        } else {
+            *o++ = '\\';
+            *o++ = 'x';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
+        }
+    }
+    b->n = (size_t)(o - b->p);
+    return CG_OK;
+}
+
+int cg_log_put_name(struct cg_buf *b, const char *name)
+{
+    return cg_log_escape(b, name, strlen(name), CG_LOG_NAME_MAX);
 }
 
 int cg_log_escape(struct cg_buf *b, const char *p, size_t n, size_t max)
 {
-    static const char hex[] = "0123456789abcdef";
     size_t lim = n < max ? n : max;
     if (cg_buf_reserve(b, lim * 4 + 3) != CG_OK)
         return CG_ENOMEM;
@@ -85,14 +116,28 @@ void cg_log_reject(struct cg_log_rejects *rl, const char *source, uint64_t linen
         return;
     }
     rl->in_window[r]++;
-    struct cg_buf b;
+    struct cg_buf b, name;
     cg_buf_init(&b);
+    cg_buf_init(&name);
     cg_log_escape(&b, line.p, line.n, 200);
+    cg_log_escape(&name, source, strlen(source), 200);
     char held[64] = "";
     if (rl->held_back[r])
         snprintf(held, sizeof(held), " [%" PRIu64 " more not shown]", rl->held_back[r]);
     rl->held_back[r] = 0;
-    cg_log(CG_LOG_WARN, "rejected %s:%" PRIu64 " (%s)%s: %s", source, lineno, cg_reject_name(r),
-           held, cg_buf_cstr(&b));
+    cg_log(CG_LOG_WARN, "rejected %s:%" PRIu64 " (%s)%s: %s", cg_buf_cstr(&name), lineno,
+           cg_reject_name(r), held, cg_buf_cstr(&b));
+    cg_buf_fini(&name);
     cg_buf_fini(&b);
+}
+
+void cg_log_rejects_flush(struct cg_log_rejects *rl)
+{
+    for (unsigned r = 0; r < CG_REJ_MAX; r++) {
+        if (!rl->held_back[r])
+            continue;
+        cg_log(CG_LOG_WARN, "rejected (%s) [%" PRIu64 " more not shown]",
+               cg_reject_name((enum cg_reject)r), rl->held_back[r]);
+        rl->held_back[r] = 0;
+    }
 }

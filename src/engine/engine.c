@@ -65,6 +65,7 @@ struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_eng
         cg_engine_free(e);
         return NULL;
     }
+    e->memo.regex_limit = &e->st.regex_limit;
     return e;
 }
 

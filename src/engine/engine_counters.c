@@ -56,6 +56,9 @@ static const struct cg_counter engine_counters[] = {
      offsetof(struct cg_engine_stats, responses_refused),
      "alerts whose response was refused (emitted without a request), by reason", refusal_elem,
      CG_REFUSE_NONE + 1, CG_REFUSE_MAX},
+    STAT("regex_limit", regex_limit,
+         "regex evaluations stopped by a PCRE2 limit (taken as no match; the first one of each "
+         "rule is logged)"),
 };
 
 /* Every counter of struct cg_engine_stats is in the table: a new member without an entry

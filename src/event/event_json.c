@@ -94,7 +94,7 @@ static int put_lit_time(struct cg_buf *b, const char *lit, size_t ln, const stru
  * unique as bytes, but two that differ only in invalid bytes render alike (U+FFFD),
  * and a JSON object must not repeat a key. The first rendered key wins; later ones
  * are dropped and counted with the duplicate keys. */
-static int put_fields_dedup(struct cg_buf *b, const struct cg_fields *f, size_t *bad, size_t *dup)
+static int put_fields_dedup(struct cg_buf *b, const struct cg_fields *f, size_t *bad, uint32_t *dup)
 {
     size_t *offs = malloc((f->n + 1) * sizeof(*offs)); /* rendered key i: offs[i]..lens[i] */
     size_t *lens = malloc((f->n + 1) * sizeof(*lens));
@@ -150,7 +150,7 @@ static int put_field(struct cg_buf *b, const struct cg_field *fv, bool first, si
 
 /* ,"fields":{...}, one reservation per pair; keys that are not valid UTF-8 take the
  * slow path. */
-static int put_fields(struct cg_buf *b, const struct cg_fields *f, size_t *bad, size_t *dup)
+static int put_fields(struct cg_buf *b, const struct cg_fields *f, size_t *bad, uint32_t *dup)
 {
     size_t start = b->n, kbad = 0, vbad = 0;
     int rc = PUT_LIT(b, ",\"fields\":{");

@@ -18,6 +18,7 @@ void cg_stats_count_event(struct cg_stats *s, const struct cg_event *ev)
         s->time_jumps++;
     s->dup_keys += ev->fields.dup_dropped;
     s->fields_dropped += ev->fields.limit_dropped;
+    s->sd_dropped += ev->sl.nsd_dropped;
 }
 
 static const char *format_elem(unsigned i)
@@ -54,6 +55,9 @@ static const struct cg_counter stats_counters[] = {
          "fields dropped beyond the max-fields bound of an event"),
     STAT("drop.lines_cut", lines_too_long,
          "lines cut at the max-line bound (their events are raw, reason line_too_long)"),
+    STAT("drop.sd_params", sd_dropped,
+         "RFC 5424 structured-data params dropped beyond 256 a line (an SD-ID without params "
+         "counts as one)"),
     STAT("time.outliers", time_outliers,
          "stamps farther than --max-clock-jump from the clock, not (yet) confirmed: flagged "
          "time_outlier, processed at the clock's time, no year reference"),

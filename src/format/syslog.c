@@ -215,7 +215,7 @@ static inline void out_reset(struct cg_syslog *out, const char *p, size_t n)
     out->time = no_time;
     out->host = out->app = out->procid = out->msgid = CG_STR_NULL;
     out->sd = NULL;
-    out->nsd = 0;
+    out->nsd = out->nsd_dropped = 0;
     out->msg = out->tagged_msg = cg_str_make(p, n);
     out->bom = false;
 }

@@ -13,9 +13,10 @@
  *          kind RFC5424 and the header fields, with no sd and msg = the rest of the
  *          line from the SD start. SD-NAMEs are 1..32 bytes as in the RFC; inside a
  *          PARAM-VALUE an unescaped ']' is tolerated. At most SD_PARAMS_MAX params
- *          are recorded per line; the rest is still parsed (and validated) but
- *          dropped. If the arena cannot grow, params are dropped and an escaped
- *          value keeps its raw (still escaped) bytes.
+ *          (an SD-ID without params counts as one) are recorded per line; the rest is
+ *          still parsed (and validated) but dropped, and counted in nsd_dropped (the
+ *          pipeline's drop.sd_params). If the arena cannot grow, params are dropped
+ *          (and counted) and an escaped value keeps its raw (still escaped) bytes.
  */
 #include "syslog_int.h"
 
@@ -39,21 +40,26 @@ static inline bool take_field(const char *p, size_t n, size_t *i, size_t max, st
 struct sd_vec {
     struct cg_sd_param *v;
     size_t n, cap;
+    size_t dropped; /* params not recorded */
     struct cg_arena *a;
 };
 
 static void sd_push(struct sd_vec *sd, struct cg_str id, struct cg_str name, struct cg_str value)
 {
-    if (sd->n >= SD_PARAMS_MAX || !sd->a)
+    if (sd->n >= SD_PARAMS_MAX || !sd->a) {
+        sd->dropped++;
         return;
+    }
     if (sd->n == sd->cap) {
         /* In the arena, like the values it points to, so not vec.h (realloc): doubling
          * there wastes at most the old copies, bounded by 2x. */
         size_t cap = sd->cap ? sd->cap * 2 : 8;
         cap = cap > SD_PARAMS_MAX ? SD_PARAMS_MAX : cap;
         struct cg_sd_param *nv = cg_arena_alloc(sd->a, cap * sizeof(*nv));
-        if (!nv)
+        if (!nv) {
+            sd->dropped++;
             return;
+        }
         if (sd->n)
             memcpy(nv, sd->v, sd->n * sizeof(*nv));
         sd->v = nv;
@@ -138,6 +144,8 @@ static bool sd_element(const char *p, size_t n, size_t *i, struct sd_vec *sd)
             return false;
         if (keep)
             sd_push(sd, id, name, value);
+        else
+            sd->dropped++;
         any = true;
     }
     if (j >= n || p[j] != ']')
@@ -153,7 +161,7 @@ static void decode_5424_tail(const char *p, size_t n, size_t i, struct cg_syslog
                              struct cg_arena *a)
 {
     size_t start = i;
-    struct sd_vec sd = {NULL, 0, 0, a};
+    struct sd_vec sd = {NULL, 0, 0, 0, a};
     bool ok = i < n && (p[i] == '-' || p[i] == '[');
     if (ok && p[i] == '-')
         i++;
@@ -166,6 +174,7 @@ static void decode_5424_tail(const char *p, size_t n, size_t i, struct cg_syslog
     }
     out->sd = sd.n ? sd.v : NULL;
     out->nsd = sd.n;
+    out->nsd_dropped = sd.dropped > UINT32_MAX ? UINT32_MAX : (uint32_t)sd.dropped;
     if (i < n)
         i++;
     if (n - i >= 3 && p[i] == '\xEF' && p[i + 1] == '\xBB' && p[i + 2] == '\xBF') {

@@ -23,6 +23,16 @@ struct cg_source_file {
 
 static const char *const stdin_only[] = {"-"};
 
+/* "NAME: what: strerror" with the name escaped (a file name is untrusted bytes). */
+static void file_log(const char *name, const char *what, int e)
+{
+    struct cg_buf b;
+    cg_buf_init(&b);
+    cg_log_put_name(&b, name);
+    cg_log(CG_LOG_ERR, "%s: %s%s", cg_buf_cstr(&b), what, strerror(e));
+    cg_buf_fini(&b);
+}
+
 static void file_error(struct cg_source_file *fs, int rc)
 {
     cg_input_run_error(&fs->run, rc);
@@ -41,7 +51,7 @@ static bool file_open_next(struct cg_source_file *fs)
             cg_input_stream_reset(&fs->st, fs->is_stdin ? "<stdin>" : path);
             return true;
         }
-        cg_log(CG_LOG_ERR, "%s: %s", path, strerror(errno));
+        file_log(path, "", errno);
         file_error(fs, CG_EIO);
     }
     return false;
@@ -66,7 +76,7 @@ static void file_pump(struct cg_source *s, struct cg_source_file *fs)
             rc = cg_input_stream_fill(&fs->st, fs->fd);
             if (rc >= 0)
                 continue;
-            cg_log(CG_LOG_ERR, "%s: read error: %s", fs->st.origin, strerror(errno));
+            file_log(fs->st.origin, "read error: ", errno);
         }
         if (rc < 0)
             file_error(fs, rc);

@@ -16,6 +16,7 @@
  */
 #include "normalize_int.h"
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 
 #include <dirent.h>
@@ -106,6 +107,7 @@ size_t cg_normalizer_nrulebases(const struct cg_normalizer *nz)
 
 struct nz_load {
     const char *path;
+    const char *name;   /* path escaped, for messages (file names are untrusted bytes) */
     const char *lnname; /* the name liblognorm gives the file in its messages */
     struct cg_buf *err;
     unsigned nerr;
@@ -144,9 +146,9 @@ static void nz_put_lnerr(struct nz_load *ld, const char *msg, size_t len)
             line = 0;
     }
     if (line > 0)
-        cg_buf_printf(ld->err, "%s:%ld:1: ", ld->path, line);
+        cg_buf_printf(ld->err, "%s:%ld:1: ", ld->name, line);
     else
-        cg_buf_printf(ld->err, "%s: ", ld->path);
+        cg_buf_printf(ld->err, "%s: ", ld->name);
     nz_put_sanitized(ld->err, text, (size_t)(msg + len - text));
     cg_buf_putc(ld->err, '\n');
 }
@@ -163,8 +165,10 @@ static void nz_errmsg_cb(void *cookie, const char *msg, size_t len)
 
 static int nz_file_error(const char *path, const char *what, int e, struct cg_buf *err)
 {
-    if (err)
-        cg_buf_printf(err, "%s: cannot %s rulebase: %s\n", path, what, strerror(e));
+    if (err) {
+        cg_log_put_name(err, path);
+        cg_buf_printf(err, ": cannot %s rulebase: %s\n", what, strerror(e));
+    }
     return e == ENOENT ? CG_ENOENT : CG_EIO;
 }
 
@@ -208,11 +212,11 @@ static int nz_check_version(const char *path, const char *text, size_t n, struct
     size_t vl = sizeof(v2) - 1;
     if (n >= vl && memcmp(text, v2, vl) == 0 && (n == vl || text[vl] == '\n'))
         return CG_OK;
-    if (err)
-        cg_buf_printf(err,
-                      "%s:1:1: not a liblognorm v2 rulebase: the first line must "
-                      "be \"version=2\"\n",
-                      path);
+    if (err) {
+        cg_log_put_name(err, path);
+        cg_buf_puts(err, ":1:1: not a liblognorm v2 rulebase: the first line must be "
+                         "\"version=2\"\n");
+    }
     return CG_EPARSE;
 }
 
@@ -237,7 +241,7 @@ static int nz_ln_load(ln_ctx ctx, struct nz_load *ld, char *text, size_t n, bool
     if (rc != 0 && ld->nerr == 0) {
         ld->nerr++;
         if (ld->err)
-            cg_buf_printf(ld->err, "%s: rulebase did not load (liblognorm error %d)\n", ld->path,
+            cg_buf_printf(ld->err, "%s: rulebase did not load (liblognorm error %d)\n", ld->name,
                           rc);
     }
     return ld->nerr ? CG_EPARSE : CG_OK;
@@ -261,8 +265,15 @@ static int nz_load_base(struct nz_base *b, const char *path, char *text, size_t 
     struct nz_scan_res sr;
     nz_scan(b, text, n, &sr);
     bool native = b->ann != NULL;
-    struct nz_load ld = {path, native ? "--NO-FILE--" : path, err, 0};
+    struct cg_buf name;
+    cg_buf_init(&name);
+    if (cg_log_put_name(&name, path) != CG_OK) {
+        cg_buf_fini(&name);
+        return CG_ENOMEM;
+    }
+    struct nz_load ld = {path, cg_buf_cstr(&name), native ? "--NO-FILE--" : path, err, 0};
     int rc = nz_ln_load(b->ctx, &ld, text, n, native);
+    cg_buf_fini(&name);
     if (rc == CG_OK && !native)
         nz_check_unchanged(b, st);
     return rc;
@@ -339,8 +350,10 @@ int cg_normalizer_load_dir(struct cg_normalizer *nz, const char *dir, struct cg_
     DIR *d = opendir(dir);
     if (!d) {
         int e = errno;
-        if (err)
-            cg_buf_printf(err, "%s: cannot open rulebase directory: %s\n", dir, strerror(e));
+        if (err) {
+            cg_log_put_name(err, dir);
+            cg_buf_printf(err, ": cannot open rulebase directory: %s\n", strerror(e));
+        }
         return e == ENOENT ? CG_ENOENT : CG_EIO;
     }
     char **names = NULL;

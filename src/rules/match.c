@@ -4,6 +4,16 @@
  * match_int.h, so the compiler can inline the whole walk of a condition. */
 #include "match_int.h"
 
+#include "cefguard/log.h"
+
+#include <stdio.h>
+
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* ---- networks ------------------------------------------------------------ */
 
 static bool prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
@@ -105,7 +115,32 @@ static bool str_any(const struct cg_match_op *op, struct cg_str v, bool nocase)
     return false;
 }
 
-static bool rx_any(const struct cg_match_op *op, struct cg_str v)
+/* A regex evaluation stopped by a limit (match_compile.c sets them) or out of memory:
+ * no match, counted for the rule and the engine, and the rule's first one logged. */
+static NOINLINE void rx_stopped(const struct cg_match_rx *r, struct cg_str v, int rc,
+                                struct cg_match_memo *mm)
+{
+    struct cg_match *m = r->m;
+    m->rx_stopped++;
+    if (mm && mm->regex_limit)
+        ++*mm->regex_limit;
+    if (m->rx_logged)
+        return;
+    m->rx_logged = true;
+    PCRE2_UCHAR why[128];
+    if (pcre2_get_error_message(rc, why, sizeof(why)) < 0)
+        snprintf((char *)why, sizeof(why), "PCRE2 error %d", rc);
+    struct cg_buf b;
+    cg_buf_init(&b);
+    cg_log_escape(&b, r->src, r->srclen, 200);
+    cg_log(CG_LOG_WARN,
+           "%s: regex '%s' stopped (%s) on a value of %zu bytes: taken as no match, counted in "
+           "engine.regex_limit; later ones of this rule are not logged",
+           m->name ? m->name : "a match", cg_buf_cstr(&b), (const char *)why, v.n);
+    cg_buf_fini(&b);
+}
+
+static bool rx_any(const struct cg_match_op *op, struct cg_str v, struct cg_match_memo *mm)
 {
     PCRE2_SPTR s = (PCRE2_SPTR)(v.p ? v.p : "");
     for (size_t i = 0; i < op->n; i++) {
@@ -118,6 +153,8 @@ static bool rx_any(const struct cg_match_op *op, struct cg_str v)
                         : pcre2_match(r->code, s, v.n, 0, 0, r->md, r->mctx);
         if (rc >= 0)
             return true;
+        if (CG_UNLIKELY(rc != PCRE2_ERROR_NOMATCH))
+            rx_stopped(r, v, rc, mm);
     }
     return false;
 }
@@ -150,7 +187,8 @@ static bool num_cmp(const struct cg_match_op *op, struct value *v)
     }
 }
 
-static bool op_eval(const struct cg_match_op *op, struct value *v, bool nocase)
+static bool op_eval(const struct cg_match_op *op, struct value *v, bool nocase,
+                    struct cg_match_memo *mm)
 {
     switch (op->kind) {
     case CG_MATCH_OP_EQ: return str_in(op, v->s, nocase);
@@ -158,7 +196,7 @@ static bool op_eval(const struct cg_match_op *op, struct value *v, bool nocase)
     case CG_MATCH_OP_PREFIX:
     case CG_MATCH_OP_SUFFIX:
     case CG_MATCH_OP_CONTAINS: return str_any(op, v->s, nocase);
-    case CG_MATCH_OP_REGEX: return rx_any(op, v->s);
+    case CG_MATCH_OP_REGEX: return rx_any(op, v->s, mm);
     case CG_MATCH_OP_CIDR: return cidr_match(op, v->s);
     case CG_MATCH_OP_LT:
     case CG_MATCH_OP_LE:
@@ -169,14 +207,14 @@ static bool op_eval(const struct cg_match_op *op, struct value *v, bool nocase)
     return false;
 }
 
-static bool cond_eval(const struct cg_match_cond *c, struct cg_event *ev)
+static bool cond_eval(const struct cg_match_cond *c, struct cg_event *ev, struct cg_match_memo *mm)
 {
     struct cg_path_scratch scratch;
     struct value v = {.num_state = 0};
     if (!cg_path_get(&c->path, ev, &v.s, &scratch))
         return c->if_missing;
     for (size_t i = 0; i < c->nops; i++)
-        if (!op_eval(&c->ops[i], &v, c->nocase))
+        if (!op_eval(&c->ops[i], &v, c->nocase, mm))
             return false;
     return true;
 }
@@ -199,7 +237,7 @@ static bool node_eval_raw(const struct cg_match_node *nd, struct cg_event *ev,
                 return true;
         return false;
     case CG_MATCH_NOT: return !node_eval(&nd->kids[0], ev, mm);
-    case CG_MATCH_COND: return cond_eval(nd->cond, ev);
+    case CG_MATCH_COND: return cond_eval(nd->cond, ev, mm);
     }
     return false;
 }

@@ -42,7 +42,8 @@ enum cg_match_op_kind {
 };
 
 struct cg_match_rx {
-    char *src; /* the pattern, for finding shared conditions */
+    struct cg_match *m; /* the match it belongs to: counts and logs the limits it hits */
+    char *src;          /* the pattern, for finding shared conditions (and the log) */
     size_t srclen;
     pcre2_code *code;
     pcre2_match_data *md; /* shared by every evaluation: not thread-safe */
@@ -89,6 +90,9 @@ struct cg_match {
     struct cg_match_node root;
     pcre2_match_context *mctx;
     pcre2_jit_stack *jit_stack;
+    char *name;          /* for the log: "rule 'x'" (cg_match_set_name) */
+    uint64_t rx_stopped; /* regex evaluations a limit stopped */
+    bool rx_logged;      /* the first of them was logged */
 };
 
 /* ---- operands of typed operators ------------------------------------------ */

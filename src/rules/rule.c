@@ -61,6 +61,8 @@ static void match_at(struct cg_rules_loader *l, const struct cg_ynode *n, const 
     if (!cg_rules_is_map(l, n, key, where))
         return;
     int rc = cg_match_compile_lists(l->doc, n, l->lists, out, l->err);
+    if (rc == CG_OK && cg_match_set_name(*out, where) != CG_OK)
+        rc = CG_ENOMEM;
     if (rc == CG_ENOMEM)
         l->oom = true;
     else if (rc != CG_OK)

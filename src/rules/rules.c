@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 
 static const char *const top_keys[] = {"lists", "rules", "tests", NULL};
@@ -206,13 +207,26 @@ static int name_cmp(const struct dirent **a, const struct dirent **b)
     return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/* "DIR/NAME: message" (NAME may be empty), escaped: file names are untrusted bytes. */
+static void path_error(struct cg_buf *err, const char *dir, const char *name, const char *msg)
+{
+    size_t dl = strlen(dir);
+    cg_log_put_name(err, dir);
+    if (*name) {
+        if (dl && dir[dl - 1] != '/')
+            cg_buf_putc(err, '/');
+        cg_log_put_name(err, name);
+    }
+    cg_buf_printf(err, ": %s\n", msg);
+}
+
 static int load_dir(struct cg_rules_loader *l, const char *dir)
 {
     struct dirent **names = NULL;
     int n = scandir(dir, &names, rule_file_filter, name_cmp);
     if (n < 0) {
         int e = errno;
-        cg_buf_printf(l->err, "%s: %s\n", dir, strerror(e));
+        path_error(l->err, dir, "", strerror(e));
         return e == ENOMEM ? CG_ENOMEM : CG_EIO;
     }
     size_t dl = strlen(dir);
@@ -224,7 +238,7 @@ static int load_dir(struct cg_rules_loader *l, const char *dir)
         int len = snprintf(path, sizeof(path), "%s%s%s", dir, sep, names[i]->d_name);
         int frc = CG_OK;
         if (len < 0 || (size_t)len >= sizeof(path)) {
-            cg_buf_printf(l->err, "%s%s%s: path too long\n", dir, sep, names[i]->d_name);
+            path_error(l->err, dir, names[i]->d_name, "path too long");
             frc = CG_EIO;
         } else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             frc = CG_OK; /* subdirectories are not read */
@@ -288,7 +302,7 @@ int cg_ruleset_load(struct cg_ruleset *rs, const char *path, struct cg_buf *err)
         /* nothing else to do */
     } else if (stat(path, &st) != 0) {
         int e = errno;
-        cg_buf_printf(err, "%s: %s\n", path, strerror(e));
+        path_error(err, path, "", strerror(e));
         rc = e == ENOENT ? CG_ENOENT : CG_EIO;
     } else if (S_ISDIR(st.st_mode)) {
         rc = load_dir(&l, path);

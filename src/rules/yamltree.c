@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <yaml.h>
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 
 /* Nodes are allocated in chunks and linked by index, so growth never moves a
@@ -20,6 +21,8 @@ struct chunk {
 
 struct loader {
     yaml_parser_t parser;
+    const char *s; /* the input, for positions of reader errors */
+    size_t n;
     struct cg_ydoc *doc;
     struct cg_buf *err;
     struct chunk *chunks;
@@ -40,17 +43,59 @@ void cg_yaml_verror(struct cg_buf *err, const struct cg_ydoc *doc, const struct 
                     const char *fmt, va_list ap)
 {
     char msg[512];
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1;
     const char *name = doc && doc->name ? doc->name : "<input>";
     if (node)
-        cg_buf_printf(err, "%s:%u:%u: %s\n", name, node->line, node->col, msg);
+        cg_buf_printf(err, "%s:%u:%u: ", name, node->line, node->col);
     else
-        cg_buf_printf(err, "%s: %s\n", name, msg);
+        cg_buf_printf(err, "%s: ", name);
+    /* the message may quote the file (a key, a value): no control byte reaches the terminal */
+    cg_log_put_text(err, msg, len);
+    cg_buf_putc(err, '\n');
 }
 
 static void err_at(struct loader *l, const yaml_mark_t *m, const char *msg)
 {
     cg_buf_printf(l->err, "%s:%zu:%zu: %s\n", l->doc->name, m->line + 1, m->column + 1, msg);
+}
+
+/* The mark of byte off of s[0..n), counted as libyaml counts its marks: lines end at
+ * LF, CR LF or a lone CR; a column is a character (a UTF-8 lead byte), so positions
+ * agree with those of the parser's other messages. */
+static yaml_mark_t mark_of(const char *s, size_t n, size_t off)
+{
+    yaml_mark_t m = {.index = off};
+    size_t i = n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a BOM is no column */
+    for (; i < off && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\n' || (c == '\r' && (i + 1 >= n || s[i + 1] != '\n'))) {
+            m.line++;
+            m.column = 0;
+        } else if ((c & 0xc0) != 0x80 && c != '\r') {
+            m.column++;
+        }
+    }
+    return m;
+}
+
+/* A reader error (bad UTF-8, a control character) has no problem_mark: libyaml reports
+ * the byte offset, and for "invalid trailing UTF-8 octet" the offset of the octet after
+ * the lead byte, so the position is moved back to the character that starts there. */
+static void reader_error(struct loader *l, const char *problem)
+{
+    size_t off = l->parser.problem_offset;
+    if (off > l->n)
+        off = l->n;
+    if (strstr(problem, "trailing") && off > 0) {
+        size_t lead = off - 1;
+        while (lead > 0 && off - lead < 4 && ((unsigned char)l->s[lead] & 0xc0) == 0x80)
+            lead--;
+        if (((unsigned char)l->s[lead] & 0xc0) == 0xc0)
+            off = lead;
+    }
+    yaml_mark_t m = mark_of(l->s, l->n, off);
+    err_at(l, &m, problem);
 }
 
 static struct cg_ynode *node_new(struct loader *l, enum cg_ynode_type t, const yaml_mark_t *m)
@@ -90,7 +135,10 @@ static bool next_event(struct loader *l, yaml_event_t *ev)
     if (yaml_parser_parse(&l->parser, ev))
         return true;
     const char *p = l->parser.problem ? l->parser.problem : "syntax error";
-    err_at(l, &l->parser.problem_mark, p);
+    if (l->parser.error == YAML_READER_ERROR)
+        reader_error(l, p);
+    else
+        err_at(l, &l->parser.problem_mark, p);
     return false;
 }
 
@@ -229,18 +277,43 @@ void cg_ydoc_free(struct cg_ydoc *doc)
     free(doc);
 }
 
+/* The name messages use: escaped once here, so that every "file:line:column" of the
+ * document, and the rules and tests made from it, print it safely. */
+static char *name_dup(const char *name)
+{
+    struct cg_buf b;
+    cg_buf_init(&b);
+    if (cg_log_put_name(&b, name) != CG_OK || cg_buf_putc(&b, '\0') != CG_OK) {
+        cg_buf_fini(&b);
+        return NULL;
+    }
+    return b.p; /* owned by the caller now */
+}
+
+/* "NAME: message" for a file that is not read, the name escaped. */
+static void file_error(struct cg_buf *err, const char *path, const char *msg)
+{
+    cg_log_put_name(err, path);
+    cg_buf_printf(err, ": %s\n", msg);
+}
+
 int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc **out,
                      struct cg_buf *err)
 {
     *out = NULL;
-    struct loader l = {.err = err};
+    struct loader l = {.err = err, .s = s, .n = n};
     l.doc = calloc(1, sizeof(*l.doc));
-    if (!l.doc || !(l.doc->name = strdup(name ? name : "<input>"))) {
+    if (!l.doc || !(l.doc->name = name_dup(name ? name : "<input>"))) {
         cg_ydoc_free(l.doc);
         return CG_ENOMEM;
     }
     if (n > CG_YAML_MAX_BYTES) {
-        cg_yaml_error(err, l.doc, NULL, "file is larger than %u bytes", CG_YAML_MAX_BYTES);
+        /* refused whole: a rule file cut at the limit could still parse, minus its end */
+        yaml_mark_t m = mark_of(s, n, CG_YAML_MAX_BYTES);
+        char msg[128];
+        snprintf(msg, sizeof(msg), "the file goes on past the limit of %u bytes (64 MiB) here",
+                 CG_YAML_MAX_BYTES);
+        err_at(&l, &m, msg);
         cg_ydoc_free(l.doc);
         return CG_EPARSE;
     }
@@ -266,20 +339,25 @@ int cg_yaml_load_file(const char *path, struct cg_ydoc **out, struct cg_buf *err
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        cg_buf_printf(err, "%s: %s\n", path, strerror(errno));
-        return errno == ENOENT ? CG_ENOENT : CG_EIO;
+        int e = errno;
+        file_error(err, path, strerror(e));
+        return e == ENOENT ? CG_ENOENT : CG_EIO;
     }
     struct cg_buf data;
     cg_buf_init(&data);
     char tmp[65536];
     size_t got;
     int rc = CG_OK;
-    while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
-        if (data.n + got > CG_YAML_MAX_BYTES + 1 || cg_buf_put(&data, tmp, got) != CG_OK)
-            break; /* the size check in load_mem reports it */
+    /* Up to one byte past the limit, so that load_mem sees a file that is too large
+     * (and reports it) rather than a file cut at the limit. */
+    while (data.n <= CG_YAML_MAX_BYTES && (got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+        if (cg_buf_put(&data, tmp, got) != CG_OK) {
+            rc = CG_ENOMEM;
+            break;
+        }
     }
-    if (ferror(f)) {
-        cg_buf_printf(err, "%s: read error\n", path);
+    if (rc == CG_OK && ferror(f)) {
+        file_error(err, path, "read error");
         rc = CG_EIO;
     }
     fclose(f);

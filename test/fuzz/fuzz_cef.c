@@ -177,7 +177,7 @@ CHECK_NOCOV static void run_ext(struct cg_str ext, size_t max, bool exact, struc
         cg_fields_init(&ref, max);
         bool junk = ref_ext(ext, &ref);
         check_same_fields(&f, &ref, ext);
-        CHECK(f.dup_dropped == ref.dup_dropped, "dup_dropped %zu, reference %zu", f.dup_dropped,
+        CHECK(f.dup_dropped == ref.dup_dropped, "dup_dropped %u, reference %u", f.dup_dropped,
               ref.dup_dropped);
         CHECK(junk == !!(flags & CG_CEF_EXT_JUNK), "ext_junk flag %d, reference %d",
               !!(flags & CG_CEF_EXT_JUNK), junk);

@@ -115,7 +115,7 @@ CHECK_NOCOV static void split_run(struct split_run *r, split_fn split, struct sp
     const struct cg_fields *f = &r->ev.fields;
     if (r->rc == NZ_NOMATCH)
         CHECK(f->n == 1 && f->dup_dropped == 0 && f->limit_dropped == 0,
-              "NZ_NOMATCH left %zu fields, %zu dup, %zu limit", f->n, f->dup_dropped,
+              "NZ_NOMATCH left %zu fields, %u dup, %u limit", f->n, f->dup_dropped,
               f->limit_dropped);
     split_check_fields(r, in);
 }
@@ -130,7 +130,7 @@ CHECK_NOCOV static void split_compare(const struct split_run *a, const struct sp
     CHECK(fb->n == want, "%s: %zu fields, not %zu", what, fb->n, want);
     if (!prefix)
         CHECK(fa->dup_dropped == fb->dup_dropped && fa->limit_dropped == fb->limit_dropped,
-              "%s: dropped %zu/%zu, not %zu/%zu", what, fb->dup_dropped, fb->limit_dropped,
+              "%s: dropped %u/%u, not %u/%u", what, fb->dup_dropped, fb->limit_dropped,
               fa->dup_dropped, fa->limit_dropped);
     for (size_t i = 0; i < want; i++)
         CHECK(split_same_str(fa->v[i].key, fb->v[i].key) &&

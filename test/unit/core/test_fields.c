@@ -42,6 +42,11 @@ static void same_lists(const struct cg_fields *a, const struct cg_fields *b)
     }
 }
 
+static int add_key(struct cg_fields *f, const char *key)
+{
+    return cg_fields_add(f, cg_str_make(key, strlen(key)), CG_STR_LIT("v"));
+}
+
 #define NKEYS 3000
 
 /* Keys of 0..40 bytes (every length the hash treats differently: 0, 1-3, 4-7,
@@ -194,13 +199,82 @@ static void saturated_filter(void **state)
     cg_fields_fini(&f);
 }
 
+/* 1 MiB of "k<hex>=v " pairs is 120,000 distinct keys: with --max-fields 1000000 the
+ * duplicate check used to compare each new key with every earlier one (7 * 10^9
+ * compares, 16 s for one line). It must stay a few probes per key: counted, not timed. */
+#define WIDE 120000
+
+static void wide_list_is_linear(void **state)
+{
+    (void)state;
+    char(*keys)[8] = calloc(WIDE, sizeof(*keys));
+    assert_non_null(keys);
+    struct cg_fields f;
+    cg_fields_init(&f, 1000000);
+    struct cg_fields_filter flt;
+    cg_fields_filter_init(&flt, &f);
+    size_t probes = cg_fields_probes();
+    for (int round = 0; round < 2; round++) { /* distinct keys, then every one repeated */
+        for (int i = 0; i < WIDE; i++) {
+            int len = snprintf(keys[i], sizeof(keys[i]), "k%x", (unsigned)i);
+            struct cg_str k = cg_str_make(keys[i], (size_t)len);
+            assert_int_equal(round ? cg_fields_add(&f, k, CG_STR_LIT("w"))
+                                   : cg_fields_add_filtered(&f, &flt, k, CG_STR_LIT("v")),
+                             CG_OK);
+        }
+    }
+    assert_int_equal(f.n, WIDE);
+    assert_int_equal(f.dup_dropped, WIDE);
+    /* 240,000 checks; the scans of the first 64 keys cost 64^2/2 */
+    assert_true(cg_fields_probes() - probes < 4 * 2 * WIDE + 64 * 64 / 2);
+    for (int i = 0; i < WIDE; i += 997)
+        assert_true(cg_str_eqz(*cg_fields_getz(&f, keys[i]), "v"));
+    assert_null(cg_fields_getz(&f, "k1e240")); /* WIDE in hex: not added */
+    assert_null(cg_fields_getz(&f, "v"));
+    /* Reused for the next event: the index is emptied with the list. */
+    cg_fields_clear(&f);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(cg_fields_add(&f, cg_str_make(keys[i], strlen(keys[i])), CG_STR_LIT("x")),
+                         CG_OK);
+    assert_int_equal(f.n, 1000);
+    assert_int_equal(f.dup_dropped, 0);
+    assert_true(cg_str_eqz(*cg_fields_getz(&f, keys[999]), "x"));
+    assert_null(cg_fields_getz(&f, keys[1000]));
+    cg_fields_fini(&f);
+    free(keys);
+}
+
+/* A list cut back (lognorm.c restores n when a mapping fails) forgets the keys past
+ * the cut in the index too, and lookups stay right while the index lags behind. */
+static void cut_back_list(void **state)
+{
+    (void)state;
+    static char keys[300][8];
+    struct cg_fields f;
+    cg_fields_init(&f, 0);
+    for (int i = 0; i < 300; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "c%d", i);
+        assert_int_equal(add_key(&f, keys[i]), CG_OK);
+    }
+    f.n = 100;
+    assert_null(cg_fields_getz(&f, keys[200]));
+    assert_non_null(cg_fields_getz(&f, keys[99]));
+    assert_int_equal(add_key(&f, keys[200]), CG_OK); /* gone: added again */
+    assert_int_equal(add_key(&f, keys[50]), CG_OK);  /* still there: a duplicate */
+    assert_int_equal(f.n, 101);
+    assert_int_equal(f.dup_dropped, 1);
+    assert_true(cg_str_eqz(f.v[100].key, keys[200]));
+    assert_non_null(cg_fields_getz(&f, keys[200]));
+    assert_null(cg_fields_getz(&f, keys[201]));
+    cg_fields_fini(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(filtered_same_as_plain),
-        cmocka_unit_test(get_exact),
-        cmocka_unit_test(filter_on_existing_and_full),
-        cmocka_unit_test(saturated_filter),
+        cmocka_unit_test(filtered_same_as_plain),      cmocka_unit_test(get_exact),
+        cmocka_unit_test(filter_on_existing_and_full), cmocka_unit_test(saturated_filter),
+        cmocka_unit_test(wide_list_is_linear),         cmocka_unit_test(cut_back_list),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

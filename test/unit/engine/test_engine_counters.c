@@ -13,7 +13,8 @@ static void test_engine_counters_write(void **state)
 {
     (void)state;
     struct cg_engine_stats s = {1,  2,  3, 4,  5,  6,  7,          8,  80,
-                                81, 82, 9, 10, 11, 12, UINT64_MAX, 14, {0, 21, 22, 23, 24, 25, 26}};
+                                81, 82, 9, 10, 11, 12, UINT64_MAX, 14, {0, 21, 22, 23, 24, 25, 26},
+                                27};
     struct cg_buf b;
     cg_buf_init(&b);
     assert_int_equal(cg_counters_write(&cg_engine_counters, &s, &b), CG_OK);
@@ -39,7 +40,8 @@ static void test_engine_counters_write(void **state)
                                          "engine.responses_refused.subject_invalid 23\n"
                                          "engine.responses_refused.subject_ambiguous 24\n"
                                          "engine.responses_refused.target_invalid 25\n"
-                                         "engine.responses_refused.target_missing 26\n");
+                                         "engine.responses_refused.target_missing 26\n"
+                                         "engine.regex_limit 27\n");
     cg_buf_fini(&b);
 }
 

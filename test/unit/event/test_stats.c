@@ -19,7 +19,8 @@ static void test_stats_write(void **state)
                          .fields_dropped = 35,
                          .lines_too_long = 36,
                          .time_outliers = 37,
-                         .time_jumps = 38};
+                         .time_jumps = 38,
+                         .sd_dropped = 39};
     for (int i = 0; i < CG_FMT_MAX; i++)
         s.by_format[i] = 10 + (uint64_t)i;
     for (int i = 0; i < CG_REJ_MAX; i++)
@@ -47,6 +48,7 @@ static void test_stats_write(void **state)
                                          "drop.duplicate_keys 34\n"
                                          "drop.fields_over_limit 35\n"
                                          "drop.lines_cut 36\n"
+                                         "drop.sd_params 39\n"
                                          "time.outliers 37\n"
                                          "time.jumps 38\n");
     cg_buf_fini(&b);
@@ -63,6 +65,7 @@ static void test_stats_count_event(void **state)
     ev.flags = CG_EV_BAD_ESCAPE | CG_EV_EXT_JUNK | CG_EV_TRUNCATED;
     ev.fields.dup_dropped = 2;
     ev.fields.limit_dropped = 3;
+    ev.sl.nsd_dropped = 44;
     cg_stats_count_event(&s, &ev);
     ev.format = CG_FMT_MAX; /* out of range: counted as raw */
     ev.flags = 0;
@@ -74,6 +77,7 @@ static void test_stats_count_event(void **state)
     assert_int_equal(s.lines_too_long, 1);
     assert_int_equal(s.dup_keys, 4);
     assert_int_equal(s.fields_dropped, 6);
+    assert_int_equal(s.sd_dropped, 88);
     cg_event_fini(&ev);
 }
 

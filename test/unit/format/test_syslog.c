@@ -1006,7 +1006,8 @@ static void test_huge_lines(void **state)
     cg_arena_fini(&a);
 }
 
-/* 100,000 SD params or elements: at most 256 recorded, the line still decodes. */
+/* 100,000 SD params or elements: at most 256 recorded, the rest counted (they were
+ * dropped uncounted), the line still decodes. */
 static void test_many_sd_params(void **state)
 {
     (void)state;
@@ -1028,12 +1029,26 @@ static void test_many_sd_params(void **state)
         cg_syslog_decode(&c, p, n, &out, &a);
         assert_int_equal(out.kind, K_5424);
         assert_int_equal(out.nsd, 256);
+        assert_int_equal(out.nsd_dropped, u == 2 ? 100001 - 256 : 100000 - 256);
         check_str(units[u], "msg", out.msg, (struct xs)S("end"));
         if (u == 1) /* unescaped copies live in the arena */
             assert_true(out.sd[255].value.n == 2 && out.sd[255].value.p[1] == '\\');
         free(p);
         cg_arena_reset(&a);
     }
+    /* 257 params: one dropped; a malformed SD keeps no params and drops none (it is msg) */
+    char line[257 * 8 + 64];
+    size_t n = (size_t)sprintf(line, "<13>1 - h a - - [x@1");
+    for (int i = 0; i < 257; i++)
+        n += (size_t)sprintf(line + n, " k=\"%d\"", i % 10);
+    n += (size_t)sprintf(line + n, "] m");
+    cg_syslog_decode(&c, line, n, &out, &a);
+    assert_int_equal(out.nsd, 256);
+    assert_int_equal(out.nsd_dropped, 1);
+    line[n - 3] = 'x'; /* the closing ']' */
+    cg_syslog_decode(&c, line, n, &out, &a);
+    assert_int_equal(out.nsd, 0);
+    assert_int_equal(out.nsd_dropped, 0);
     cg_arena_fini(&a);
 }
 

@@ -7,11 +7,14 @@
 
 #include <stdio.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
 #include "cefguard/match.h"
+
+#include "testutil.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -519,6 +522,66 @@ static void test_regex_bounded(void **state)
     cg_event_fini(&ev);
 }
 
+struct limit_run {
+    struct cg_match *m;
+    struct cg_event *ev;
+    struct cg_match_memo *mm;
+    int times;
+    int matched;
+};
+
+static void eval_times(void *arg)
+{
+    struct limit_run *r = arg;
+    for (int i = 0; i < r->times; i++) {
+        cg_match_memo_next(r->mm);
+        r->matched += cg_match_eval_memo(r->m, r->ev, r->mm);
+    }
+}
+
+/* A regex that hits the PCRE2 match limit used to be a silent "no" costing some 2 ms a
+ * value: it is counted (in the match, and in the engine's counter through the memo),
+ * logged once with the match's name and the pattern escaped, and stopped early. */
+static void test_regex_limit_counted(void **state)
+{
+    (void)state;
+    struct cg_event ev;
+    cef_event(&ev);
+    static char v[4002];
+    memset(v, 'a', 4000);
+    v[4000] = 'b';
+    ev.fields.v[0].val = cg_str_make(v, 4001); /* act: aaaa...b */
+    struct cg_match *m = compile_ok("fields.act: {regex: [\"(a+)+\\e?$\", 'b$']}");
+    assert_int_equal(cg_match_set_name(m, "rule 'rx-bomb'"), CG_OK);
+    struct cg_match_memo mm;
+    assert_int_equal(cg_match_memo_init(&mm, 0), CG_OK);
+    uint64_t engine_count = 0;
+    mm.regex_limit = &engine_count;
+    struct limit_run run = {m, &ev, &mm, 5, 0};
+    char log[2048];
+    capture_stderr(eval_times, &run, log, sizeof(log));
+    assert_int_equal(run.matched, 5); /* the second pattern still decides */
+    assert_int_equal(engine_count, 5);
+    assert_int_equal(cg_match_regex_stopped(m), 5);
+    assert_string_equal(log, "cefguard: warning: rule 'rx-bomb': regex '(a+)+\\x1b?$' stopped "
+                             "(match limit exceeded) on a value of 4001 bytes: taken as no "
+                             "match, counted in engine.regex_limit; later ones of this rule are "
+                             "not logged\n");
+    /* without a memo: counted in the match only, not logged again */
+    assert_true(cg_match_eval(m, &ev));
+    assert_int_equal(cg_match_regex_stopped(m), 6);
+    assert_int_equal(engine_count, 5);
+    cg_match_free(m);
+    /* a value that needs no backtracking is no limit */
+    m = compile_ok("fields.act: {regex: '(a+)+b$'}");
+    assert_true(cg_match_eval_memo(m, &ev, &mm));
+    assert_int_equal(cg_match_regex_stopped(m), 0);
+    assert_int_equal(engine_count, 5);
+    cg_match_free(m);
+    cg_match_memo_fini(&mm);
+    cg_event_fini(&ev);
+}
+
 /* ---- compile errors ------------------------------------------------------- */
 
 #define PATHS                                                                                      \
@@ -738,11 +801,17 @@ static void test_required_any(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eval),        cmocka_unit_test(test_long_lists),
-        cmocka_unit_test(test_lazy_fields), cmocka_unit_test(test_regex_bounded),
-        cmocka_unit_test(test_errors),      cmocka_unit_test(test_null_node),
-        cmocka_unit_test(test_required),    cmocka_unit_test(test_shared_table),
-        cmocka_unit_test(test_shared_what), cmocka_unit_test(test_required_any),
+        cmocka_unit_test(test_eval),
+        cmocka_unit_test(test_long_lists),
+        cmocka_unit_test(test_lazy_fields),
+        cmocka_unit_test(test_regex_bounded),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_null_node),
+        cmocka_unit_test(test_required),
+        cmocka_unit_test(test_shared_table),
+        cmocka_unit_test(test_shared_what),
+        cmocka_unit_test(test_required_any),
+        cmocka_unit_test(test_regex_limit_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

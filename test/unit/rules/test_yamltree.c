@@ -7,6 +7,9 @@
 
 #include "cefguard/yamltree.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 static struct cg_ydoc *load_ok(const char *s)
 {
     struct cg_buf err;
@@ -80,6 +83,93 @@ static void test_errors(void **state)
     load_err(deep, "t.yml:1:66: nesting is too deep\n");
 }
 
+/* libyaml's reader errors carry no mark, only a byte offset: they were all reported at
+ * 1:1. The position is the character's, counted as the parser's other marks are. */
+static void test_reader_errors(void **state)
+{
+    (void)state;
+    /* "caf\xe9 ok": the lead byte of a 3-byte sequence, then a space */
+    load_err("rules:\n  - id: a\n    description: caf\xe9 ok\n",
+             "t.yml:3:21: invalid trailing UTF-8 octet\n");
+    load_err("a: 1\nb: x\x01y\n", "t.yml:2:5: control characters are not allowed\n");
+    load_err("a: \"x\x1b[2J\"\n", "t.yml:1:6: control characters are not allowed\n");
+    /* columns count characters: two 3-byte characters before the byte */
+    load_err("a: \"\xe3\x81\x82\xe3\x81\x82\x01\"\n",
+             "t.yml:1:7: control characters are not allowed\n");
+    load_err("a: 1\r\nb: 2\r\nc: \xff\r\n", "t.yml:3:4: invalid leading UTF-8 octet\n");
+    load_err("a: 1\rb: \x7f\n", "t.yml:2:4: control characters are not allowed\n");
+    load_err("a: b\xe3\x81", "t.yml:1:5: incomplete UTF-8 octet sequence\n");
+    load_err("\xef\xbb\xbf"
+             "a: b\x02\n",
+             "t.yml:1:5: control characters are not allowed\n");
+}
+
+static void write_file(const char *path, const char *head, size_t pad_to, const char *tail)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    static const char pad[] = "# padding padding padding padding padding padding padding paddin\n";
+    size_t n = strlen(head), pl = sizeof(pad) - 1;
+    fputs(head, f);
+    for (; n + pl <= pad_to; n += pl)
+        fputs(pad, f);
+    for (; n < pad_to; n++)
+        fputc('\n', f);
+    fputs(tail, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A rule file past 64 MiB was read up to the limit and parsed: the rest was lost, and
+ * `check` said ok when what was cut was only a later rule. It is refused whole, at the
+ * place where the limit falls. A file of exactly the limit still loads. */
+static void test_too_large(void **state)
+{
+    (void)state;
+    char path[] = CG_BUILD_DIR "/test_yamltree_big.yml";
+    write_file(path, "a: 1\n", CG_YAML_MAX_BYTES, "b: [\n");
+    struct cg_buf err;
+    cg_buf_init(&err);
+    struct cg_ydoc *doc = NULL;
+    assert_int_equal(cg_yaml_load_file(path, &doc, &err), CG_EPARSE);
+    assert_null(doc);
+    /* the head's line, the padding lines (65 bytes, then single newlines), the tail's */
+    unsigned pad = CG_YAML_MAX_BYTES - 5, line = 1 + pad / 65 + pad % 65 + 1;
+    char want[256];
+    snprintf(want, sizeof(want),
+             "%s:%u:1: the file goes on past the limit of 67108864 bytes (64 MiB) here\n", path,
+             line);
+    assert_string_equal(cg_buf_cstr(&err), want);
+    cg_buf_clear(&err);
+    write_file(path, "a: 1\n", CG_YAML_MAX_BYTES - 5, "b: 2\n"); /* exactly the limit */
+    if (cg_yaml_load_file(path, &doc, &err) != CG_OK)
+        fail_msg("%s", cg_buf_cstr(&err));
+    assert_non_null(cg_yaml_map_get(doc->root, "b"));
+    cg_ydoc_free(doc);
+    unlink(path);
+    cg_buf_fini(&err);
+}
+
+/* File names and quoted rule-file text reached stderr with their control bytes: a name
+ * is escaped as the reject log escapes lines, and a message's quote has its control
+ * bytes escaped (UTF-8 stays). */
+static void test_escaped_messages(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    cg_buf_init(&err);
+    struct cg_ydoc *doc = NULL;
+    static const char yaml[] = "\"k\\e[2J\\n\xc3\xa9\": 1\n\"k\\e[2J\\n\xc3\xa9\": 2\n";
+    assert_int_equal(cg_yaml_load_mem("r\x1b]0;t\x07\n.yml", yaml, strlen(yaml), &doc, &err),
+                     CG_EPARSE);
+    assert_string_equal(cg_buf_cstr(&err),
+                        "r\\x1b]0;t\\x07\\x0a.yml:2:1: duplicate key 'k\\x1b[2J\\x0a\xc3\xa9'\n");
+    cg_buf_clear(&err);
+    assert_int_equal(cg_yaml_load_file("/nonexistent/\x1b[2J.yml", &doc, &err), CG_ENOENT);
+    assert_string_equal(cg_buf_cstr(&err),
+                        "/nonexistent/\\x1b[2J.yml: No such file or directory\n");
+    cg_buf_fini(&err);
+}
+
 static void test_file(void **state)
 {
     (void)state;
@@ -97,7 +187,10 @@ int main(void)
         cmocka_unit_test(test_tree),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_reader_errors),
+        cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_file),
+        cmocka_unit_test(test_escaped_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
