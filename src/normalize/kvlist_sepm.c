@@ -14,8 +14,11 @@
 
 /* What the labels of one line show. */
 struct nz_sepm_seen {
-    const struct cg_str *unl[4]; /* unlabeled.0 .. unlabeled.3, NULL: absent */
-    size_t lead;                 /* unlabelled pieces before the first labelled one */
+    /* unlabeled.0 .. unlabeled.3, NULL: absent. They point into val, a copy of the views:
+     * the fields array moves when later names are added (log_type, columns). */
+    const struct cg_str *unl[4];
+    struct cg_str val[4];
+    size_t lead; /* unlabelled pieces before the first labelled one */
 };
 
 static bool nz_sepm_has(const struct nz_map *m, const char *key)
@@ -102,8 +105,11 @@ static void nz_sepm_look(const struct nz_map *m, size_t from, struct nz_sepm_see
         struct cg_str k = f->v[i].key;
         bool u = k.n == sizeof(unl) && memcmp(k.p, unl, sizeof(unl) - 1) == 0 &&
                  k.p[k.n - 1] >= '0' && k.p[k.n - 1] <= '3';
-        if (u)
-            w->unl[k.p[k.n - 1] - '0'] = &f->v[i].val;
+        if (u) {
+            size_t j = (size_t)(k.p[k.n - 1] - '0');
+            w->val[j] = f->v[i].val;
+            w->unl[j] = &w->val[j];
+        }
         leading = leading && u;
         w->lead += leading;
     }
