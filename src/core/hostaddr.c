@@ -7,66 +7,40 @@
 
 #define IPV6_TEXT_MAX 45 /* INET6_ADDRSTRLEN - 1 */
 
-static bool is_digit(unsigned char c)
+/* Byte classes, one table lookup a byte: digit, hex letter, other letter, '-', '.', ':',
+ * 'x'/'X' (the 0x of a numeric label), and bad (anything no host name or address holds:
+ * space, control bytes, '_', ';', '@', UTF-8, ...). */
+enum { D = 1, H = 2, A = 4, M = 8, P = 16, C = 32, X = 64, B = 128 };
+static const unsigned char cls[256] = {
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, M, P, B, D, D, D, D, D, D, D, D, D, D, C, B, B, B, B, B,
+    B, H, H, H, H, H, H, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, X, A, A, B, B, B, B, B,
+    B, H, H, H, H, H, H, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, A, X, A, A, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+    B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B, B,
+};
+
+/* Is the label p[0..n) valid (RFC 1123: 1-63 letters, digits and '-', no '-' first or
+ * last)? Its bytes are known to be letters, digits and '-' (no bad byte, no '.'). */
+static bool label_ok(const char *p, size_t n)
 {
-    return c >= '0' && c <= '9';
+    return n >= 1 && n <= 63 && p[0] != '-' && p[n - 1] != '-';
 }
 
-static bool is_alnum(unsigned char c)
+/* Does inet_aton(3) read the label as a number (decimal or octal digits, or 0x and hex
+ * digits)? seen is the OR of its bytes' classes. Then "1234", "0x7f.1" or "1.2.3.256" is
+ * never a name: a resolver would read it as an address. */
+static bool label_numeric(const char *p, size_t n, unsigned seen)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static bool is_hex(unsigned char c)
-{
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-/* RFC 1123 labels. */
-static bool labels_ok(struct cg_str v)
-{
-    size_t label = 0;
-    for (size_t i = 0; i < v.n; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-        if (c == '.') {
-            /* empty label, or one ending in '-' */
-            if (label == 0 || v.p[i - 1] == '-')
-                return false;
-            label = 0;
-            continue;
-        }
-        if (c == '-' ? label == 0 : !is_alnum(c))
+    if (!(seen & ~(unsigned)D))
+        return true;
+    if (seen & ~(unsigned)(D | H | X) || n < 2 || p[0] != '0' || (p[1] != 'x' && p[1] != 'X'))
+        return false;
+    for (size_t i = 2; i < n; i++)
+        if (!(cls[(unsigned char)p[i]] & (D | H)))
             return false;
-        if (++label > 63)
-            return false;
-    }
-    return label > 0 && v.p[v.n - 1] != '-';
-}
-
-/* A label inet_aton(3) reads as a number: decimal or octal digits, or 0x and hex digits. */
-static bool numeric_label(const char *p, size_t n)
-{
-    size_t i = n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') ? 2 : 0;
-    bool hex = i == 2;
-    for (; i < n; i++)
-        if (hex ? !is_hex((unsigned char)p[i]) : !is_digit((unsigned char)p[i]))
-            return false;
-    return true;
-}
-
-/* Would a resolver take the name for an address? inet_aton reads "1234", "0x7f.1",
- * "1.2.3.256"-like names whose every label is a number, so such a name is refused (a
- * valid dotted quad never gets here). Labels are valid (labels_ok) when this is asked. */
-static bool numeric_form(struct cg_str v)
-{
-    size_t start = 0;
-    for (size_t i = 0; i <= v.n; i++) {
-        if (i < v.n && v.p[i] != '.')
-            continue;
-        if (!numeric_label(v.p + start, i - start))
-            return false;
-        start = i + 1;
-    }
     return true;
 }
 
@@ -102,24 +76,37 @@ static bool ipv6(struct cg_str v)
     return inet_pton(AF_INET6, z, a) == 1;
 }
 
-/* One pass classifies the bytes; only a value with ':' reaches inet_pton. */
+/* One pass classifies the bytes (a table lookup each) and checks each label at its end;
+ * only a value with ':' reaches inet_pton, only one of digits and dots the dotted-quad
+ * reader. */
 enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
 {
     if (!v.p || v.n == 0 || v.n > CG_HOSTNAME_MAX)
         return CG_HOSTADDR_NONE;
-    bool colon = false, digits_dots = true;
+    unsigned any = 0, seen = 0;
+    bool ok = true, numeric = true;
+    size_t start = 0;
     for (size_t i = 0; i < v.n; i++) {
-        unsigned char c = (unsigned char)v.p[i];
-        colon |= c == ':';
-        digits_dots &= is_digit(c) || c == '.';
+        unsigned c = cls[(unsigned char)v.p[i]];
+        if (c & B)
+            return CG_HOSTADDR_NONE; /* in no name and no address */
+        any |= c;
+        if (c & P) {
+            ok = ok && label_ok(v.p + start, i - start);
+            numeric = numeric && label_numeric(v.p + start, i - start, seen);
+            start = i + 1;
+            seen = 0;
+        } else {
+            seen |= c;
+        }
     }
-    if (colon)
+    if (any & C)
         return ipv6(v) ? CG_HOSTADDR_IPV6 : CG_HOSTADDR_NONE;
-    if (digits_dots)
+    if (!(any & ~(unsigned)(D | P)))
         return dotted_quad(v) ? CG_HOSTADDR_IPV4 : CG_HOSTADDR_NONE;
-    if (!labels_ok(v) || numeric_form(v))
-        return CG_HOSTADDR_NONE;
-    return CG_HOSTADDR_NAME;
+    ok = ok && label_ok(v.p + start, v.n - start);
+    numeric = numeric && label_numeric(v.p + start, v.n - start, seen);
+    return ok && !numeric ? CG_HOSTADDR_NAME : CG_HOSTADDR_NONE;
 }
 
 const char *cg_hostaddr_kind_name(enum cg_hostaddr_kind k)

@@ -8,6 +8,8 @@
  * case-insensitive and bounded by the value's length (values are attacker-controlled). */
 #include "cefguard/risk.h"
 
+#include <pthread.h>
+
 static unsigned char fold(unsigned char c)
 {
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
@@ -76,29 +78,44 @@ static const struct word {
                      WORD("隔離"), WORD("隔离"), WORD("削除"), WORD("删除"), WORD("駆除"),
                      WORD("清除")};
 
-/* One pass over the value: at each byte, the words that start with it (folded). No
- * copy and no length limit; values are bounded by the line. */
-static bool text_has(struct cg_str s, const struct word *w, size_t nw)
+/* Which words start with a byte (either case): bit k for remains_words[k], bit
+ * NREMAINS + k for removed_words[k]. Filled once; the scan below then looks at the words
+ * only where a byte can start one (most bytes start none). */
+#define NREMAINS CG_ARRAY_LEN(remains_words)
+#define NREMOVED CG_ARRAY_LEN(removed_words)
+_Static_assert(NREMAINS + NREMOVED <= 32, "word masks are 32 bits");
+static uint32_t first_of[256];
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+static void first_init(void)
 {
-    for (size_t i = 0; i < s.n; i++) {
-        unsigned char c = fold((unsigned char)s.p[i]);
-        for (size_t k = 0; k < nw; k++)
-            if ((unsigned char)w[k].z[0] == c && s.n - i >= w[k].n &&
-                ieq(cg_str_make(s.p + i, w[k].n), w[k].z))
-                return true;
+    for (size_t k = 0; k < NREMAINS + NREMOVED; k++) {
+        const struct word *w = k < NREMAINS ? &remains_words[k] : &removed_words[k - NREMAINS];
+        unsigned char c = (unsigned char)w->z[0];
+        first_of[c] |= 1u << k;
+        if (c >= 'a' && c <= 'z')
+            first_of[c - 32] |= 1u << k;
     }
-    return false;
 }
 
+/* One pass over the value (no copy, no length limit; values are bounded by the line): a
+ * failure word anywhere says remains, else a removal word says removed. */
 static enum cg_risk_outcome outcome_text(struct cg_str s)
 {
-    if (!s.n)
-        return CG_RISK_UNKNOWN;
-    if (text_has(s, remains_words, CG_ARRAY_LEN(remains_words)))
-        return CG_RISK_REMAINS;
-    if (text_has(s, removed_words, CG_ARRAY_LEN(removed_words)))
-        return CG_RISK_REMOVED;
-    return CG_RISK_UNKNOWN;
+    pthread_once(&first_once, first_init);
+    bool removed = false;
+    for (size_t i = 0; i < s.n; i++) {
+        for (uint32_t m = first_of[(unsigned char)s.p[i]]; m; m &= m - 1) {
+            unsigned k = (unsigned)__builtin_ctz(m);
+            const struct word *w = k < NREMAINS ? &remains_words[k] : &removed_words[k - NREMAINS];
+            if (s.n - i < w->n || !ieq(cg_str_make(s.p + i, w->n), w->z))
+                continue;
+            if (k < NREMAINS)
+                return CG_RISK_REMAINS;
+            removed = true;
+        }
+    }
+    return removed ? CG_RISK_REMOVED : CG_RISK_UNKNOWN;
 }
 
 /* The first of a, b that says something. */

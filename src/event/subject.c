@@ -135,8 +135,12 @@ static bool dsm_target(struct cg_str t, struct cg_str *out)
     }
     struct cg_str name = cg_str_make(t.p, (size_t)(paren - t.p));
     struct cg_str addr = cg_str_make(paren + 2, (size_t)(t.p + t.n - 1 - (paren + 2)));
-    *out = cg_hostaddr_check(name) != CG_HOSTADDR_NONE ? name : addr;
-    return cg_hostaddr_check(*out) != CG_HOSTADDR_NONE;
+    if (cg_hostaddr_check(name) != CG_HOSTADDR_NONE) {
+        *out = name;
+        return true;
+    }
+    *out = addr;
+    return cg_hostaddr_check(addr) != CG_HOSTADDR_NONE;
 }
 
 static void set(struct cg_event *ev, struct cg_str v, const char *key, enum cg_subject_status s)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Throughput of `cefguard parse` against liblognorm's `lognormalizer` on the same lines.
 #
-# usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS] [-b BASELINE]  (defaults: 1000000, 1, 3)
-#        test/bench/run.sh -S [-n LINES] [-b BASELINE]   (the state row alone; LINES default 5000000)
+# usage: test/bench/run.sh [-n LINES] [-s SEED] [-r RUNS] [-b BASELINE [-B RULES]]  (defaults: 1000000, 1, 3)
+#        test/bench/run.sh -S [-n LINES] [-b BASELINE [-B RULES]]   (the state row alone; LINES default 5000000)
 #
 #  -S: instead of the rows below, the engine-state row: LINES lines each about a computer no
 #     earlier line named, within 4 hours (gen_corpus -m new), through `cefguard replay` with the
@@ -13,6 +13,8 @@
 #  -b BASELINE: another cefguard binary (e.g. a Release build of the commit before a change);
 #     it gets the rows "base parse" and "base replay", timed in the same interleaved rounds,
 #     so before and after are measured side by side on the same machine state.
+#  -B RULES: the rule directory the baseline replays with (default: this tree's rules/); give
+#     the baseline's own shipped rules when this tree's use rule-language features it lacks.
 #
 #  1. builds cefguard Release in its own directory ($CG_BENCH_BUILD, default build-bench/);
 #  2. generates LINES lines with test/bench/gen_corpus (cached in $CG_BENCH_CACHE, default
@@ -39,14 +41,15 @@
 # Timing is bash + `date +%s.%N`; nothing beyond coreutils, sed and grep.
 set -uo pipefail
 
-lines="" seed=1 runs=3 baseline="" state=0
-while getopts "n:s:r:b:Sh" opt; do
+lines="" seed=1 runs=3 baseline="" base_rules="" state=0
+while getopts "n:s:r:b:B:Sh" opt; do
     case $opt in
     S) state=1 ;;
     n) lines=$OPTARG ;;
     s) seed=$OPTARG ;;
     r) runs=$OPTARG ;;
     b) baseline=$OPTARG ;;
+    B) base_rules=$OPTARG ;;
     *) sed -n '2,27p' "$0"; exit 2 ;;
     esac
 done
@@ -96,9 +99,9 @@ key=$(sha256sum "$src/test/bench/gen_corpus.c" | cut -c1-12)
 # ---- the state row (-S): run once, under GNU time ---------------------------------------------
 # state_run NAME BINARY: one replay of the new-computers corpus; prints the row.
 state_run() {
-    local name=$1 bin=$2 t0 t1 rc
+    local name=$1 bin=$2 rules=${3:-$src/rules} t0 t1 rc
     t0=$(now)
-    /usr/bin/time -f %M -o "$work/rss" "$bin" replay -q --stats --year 2025 -r "$src/rules" \
+    /usr/bin/time -f %M -o "$work/rss" "$bin" replay -q --stats --year 2025 -r "$rules" \
         "$new_corpus" >/dev/null 2>"$work/sstats"
     rc=$?
     t1=$(now)
@@ -127,7 +130,7 @@ if [ "$state" -eq 1 ]; then
     echo "cefguard state benchmark: $lines lines, each about a new computer, within 4 hours (gen_corpus -m new, seed $seed); shipped rules, default limits; one run each"
     printf '%-20s %9s %12s %12s %12s %12s %12s\n' "" "seconds" "max RSS MB" "evictions" "by budget" "peak MiB" "alerts"
     state_run "cefguard replay" "$cefguard" || exit 1
-    [ -z "$baseline" ] || state_run "base replay" "$baseline"
+    [ -z "$baseline" ] || state_run "base replay" "$baseline" "${base_rules:-$src/rules}"
     exit 0
 fi
 corpus=$cache/corpus-n$lines-s$seed-$key.log
@@ -195,7 +198,7 @@ run_row() {
         "${rss[@]}" "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" "$corpus" ;;
     "load +10k rules") "${rss[@]}" "$cefguard" replay -q --year 2025 -r "$src/rules" -r "$work/gen10k.yml" /dev/null ;;
     "base parse") "${rss[@]}" "$baseline" parse "$corpus" ;;
-    "base replay") "${rss[@]}" "$baseline" replay -q --year 2025 -r "$src/rules" "$corpus" ;;
+    "base replay") "${rss[@]}" "$baseline" replay -q --year 2025 -r "${base_rules:-$src/rules}" "$corpus" ;;
     esac
 }
 
