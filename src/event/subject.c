@@ -41,9 +41,11 @@ enum {
 };
 
 struct subject_row {
-    unsigned formats;      /* 1 << enum cg_format */
-    const char *vendor;    /* NULL: any */
-    const char *product;   /* NULL: any */
+    unsigned formats;    /* 1 << enum cg_format */
+    const char *vendor;  /* NULL: any */
+    size_t vlen;         /* strlen(vendor): the rows are scanned for every event */
+    const char *product; /* NULL: any */
+    size_t plen;
     const char *id_prefix; /* NULL: any event id */
     size_t id_len;         /* 0: any length; else the event id has exactly this length */
     unsigned flags;        /* R_* */
@@ -55,28 +57,52 @@ struct subject_row {
 #define WSM "Workload Security Manager"
 
 static const struct subject_row rows[] = {
-    {F_CEF, NULL, DS_AGENT, NULL, 0, 0, {"dvchost", "dvc"}},
-    {F_CEF, NULL, DSM, "6", 3, 0, {NULL}},
-    {F_CEF, NULL, WSM, "6", 3, 0, {NULL}},
-    {F_CEF, NULL, DSM, NULL, 0, R_DSM_TARGET, {"target"}},
-    {F_CEF, NULL, WSM, NULL, 0, R_DSM_TARGET, {"target"}},
-    {F_CEF, NULL, "Apex Central", "AV:", 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, "Apex One", "AV:", 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, "Apex Central", "CnC:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, "Apex One", "CnC:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, "Apex Central", "NCIE:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, "Apex One", "NCIE:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, "Apex Central", "800101", 6, 0, {"shost"}},
-    {F_CEF, NULL, "Apex One", "800101", 6, 0, {"shost"}},
-    {F_CEF, NULL, "Apex Central", "800102", 6, 0, {"shost"}},
-    {F_CEF, NULL, "Apex One", "800102", 6, 0, {"shost"}},
-    {F_CEF, NULL, "Apex Central", NULL, 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, "Apex One", NULL, 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, NULL, NULL, 0, 0, {"dvchost", "dvc"}},
-    {F_LOGNORM, "Symantec", NULL, NULL, 0, 0, {"computer_name", "ip_address", "subject"}},
-    {F_LOGNORM, "McAfee", NULL, NULL, 0, R_EPO_TARGET, {"machine_name", "ip_address", "subject"}},
-    {F_LOGNORM, "Trend Micro", NULL, NULL, 0, 0, {"computer_name", "ip_address", "subject"}},
-    {F_LOGNORM, NULL, NULL, NULL, 0, 0, {"subject"}},
+    {F_CEF, NULL, 0, DS_AGENT, sizeof(DS_AGENT) - 1, NULL, 0, 0, {"dvchost", "dvc"}},
+    {F_CEF, NULL, 0, DSM, sizeof(DSM) - 1, "6", 3, 0, {NULL}},
+    {F_CEF, NULL, 0, WSM, sizeof(WSM) - 1, "6", 3, 0, {NULL}},
+    {F_CEF, NULL, 0, DSM, sizeof(DSM) - 1, NULL, 0, R_DSM_TARGET, {"target"}},
+    {F_CEF, NULL, 0, WSM, sizeof(WSM) - 1, NULL, 0, R_DSM_TARGET, {"target"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "AV:", 0, 0, {"dhost", "dst"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "AV:", 0, 0, {"dhost", "dst"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "CnC:", 0, 0, {"shost", "src"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "CnC:", 0, 0, {"shost", "src"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "NCIE:", 0, 0, {"shost", "src"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "NCIE:", 0, 0, {"shost", "src"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "800101", 6, 0, {"shost"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "800101", 6, 0, {"shost"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "800102", 6, 0, {"shost"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "800102", 6, 0, {"shost"}},
+    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, NULL, 0, 0, {"dhost", "dst"}},
+    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, NULL, 0, 0, {"dhost", "dst"}},
+    {F_CEF, NULL, 0, NULL, 0, NULL, 0, 0, {"dvchost", "dvc"}},
+    {F_LOGNORM,
+     "Symantec",
+     sizeof("Symantec") - 1,
+     NULL,
+     0,
+     NULL,
+     0,
+     0,
+     {"computer_name", "ip_address", "subject"}},
+    {F_LOGNORM,
+     "McAfee",
+     sizeof("McAfee") - 1,
+     NULL,
+     0,
+     NULL,
+     0,
+     R_EPO_TARGET,
+     {"machine_name", "ip_address", "subject"}},
+    {F_LOGNORM,
+     "Trend Micro",
+     sizeof("Trend Micro") - 1,
+     NULL,
+     0,
+     NULL,
+     0,
+     0,
+     {"computer_name", "ip_address", "subject"}},
+    {F_LOGNORM, NULL, 0, NULL, 0, NULL, 0, 0, {"subject"}},
 };
 
 const char *cg_subject_status_name(enum cg_subject_status s)
@@ -92,15 +118,15 @@ const char *cg_subject_status_name(enum cg_subject_status s)
     return "missing";
 }
 
-static bool opt_eq(struct cg_str v, const char *z)
+static bool opt_eq(struct cg_str v, const char *z, size_t n)
 {
-    return !z || cg_str_eqz(v, z);
+    return !z || (v.n == n && memcmp(v.p, z, n) == 0);
 }
 
 static bool row_matches(const struct subject_row *r, const struct cg_event *ev)
 {
-    if (!(r->formats & 1u << ev->format) || !opt_eq(ev->vendor, r->vendor) ||
-        !opt_eq(ev->product, r->product))
+    if (!(r->formats & 1u << ev->format) || !opt_eq(ev->vendor, r->vendor, r->vlen) ||
+        !opt_eq(ev->product, r->product, r->plen))
         return false;
     if (r->id_len && ev->event_id.n != r->id_len)
         return false;
