@@ -15,15 +15,19 @@ static unsigned char fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+/* p[0..n) is z[0..n) (z lower case), ASCII case-insensitive. */
+static bool ieqn(const char *p, const char *z, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fold((unsigned char)p[i]) != (unsigned char)z[i])
+            return false;
+    return true;
+}
+
 static bool ieq(struct cg_str s, const char *z)
 {
     size_t n = strlen(z);
-    if (s.n != n)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (fold((unsigned char)s.p[i]) != (unsigned char)z[i])
-            return false;
-    return true;
+    return s.n == n && ieqn(s.p, z, n);
 }
 
 /* z is lower case. */
@@ -51,11 +55,14 @@ static bool icontains_any(struct cg_str s, const char *const *zs)
     return false;
 }
 
-static struct cg_str field(struct cg_event *ev, const char *key)
+static struct cg_str field_n(struct cg_event *ev, const char *key, size_t n)
 {
-    const struct cg_str *v = cg_event_field(ev, cg_str_make(key, strlen(key)));
+    const struct cg_str *v = cg_event_field(ev, cg_str_make(key, n));
     return v && v->n ? *v : CG_STR_NULL;
 }
+
+/* key: a string literal (its length at compile time: this runs for every risk event). */
+#define field(ev, key) field_n(ev, "" key, sizeof(key) - 1)
 
 /* ---- outcome from an action or result text --------------------------------------- */
 
@@ -104,15 +111,17 @@ static enum cg_risk_outcome outcome_text(struct cg_str s)
 {
     pthread_once(&first_once, first_init);
     bool removed = false;
+    uint32_t want = ~(uint32_t)0; /* once a removal word is seen, only failure words matter */
     for (size_t i = 0; i < s.n; i++) {
-        for (uint32_t m = first_of[(unsigned char)s.p[i]]; m; m &= m - 1) {
+        for (uint32_t m = first_of[(unsigned char)s.p[i]] & want; m; m &= m - 1) {
             unsigned k = (unsigned)__builtin_ctz(m);
             const struct word *w = k < NREMAINS ? &remains_words[k] : &removed_words[k - NREMAINS];
-            if (s.n - i < w->n || !ieq(cg_str_make(s.p + i, w->n), w->z))
+            if (s.n - i < w->n || !ieqn(s.p + i, w->z, w->n))
                 continue;
             if (k < NREMAINS)
                 return CG_RISK_REMAINS;
             removed = true;
+            want = ((uint32_t)1 << NREMAINS) - 1;
         }
     }
     return removed ? CG_RISK_REMOVED : CG_RISK_UNKNOWN;
