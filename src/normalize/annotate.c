@@ -41,6 +41,7 @@ bool cg_nz_annotate_group(struct nz_base *b)
             if (!(g->v = calloc(b->nann, sizeof(*g->v))))
                 return false;
             g->tag = an->tag;
+            g->tlen = strlen(an->tag);
             b->ntags++;
         }
         size_t k = 0;
@@ -100,7 +101,8 @@ size_t cg_nz_annotate_merge(struct nz_av *av, size_t n, const struct nz_tagann *
 {
     for (size_t j = 0; g && j < g->n; j++) {
         size_t k = 0;
-        while (k < n && strcmp(av[k].name, g->v[j].name) != 0)
+        while (k < n &&
+               (av[k].nlen != g->v[j].nlen || memcmp(av[k].name, g->v[j].name, g->v[j].nlen) != 0))
             k++;
         if (k == n)
             av[n++] = g->v[j];

@@ -281,6 +281,14 @@ static int nz_top(struct nz_map *m, const char *key, size_t klen, struct fjson_o
 
 /* ---- members and annotations ------------------------------------------------------------ */
 
+/* The annotations of one tag of "event.tags" (a JSON string; NULL: none). */
+static const struct nz_tagann *nz_annotate_tag(const struct nz_base *b, struct fjson_object *t)
+{
+    const char *tag = fjson_object_get_string(t);
+    /* liblognorm's tags are names from the rulebase text: no NUL byte inside */
+    return tag ? nz_annotate_find(b, tag, strlen(tag)) : NULL;
+}
+
 /* The annotations of the event's tags (the value of "event.tags"; NULL: none), in the order
  * they land (see struct nz_tagann): the tag's own list for one tag, a merge in the arena for
  * several. *lens: the lengths of their names (nz_len_bit). */
@@ -295,7 +303,7 @@ static int nz_annotate(const struct nz_base *b, struct fjson_object *tags, struc
     int nt = fjson_object_array_length(tags);
     const struct nz_tagann *g;
     if (nt == 1) {
-        if ((g = nz_annotate_find(b, fjson_object_get_string(fjson_object_array_get_idx(tags, 0)))))
+        if ((g = nz_annotate_tag(b, fjson_object_array_get_idx(tags, 0))))
             *out = g->v, *nout = g->n, *lens = g->lens;
         return CG_OK;
     }
@@ -304,7 +312,7 @@ static int nz_annotate(const struct nz_base *b, struct fjson_object *tags, struc
     if (!av)
         return CG_ENOMEM;
     for (int i = nt - 1; i >= 0; i--) { /* liblognorm: the last tag first */
-        g = nz_annotate_find(b, fjson_object_get_string(fjson_object_array_get_idx(tags, i)));
+        g = nz_annotate_tag(b, fjson_object_array_get_idx(tags, i));
         n = cg_nz_annotate_merge(av, n, g, lens);
     }
     *out = av;

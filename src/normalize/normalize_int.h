@@ -53,6 +53,7 @@ struct nz_av {
  * building the JSON (annotate.c). */
 struct nz_tagann {
     const char *tag;
+    size_t tlen;     /* strlen(tag): a tag is looked up for every line a rule matches */
     struct nz_av *v; /* in the order they land, with their final values */
     size_t n;
     uint64_t lens; /* the lengths of their names, as bits (nz_len_bit) */
@@ -147,10 +148,11 @@ bool cg_nz_annotate_group(struct nz_base *b);
 void cg_nz_annotate_free(struct nz_base *b);
 
 /* The annotations of tag (NULL: none), or NULL. Inline: looked up for every match. */
-static inline const struct nz_tagann *nz_annotate_find(const struct nz_base *b, const char *tag)
+static inline const struct nz_tagann *nz_annotate_find(const struct nz_base *b, const char *tag,
+                                                       size_t tlen)
 {
     for (size_t i = 0; tag && i < b->ntags; i++) {
-        if (strcmp(b->tags[i].tag, tag) == 0)
+        if (b->tags[i].tlen == tlen && memcmp(b->tags[i].tag, tag, tlen) == 0)
             return &b->tags[i];
     }
     return NULL;
