@@ -78,7 +78,8 @@ static bool ipv6(struct cg_str v)
 
 /* One pass classifies the bytes (a table lookup each) and checks each label at its end;
  * only a value with ':' reaches inet_pton, only one of digits and dots the dotted-quad
- * reader. */
+ * reader. The loop tests one bit mask per byte: a bad byte or a '.' leaves it (rare), the
+ * others only add their class to the label's. */
 enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
 {
     if (!v.p || v.n == 0 || v.n > CG_HOSTNAME_MAX)
@@ -88,18 +89,19 @@ enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
     size_t start = 0;
     for (size_t i = 0; i < v.n; i++) {
         unsigned c = cls[(unsigned char)v.p[i]];
-        if (c & B)
-            return CG_HOSTADDR_NONE; /* in no name and no address */
-        any |= c;
-        if (c & P) {
+        if (c & (B | P)) {
+            if (c & B)
+                return CG_HOSTADDR_NONE; /* in no name and no address */
             ok = ok && label_ok(v.p + start, i - start);
             numeric = numeric && label_numeric(v.p + start, i - start, seen);
+            any |= seen | P;
             start = i + 1;
             seen = 0;
-        } else {
-            seen |= c;
+            continue;
         }
+        seen |= c;
     }
+    any |= seen;
     if (any & C)
         return ipv6(v) ? CG_HOSTADDR_IPV6 : CG_HOSTADDR_NONE;
     if (!(any & ~(unsigned)(D | P)))
