@@ -76,14 +76,66 @@ static bool ipv6(struct cg_str v)
     return inet_pton(AF_INET6, z, a) == 1;
 }
 
+/* Verdicts of recent values, per thread. The same machines come back line after line (a
+ * manager relays the events of a few thousand agents, each naming its host), and a verdict
+ * is a function of the value's bytes alone: a slot keeps the bytes (values up to MEMO_MAX)
+ * and the verdict, and a value is looked up by all its bytes, so a hit is exact. Direct
+ * mapped; a collision only costs the check. 4096 slots of 32 bytes: 128 KiB per thread. */
+#define MEMO_SLOTS 4096 /* 1 << 12: the hash's top 12 bits */
+#define MEMO_MAX 30
+struct memo_slot {
+    unsigned char n; /* 0: empty (an empty value is never looked up) */
+    unsigned char kind;
+    char b[MEMO_MAX];
+};
+static _Thread_local struct memo_slot memo[MEMO_SLOTS];
+
+static uint64_t load64(const char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+static uint32_t load32(const char *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof(w));
+    return w;
+}
+
+/* Two words that together hold every byte of p[0..n) (4 <= n <= 16: a first and a last
+ * window, overlapping for short values); longer values are compared in full. */
+static void memo_words(const char *p, size_t n, uint64_t *a, uint64_t *b)
+{
+    if (n >= 8) {
+        *a = load64(p);
+        *b = load64(p + n - 8);
+    } else {
+        *a = load32(p);
+        *b = load32(p + n - 4);
+    }
+}
+
+static bool memo_same(const struct memo_slot *m, const char *p, size_t n, uint64_t a, uint64_t b)
+{
+    if (m->n != n)
+        return false;
+    if (n > 16)
+        return memcmp(m->b, p, n) == 0;
+    uint64_t ma, mb;
+    memo_words(m->b, n, &ma, &mb);
+    return ma == a && mb == b;
+}
+
+static enum cg_hostaddr_kind check(struct cg_str v);
+
 /* One pass classifies the bytes (a table lookup each) and checks each label at its end;
  * only a value with ':' reaches inet_pton, only one of digits and dots the dotted-quad
  * reader. The loop tests one bit mask per byte: a bad byte or a '.' leaves it (rare), the
  * others only add their class to the label's. */
-enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
+static enum cg_hostaddr_kind check(struct cg_str v)
 {
-    if (!v.p || v.n == 0 || v.n > CG_HOSTNAME_MAX)
-        return CG_HOSTADDR_NONE;
     unsigned any = 0, seen = 0;
     bool ok = true, numeric = true;
     size_t start = 0;
@@ -109,6 +161,25 @@ enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
     ok = ok && label_ok(v.p + start, v.n - start);
     numeric = numeric && label_numeric(v.p + start, v.n - start, seen);
     return ok && !numeric ? CG_HOSTADDR_NAME : CG_HOSTADDR_NONE;
+}
+
+enum cg_hostaddr_kind cg_hostaddr_check(struct cg_str v)
+{
+    if (!v.p || v.n == 0 || v.n > CG_HOSTNAME_MAX)
+        return CG_HOSTADDR_NONE;
+    if (v.n < 4 || v.n > MEMO_MAX)
+        return check(v);
+    uint64_t a, b;
+    memo_words(v.p, v.n, &a, &b);
+    uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ v.n) * 0xff51afd7ed558ccdull;
+    struct memo_slot *m = &memo[h >> 52]; /* 12 bits: MEMO_SLOTS */
+    if (memo_same(m, v.p, v.n, a, b))
+        return (enum cg_hostaddr_kind)m->kind;
+    enum cg_hostaddr_kind k = check(v);
+    m->n = (unsigned char)v.n;
+    m->kind = (unsigned char)k;
+    memcpy(m->b, v.p, v.n);
+    return k;
 }
 
 const char *cg_hostaddr_kind_name(enum cg_hostaddr_kind k)

@@ -118,6 +118,29 @@ static void test_hostaddr_check(void **state)
     assert_int_equal(cg_hostaddr_check(CG_STR_NULL), NONE);
 }
 
+/* Verdicts are remembered per value (hostaddr.c): asked again, and after a value of the
+ * same length that differs in one byte (in each place: the word windows of short values,
+ * the full comparison of long ones), every value keeps its own verdict. */
+static void test_hostaddr_memo(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+            size_t n = cases[i].n ? cases[i].n : strlen(cases[i].v);
+            char *c = copy_exact(cases[i].v, n);
+            for (size_t j = 0; j < n; j++) {
+                char keep = c[j];
+                c[j] = ' '; /* in no name or address */
+                assert_int_equal(cg_hostaddr_check(cg_str_make(c, n)), NONE);
+                c[j] = keep;
+                if (cg_hostaddr_check(cg_str_make(c, n)) != cases[i].want)
+                    fail_msg("case %zu '%s' after a variant at %zu", i, cases[i].v, j);
+            }
+            free(c);
+        }
+    }
+}
+
 /* The check agrees with the C library: what inet_pton(AF_INET) reads is IPv4 and nothing
  * else is; nothing inet_aton reads is a host name (a resolver would make it an address).
  * Over the table and every string of up to 4 bytes of an alphabet that makes numbers. */
@@ -216,7 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hostaddr_check),   cmocka_unit_test(test_hostaddr_libc),
         cmocka_unit_test(test_hostaddr_lengths), cmocka_unit_test(test_hostaddr_same),
-        cmocka_unit_test(test_target),
+        cmocka_unit_test(test_target),           cmocka_unit_test(test_hostaddr_memo),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
