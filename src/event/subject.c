@@ -49,60 +49,65 @@ struct subject_row {
     const char *id_prefix; /* NULL: any event id */
     size_t id_len;         /* 0: any length; else the event id has exactly this length */
     unsigned flags;        /* R_* */
-    const char *keys[4];   /* fields that name the machine, in order (NULL-terminated) */
+    struct cg_str keys[4]; /* fields that name the machine, in order (ended by an unset one) */
 };
 
+/* A key of a row, its length known; S(z): a vendor or product and its length. */
+#define K(z)                                                                                       \
+    {                                                                                              \
+        (z), sizeof(z) - 1                                                                         \
+    }
+#define S(z) (z), sizeof(z) - 1
 #define DS_AGENT "Deep Security Agent"
 #define DSM "Deep Security Manager"
 #define WSM "Workload Security Manager"
+#define APEXC "Apex Central"
+#define APEX1 "Apex One"
 
 static const struct subject_row rows[] = {
-    {F_CEF, NULL, 0, DS_AGENT, sizeof(DS_AGENT) - 1, NULL, 0, 0, {"dvchost", "dvc"}},
-    {F_CEF, NULL, 0, DSM, sizeof(DSM) - 1, "6", 3, 0, {NULL}},
-    {F_CEF, NULL, 0, WSM, sizeof(WSM) - 1, "6", 3, 0, {NULL}},
-    {F_CEF, NULL, 0, DSM, sizeof(DSM) - 1, NULL, 0, R_DSM_TARGET, {"target"}},
-    {F_CEF, NULL, 0, WSM, sizeof(WSM) - 1, NULL, 0, R_DSM_TARGET, {"target"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "AV:", 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "AV:", 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "CnC:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "CnC:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "NCIE:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "NCIE:", 0, 0, {"shost", "src"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "800101", 6, 0, {"shost"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "800101", 6, 0, {"shost"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, "800102", 6, 0, {"shost"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, "800102", 6, 0, {"shost"}},
-    {F_CEF, NULL, 0, "Apex Central", sizeof("Apex Central") - 1, NULL, 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, 0, "Apex One", sizeof("Apex One") - 1, NULL, 0, 0, {"dhost", "dst"}},
-    {F_CEF, NULL, 0, NULL, 0, NULL, 0, 0, {"dvchost", "dvc"}},
+    {F_CEF, NULL, 0, S(DS_AGENT), NULL, 0, 0, {K("dvchost"), K("dvc")}},
+    {F_CEF, NULL, 0, S(DSM), "6", 3, 0, {{NULL, 0}}},
+    {F_CEF, NULL, 0, S(WSM), "6", 3, 0, {{NULL, 0}}},
+    {F_CEF, NULL, 0, S(DSM), NULL, 0, R_DSM_TARGET, {K("target")}},
+    {F_CEF, NULL, 0, S(WSM), NULL, 0, R_DSM_TARGET, {K("target")}},
+    {F_CEF, NULL, 0, S(APEXC), "AV:", 0, 0, {K("dhost"), K("dst")}},
+    {F_CEF, NULL, 0, S(APEX1), "AV:", 0, 0, {K("dhost"), K("dst")}},
+    {F_CEF, NULL, 0, S(APEXC), "CnC:", 0, 0, {K("shost"), K("src")}},
+    {F_CEF, NULL, 0, S(APEX1), "CnC:", 0, 0, {K("shost"), K("src")}},
+    {F_CEF, NULL, 0, S(APEXC), "NCIE:", 0, 0, {K("shost"), K("src")}},
+    {F_CEF, NULL, 0, S(APEX1), "NCIE:", 0, 0, {K("shost"), K("src")}},
+    {F_CEF, NULL, 0, S(APEXC), "800101", 6, 0, {K("shost")}},
+    {F_CEF, NULL, 0, S(APEX1), "800101", 6, 0, {K("shost")}},
+    {F_CEF, NULL, 0, S(APEXC), "800102", 6, 0, {K("shost")}},
+    {F_CEF, NULL, 0, S(APEX1), "800102", 6, 0, {K("shost")}},
+    {F_CEF, NULL, 0, S(APEXC), NULL, 0, 0, {K("dhost"), K("dst")}},
+    {F_CEF, NULL, 0, S(APEX1), NULL, 0, 0, {K("dhost"), K("dst")}},
+    {F_CEF, NULL, 0, NULL, 0, NULL, 0, 0, {K("dvchost"), K("dvc")}},
     {F_LOGNORM,
-     "Symantec",
-     sizeof("Symantec") - 1,
+     S("Symantec"),
      NULL,
      0,
      NULL,
      0,
      0,
-     {"computer_name", "ip_address", "subject"}},
+     {K("computer_name"), K("ip_address"), K("subject")}},
     {F_LOGNORM,
-     "McAfee",
-     sizeof("McAfee") - 1,
+     S("McAfee"),
      NULL,
      0,
      NULL,
      0,
      R_EPO_TARGET,
-     {"machine_name", "ip_address", "subject"}},
+     {K("machine_name"), K("ip_address"), K("subject")}},
     {F_LOGNORM,
-     "Trend Micro",
-     sizeof("Trend Micro") - 1,
+     S("Trend Micro"),
      NULL,
      0,
      NULL,
      0,
      0,
-     {"computer_name", "ip_address", "subject"}},
-    {F_LOGNORM, NULL, 0, NULL, 0, NULL, 0, 0, {"subject"}},
+     {K("computer_name"), K("ip_address"), K("subject")}},
+    {F_LOGNORM, NULL, 0, NULL, 0, NULL, 0, 0, {K("subject")}},
 };
 
 const char *cg_subject_status_name(enum cg_subject_status s)
@@ -141,10 +146,15 @@ static const struct subject_row *row_of(const struct cg_event *ev)
     return NULL;
 }
 
+static const struct cg_str *field_s(struct cg_event *ev, struct cg_str key)
+{
+    const struct cg_str *v = cg_event_field(ev, key);
+    return v && v->n ? v : NULL;
+}
+
 static const struct cg_str *field_z(struct cg_event *ev, const char *key)
 {
-    const struct cg_str *v = cg_event_field(ev, cg_str_make(key, strlen(key)));
-    return v && v->n ? v : NULL;
+    return field_s(ev, cg_str_make(key, strlen(key)));
 }
 
 /* DSM `target`: "DSA-test", or "web-app-01 (192.168.1.61)": the name before " (", else
@@ -169,10 +179,10 @@ static bool dsm_target(struct cg_str t, struct cg_str *out)
     return cg_hostaddr_check(addr) != CG_HOSTADDR_NONE;
 }
 
-static void set(struct cg_event *ev, struct cg_str v, const char *key, enum cg_subject_status s)
+static void set(struct cg_event *ev, struct cg_str v, struct cg_str key, enum cg_subject_status s)
 {
     ev->subject = v;
-    ev->subject_key = cg_str_make(key, strlen(key));
+    ev->subject_key = key;
     ev->subject_status = s;
 }
 
@@ -181,9 +191,9 @@ static void set(struct cg_event *ev, struct cg_str v, const char *key, enum cg_s
 static bool from_keys(struct cg_event *ev, const struct subject_row *r)
 {
     const struct cg_str *bad = NULL;
-    const char *bad_key = NULL;
-    for (size_t i = 0; i < CG_ARRAY_LEN(r->keys) && r->keys[i]; i++) {
-        const struct cg_str *v = field_z(ev, r->keys[i]);
+    struct cg_str bad_key = CG_STR_NULL;
+    for (size_t i = 0; i < CG_ARRAY_LEN(r->keys) && r->keys[i].p; i++) {
+        const struct cg_str *v = field_s(ev, r->keys[i]);
         /* DSM writes target=System for events about the manager itself (190 Alert
          * Started): the manager is the sender, not a machine the event names. */
         if (!v || ((r->flags & R_DSM_TARGET) && cg_str_eqz(*v, "System")))
@@ -230,7 +240,7 @@ void cg_event_subject(struct cg_event *ev)
         return;
     }
     if (ev->sl.host.n) {
-        set(ev, ev->sl.host, "host", CG_SUBJ_FALLBACK);
+        set(ev, ev->sl.host, CG_STR_LIT("host"), CG_SUBJ_FALLBACK);
     } else {
         ev->subject = ev->subject_key = CG_STR_NULL;
         ev->subject_status = CG_SUBJ_MISSING;
