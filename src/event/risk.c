@@ -116,7 +116,10 @@ static enum cg_risk_outcome outcome_text(struct cg_str s)
         for (uint32_t m = first_of[(unsigned char)s.p[i]] & want; m; m &= m - 1) {
             unsigned k = (unsigned)__builtin_ctz(m);
             const struct word *w = k < NREMAINS ? &remains_words[k] : &removed_words[k - NREMAINS];
-            if (s.n - i < w->n || !ieqn(s.p + i, w->z, w->n))
+            /* Every word has two bytes at least (the shortest, "fail", has four): the
+             * second one rules out most starts. */
+            if (s.n - i < w->n || fold((unsigned char)s.p[i + 1]) != (unsigned char)w->z[1] ||
+                !ieqn(s.p + i + 2, w->z + 2, w->n - 2))
                 continue;
             if (k < NREMAINS)
                 return CG_RISK_REMAINS;
@@ -184,6 +187,12 @@ static bool event_id_num(struct cg_str id, long *out)
 static bool deep_security(struct cg_event *ev, enum cg_risk_class *c, enum cg_risk_outcome *o)
 {
     long id;
+    /* Most agent events are other modules (20, 1000000, 3002795, ...): a look at the
+     * length and the first digit rules them out. 4xxxxxx takes 7 digits, or more with
+     * leading zeros, which event_id_num reads. */
+    size_t n = ev->event_id.n;
+    if (n < 7 || (n == 7 && ev->event_id.p[0] != '4'))
+        return false;
     if (!event_id_num(ev->event_id, &id) || id < 4000000 || id > 4999999)
         return false;
     struct cg_str name = ev->name.n ? ev->name : field(ev, "name"); /* LEEF: attribute */
