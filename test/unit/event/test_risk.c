@@ -161,6 +161,10 @@ static const struct row ds_rows[] = {
     {"Apr 20 03:38:00 dsm LEEF: 2.0|Trend Micro|Deep Security Agent|20.0.877|4000000|"
      "cat=Anti-Malware\tname=SPYW_X.A\tsev=6\tdvc=10.2.3.4\tact=Pass",
      "grayware", "remains"},
+    /* the signature ID is read as a number: leading zeros are still anti-malware */
+    {DSA "004000000|TROJ_X|6|dvchost=ws-49 act=Delete", "virus", "removed"},
+    {DSA "0400000|TROJ_X|6|dvchost=ws-49 act=Delete", NULL, NULL},
+    {DSA "3999999|TROJ_X|6|dvchost=ws-49 act=Delete", NULL, NULL},
     {DSA "5000000|WebReputation|5|dvchost=web-03 request=http://malicious.example/x.exe act=Pass",
      NULL, NULL},
     {DSA "1000552|Generic Cross Site Scripting(XSS) Prevention|6|dvchost=web-03 act=Pass", NULL,
