@@ -212,17 +212,13 @@ static char *put_utf8_run(char *o, const unsigned char *s, size_t n, size_t *use
     return o;
 }
 
-char *cg_json_write_str(char *o, const char *p, size_t n, size_t *bad)
+/* The rest of a string from s[i], i < n, the byte at i needing attention; o is where it
+ * goes. Out of line: most strings need none, and they should not pay for its frame. */
+static __attribute__((noinline)) char *write_str_rest(char *o, const unsigned char *s, size_t n,
+                                                      size_t i, size_t *bad)
 {
-    const unsigned char *s = (const unsigned char *)p;
-    size_t i = 0;
-    *o++ = '"';
-    while (i < n) { /* s may be NULL when n == 0 */
-        size_t k = copy_clean(o, s + i, n - i);
-        o += k;
-        i += k;
-        if (i >= n)
-            break;
+    for (;;) {
+        size_t k;
         if (json_class[s[i]] == 1) {
             o = put_escape(o, s[i]);
             i++;
@@ -230,9 +226,28 @@ char *cg_json_write_str(char *o, const char *p, size_t n, size_t *bad)
             o = put_utf8_run(o, s + i, n - i, &k, bad);
             i += k;
         }
+        if (i >= n)
+            break;
+        k = copy_clean(o, s + i, n - i);
+        o += k;
+        i += k;
+        if (i >= n)
+            break;
     }
     *o++ = '"';
     return o;
+}
+
+char *cg_json_write_str(char *o, const char *p, size_t n, size_t *bad)
+{
+    const unsigned char *s = (const unsigned char *)p;
+    *o++ = '"';
+    size_t k = n ? copy_clean(o, s, n) : 0; /* s may be NULL when n == 0 */
+    if (k == n) {
+        o[n] = '"';
+        return o + n + 1;
+    }
+    return write_str_rest(o + k, s, n, k, bad);
 }
 
 int cg_json_put_str(struct cg_buf *b, const char *p, size_t n, size_t *bad_utf8)
