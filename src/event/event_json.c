@@ -27,9 +27,10 @@ static inline int put_lit(struct cg_buf *b, const char *lit, size_t ln)
 #define PUT_LIT(b, lit) put_lit(b, lit, sizeof(lit) - 1)
 
 /* Appends the constant lit (ln bytes, e.g. ,"key":) and then s as a string or null.
- * Inline so that ln is a constant and the copy of lit a few moves. */
-static inline int put_lit_str(struct cg_buf *b, const char *lit, size_t ln, struct cg_str s,
-                              size_t *bad)
+ * Inline so that ln is a constant and the copy of lit a few moves; always, as GCC left it
+ * out of line, where its frame cost a fifth of what it does (a dozen calls an event). */
+static inline __attribute__((always_inline)) int
+put_lit_str(struct cg_buf *b, const char *lit, size_t ln, struct cg_str s, size_t *bad)
 {
     size_t n = s.p ? s.n : 0;
     if (n > CG_JSON_STR_MAX || cg_buf_reserve(b, ln + CG_JSON_STR_ROOM(n)) != CG_OK)
