@@ -28,11 +28,39 @@ void cg_time_civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
     *y = (int64_t)yoe + era * 400 + (*m <= 2);
 }
 
+/* The last two decimal digits of v. */
 static void put2(char *o, unsigned v)
 {
-    o[0] = (char)('0' + v / 10 % 10);
-    o[1] = (char)('0' + v % 10);
+    static const char d2[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                             "34353637383940414243444546474849505152535455565758596061626364656667"
+                             "6869707172737475767778798081828384858687888990919293949596979899";
+    memcpy(o, d2 + 2 * (v % 100), 2);
 }
+
+/* "YYYY-MM-DD" of a day (days since 1970-01-01) at o; false if the year is not 0-9999. */
+static bool put_date(char *o, int64_t days)
+{
+    int64_t y;
+    unsigned m, d;
+    cg_time_civil_from_days(days, &y, &m, &d);
+    if (y < 0 || y > 9999)
+        return false;
+    put2(o, (unsigned)(y / 100));
+    put2(o + 2, (unsigned)(y % 100));
+    o[4] = '-';
+    put2(o + 5, m);
+    o[7] = '-';
+    put2(o + 8, d);
+    return true;
+}
+
+/* The date of the last day formatted, per thread: the events of a stream mostly fall on
+ * the same day, and the date is a function of the day alone. */
+static _Thread_local struct {
+    bool set, ok;
+    int64_t days;
+    char ymd[10];
+} last_date;
 
 size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
 {
@@ -41,18 +69,15 @@ size_t cg_time_format(const struct cg_time *t, char *out, size_t outsz)
     int64_t local = t->sec + (int64_t)t->off_min * 60;
     int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
     int64_t sod = local - days * 86400;
-    int64_t y;
-    unsigned m, d;
-    cg_time_civil_from_days(days, &y, &m, &d);
-    if (y < 0 || y > 9999)
+    if (!last_date.set || last_date.days != days) {
+        last_date.ok = put_date(last_date.ymd, days);
+        last_date.days = days;
+        last_date.set = true;
+    }
+    if (!last_date.ok)
         return 0;
     char *o = out;
-    put2(o, (unsigned)(y / 100));
-    put2(o + 2, (unsigned)(y % 100));
-    o[4] = '-';
-    put2(o + 5, m);
-    o[7] = '-';
-    put2(o + 8, d);
+    memcpy(o, last_date.ymd, 10);
     o[10] = 'T';
     put2(o + 11, (unsigned)(sod / 3600));
     o[13] = ':';

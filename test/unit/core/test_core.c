@@ -142,6 +142,40 @@ static void test_civil(void **state)
     }
 }
 
+/* The formatted date of the last day is remembered (timeutil.c): days in turn, the same
+ * day again, a day out of the year range between them, offsets that move the day. */
+static void test_time_format_days(void **state)
+{
+    (void)state;
+    static const struct {
+        int64_t sec;
+        int16_t off_min;
+        const char *out; /* NULL: not formattable */
+    } cases[] = {
+        {1745107200, 0, "2025-04-20T00:00:00Z"},
+        {1745193599, 0, "2025-04-20T23:59:59Z"},
+        {1745193599, 60, "2025-04-21T00:59:59+01:00"},
+        {253402300800, 0, NULL}, /* 10000-01-01 */
+        {1745193599, 0, "2025-04-20T23:59:59Z"},
+        {-1, 0, "1969-12-31T23:59:59Z"},
+        {253402300800, 0, NULL},
+        {253402300799, 0, "9999-12-31T23:59:59Z"},
+        {1745107200, -600, "2025-04-19T14:00:00-10:00"},
+        {1745107200, 0, "2025-04-20T00:00:00Z"},
+    };
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        struct cg_time t = {.sec = cases[i].sec, .off_min = cases[i].off_min, .flags = CG_TIME_SET};
+        char out[48];
+        size_t n = cg_time_format(&t, out, sizeof(out));
+        if (!cases[i].out) {
+            assert_int_equal(n, 0);
+            continue;
+        }
+        assert_int_equal(n, strlen(cases[i].out));
+        assert_string_equal(out, cases[i].out);
+    }
+}
+
 /* The one duration syntax of rules and options, valid and invalid side by side. */
 static void test_duration(void **state)
 {
@@ -197,9 +231,13 @@ static void test_duration(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arena),        cmocka_unit_test(test_buf),
-        cmocka_unit_test(test_fields),       cmocka_unit_test(test_time_rfc3339),
-        cmocka_unit_test(test_time_instant), cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_arena),
+        cmocka_unit_test(test_buf),
+        cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_time_rfc3339),
+        cmocka_unit_test(test_time_instant),
+        cmocka_unit_test(test_civil),
+        cmocka_unit_test(test_time_format_days),
         cmocka_unit_test(test_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
