@@ -167,6 +167,23 @@ static enum cg_risk_class trend_class(struct cg_str name)
 
 /* ---- products ---------------------------------------------------------------------- */
 
+/* The Signature ID as the rules' numeric operators read it (match_int.h cg_match_trim):
+ * spaces, tabs, CR and LF around it are ignored, so an ID the rule index offers to the
+ * 4000000-4999999 rules is also classified here. */
+static bool is_pad(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static struct cg_str id_trim(struct cg_str id)
+{
+    while (id.n && is_pad(id.p[id.n - 1]))
+        id.n--;
+    while (id.n && is_pad(id.p[0]))
+        id.p++, id.n--;
+    return id;
+}
+
 static bool event_id_num(struct cg_str id, long *out)
 {
     if (id.n == 0 || id.n > 9)
@@ -190,10 +207,13 @@ static bool deep_security(struct cg_event *ev, enum cg_risk_class *c, enum cg_ri
     /* Most agent events are other modules (20, 1000000, 3002795, ...): a look at the
      * length and the first digit rules them out. 4xxxxxx takes 7 digits, or more with
      * leading zeros, which event_id_num reads. */
-    size_t n = ev->event_id.n;
-    if (n < 7 || (n == 7 && ev->event_id.p[0] != '4'))
+    struct cg_str eid = ev->event_id;
+    size_t n = eid.n;
+    if (n < 7 || (n == 7 && eid.p[0] != '4'))
         return false;
-    if (!event_id_num(ev->event_id, &id) || id < 4000000 || id > 4999999)
+    if (n > 7)
+        eid = id_trim(eid);
+    if (!event_id_num(eid, &id) || id < 4000000 || id > 4999999)
         return false;
     struct cg_str name = ev->name.n ? ev->name : field(ev, "name"); /* LEEF: attribute */
     *c = id == 4000030 ? CG_RISK_OTHER : trend_class(name);

@@ -163,6 +163,8 @@ static const struct row ds_rows[] = {
      "grayware", "remains"},
     /* the signature ID is read as a number: leading zeros are still anti-malware */
     {DSA "004000000|TROJ_X|6|dvchost=ws-49 act=Delete", "virus", "removed"},
+    /* padded as the rules' range reads it (ge/le ignore surrounding spaces) */
+    {DSA " 4000000 |TROJ_X|6|dvchost=ws-49 act=Delete", "virus", "removed"},
     {DSA "0400000|TROJ_X|6|dvchost=ws-49 act=Delete", NULL, NULL},
     {DSA "3999999|TROJ_X|6|dvchost=ws-49 act=Delete", NULL, NULL},
     {DSA "5000000|WebReputation|5|dvchost=web-03 request=http://malicious.example/x.exe act=Pass",
