@@ -10,7 +10,9 @@
  * Values are parsed by type (cg_opt_set) and stored at conf + offset:
  *
  *   type              stored as            accepts
- *   CG_OPT_FLAG       bool                 no value; present means true
+ *   CG_OPT_FLAG       bool                 no value on a command line: present means true;
+ *                                          where a value is written (a configuration file,
+ *                                          --set): true/false, yes/no, on/off, 1/0
  *   CG_OPT_HELP       nothing              no value; a request for the help (parsing stops)
  *   CG_OPT_UINT       unsigned             decimal digits, min..max
  *   CG_OPT_SIZE       size_t               decimal digits, min..max (unit names what: bytes)
@@ -20,6 +22,10 @@
  *   CG_OPT_STRING     const char *         any text
  *   CG_OPT_TIMEZONE   const char *         any text: the user resolves the zone ("UTC",
  *                                          "+09:00", "Asia/Tokyo") and reports a bad one
+ *   CG_OPT_LISTEN     const char *         an address to bind: endpoint.h without names
+ *                                          ("127.0.0.1:5514", "[::1]:0", "*:514")
+ *   CG_OPT_ENDPOINT   const char *         an address or host name and port to connect to
+ *                                          ("logs.example.net:6514")
  *   CG_OPT_PATHS      struct cg_opt_paths  any text, repeatable: each use appends {value,
  *                                          entry's tag}; entries sharing an offset append
  *                                          to one list, in the order given
@@ -44,6 +50,8 @@ enum cg_opt_type {
     CG_OPT_DURATION,
     CG_OPT_STRING,
     CG_OPT_TIMEZONE,
+    CG_OPT_LISTEN,
+    CG_OPT_ENDPOINT,
     CG_OPT_PATHS,
 };
 

@@ -39,6 +39,7 @@
 #ifndef CEFGUARD_SINK_H
 #define CEFGUARD_SINK_H
 
+#include "cefguard/counters.h"
 #include "cefguard/engine.h"
 #include "cefguard/event.h"
 
@@ -73,6 +74,10 @@ struct cg_sink_ops {
     /* CG_OK: everything handed before is durable. Or CG_EIO (errno kept), ...: what
      * was not written out stays with the sink for the next flush. */
     int (*flush)(struct cg_sink *s);
+    /* NULL, or: reopens what the sink writes to by name (a file logrotate has moved; the
+     * service calls it on SIGHUP, after a flush). CG_OK, or an error after logging it: the
+     * sink goes on with what it had. */
+    int (*reopen)(struct cg_sink *s);
     /* Releases everything; what was not flushed is dropped. */
     void (*fini)(struct cg_sink *s);
 };
@@ -83,6 +88,10 @@ struct cg_sink {
     const struct cg_sink_env *env; /* set before init */
     void *self;                    /* the implementation's state, set by init */
     unsigned takes;                /* CG_SINK_*, set by init */
+    /* Its own counters (sent, dropped, queued, reconnects, ...), set by init or left NULL,
+     * as struct cg_source has them ("sink.<name>.<counter>"). */
+    const struct cg_counter_table *counters;
+    const void *stats;
 };
 
 #endif

@@ -68,6 +68,7 @@
 #define CEFGUARD_SOURCE_H
 
 #include "cefguard/common.h"
+#include "cefguard/counters.h"
 
 struct event_base; /* libevent's loop, for the sources that register with one */
 
@@ -120,6 +121,12 @@ struct cg_source {
     const struct cg_source_ops *ops;
     const struct cg_source_env *env; /* set before init */
     void *self;                      /* the implementation's state, set by init */
+    /* Its own counters (received, truncated, dropped, connections, ...), set by init or
+     * left NULL: the table (counters.h) and the struct it describes, which lives until
+     * fini. The service writes them as "input.<name>.<counter>" in `cefguard stats` and
+     * the Prometheus metrics; they are read on the pipeline's thread. */
+    const struct cg_counter_table *counters;
+    const void *stats;
 };
 
 #endif

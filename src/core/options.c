@@ -1,5 +1,6 @@
 /* options.c - the declarative option table: values, checks, getopt, help (see options.h). */
 #include "cefguard/options.h"
+#include "cefguard/endpoint.h"
 #include "cefguard/timeutil.h"
 
 #include "cefguard/vec.h"
@@ -9,6 +10,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define HELP_COL 30       /* where the help text of an option starts */
 #define HELP_WIDTH 99     /* the longest line (the source's 100 columns, less one) */
@@ -34,6 +36,25 @@ static uint64_t type_max(enum cg_opt_type t)
     case CG_OPT_DURATION: return INT64_MAX;
     default: return 0;
     }
+}
+
+/* A flag's value where one is written (a configuration file, --set): YAML 1.2's core
+ * booleans and the words a config file commonly uses. */
+static bool parse_bool(const char *s, bool *on)
+{
+    static const char *const yes[] = {"true", "True", "TRUE", "yes", "on", "1"};
+    static const char *const no[] = {"false", "False", "FALSE", "no", "off", "0"};
+    for (size_t i = 0; i < CG_ARRAY_LEN(yes); i++) {
+        if (strcmp(s, yes[i]) == 0) {
+            *on = true;
+            return true;
+        }
+        if (strcmp(s, no[i]) == 0) {
+            *on = false;
+            return true;
+        }
+    }
+    return false;
 }
 
 /* Decimal digits, nothing else, at most UINT64_MAX; *end is where the digits stop. */
@@ -114,8 +135,12 @@ int cg_opt_set(const struct cg_opt *o, const char *text, void *conf, struct cg_b
     void *field = (char *)conf + o->offset;
     uint64_t v;
     if (!takes_value(o->type)) {
-        if (o->type == CG_OPT_FLAG)
-            *(bool *)field = true;
+        if (o->type != CG_OPT_FLAG)
+            return CG_OK;
+        bool on = true; /* given without a value: present means true */
+        if (text && !parse_bool(text, &on))
+            return cg_buf_puts(err, "expected true or false") == CG_OK ? CG_EINVAL : CG_ENOMEM;
+        *(bool *)field = on;
         return CG_OK;
     }
     if (!text)
@@ -132,7 +157,14 @@ int cg_opt_set(const struct cg_opt *o, const char *text, void *conf, struct cg_b
         l->v[l->n++] = (struct cg_opt_path){text, o->tag};
         return CG_OK;
     }
-    *(const char **)field = text; /* CG_OPT_STRING, CG_OPT_TIMEZONE */
+    if (o->type == CG_OPT_LISTEN || o->type == CG_OPT_ENDPOINT) {
+        struct cg_endpoint ep;
+        int rc = cg_endpoint_parse(text, o->type == CG_OPT_ENDPOINT ? CG_ENDPOINT_NAMES : 0, &ep,
+                                   err);
+        if (rc != CG_OK)
+            return rc;
+    }
+    *(const char **)field = text; /* STRING, TIMEZONE, LISTEN, ENDPOINT */
     return CG_OK;
 }
 

@@ -223,7 +223,7 @@ CHECK_NOCOV static void run_framed(struct line_ctx *lc, const uint8_t *data, siz
     const struct cg_source_env env = {&fc, NULL, framed_line, framed_sync, framed_end};
     const char *paths[] = {path};
     const struct cg_source_file_conf conf = {paths, 1, FUZZ_MAX_LINE, 509};
-    struct cg_source s = {&cg_source_file_ops, &env, NULL};
+    struct cg_source s = {.ops = &cg_source_file_ops, .env = &env};
     CHECK(s.ops->init(&s, &conf) == CG_OK, "out of memory");
     CHECK(s.ops->start(&s) == CG_OK, "file source did not start");
     CHECK(fc.ends == 1, "the file source ended %d times", fc.ends);

@@ -267,7 +267,12 @@ static void tsink_fini(struct cg_sink *s)
 }
 
 static const struct cg_sink_ops tsink_ops = {
-    "test", tsink_init, tsink_alert, tsink_event, NULL, tsink_flush, tsink_fini,
+    .name = "test",
+    .init = tsink_init,
+    .alert = tsink_alert,
+    .event = tsink_event,
+    .flush = tsink_flush,
+    .fini = tsink_fini,
 };
 
 /* ---- set-up ------------------------------------------------------------------------------- */

@@ -56,7 +56,7 @@ static void no_pressure(void *ctx, struct cg_sink *s, bool on)
 static void sink_init(struct sink *k, const struct cg_sink_jsonl_conf *c)
 {
     k->env = (struct cg_sink_env){NULL, NULL, no_pressure};
-    k->s = (struct cg_sink){&cg_sink_jsonl_ops, &k->env, NULL, 0};
+    k->s = (struct cg_sink){.ops = &cg_sink_jsonl_ops, .env = &k->env};
     assert_int_equal(k->s.ops->init(&k->s, c), CG_OK);
     assert_int_equal(k->s.takes, c->takes);
 }
@@ -243,7 +243,7 @@ static void test_takes(void **state)
     (void)state;
     struct sink k;
     k.env = (struct cg_sink_env){NULL, NULL, no_pressure};
-    k.s = (struct cg_sink){&cg_sink_jsonl_ops, &k.env, NULL, 0};
+    k.s = (struct cg_sink){.ops = &cg_sink_jsonl_ops, .env = &k.env};
     struct cg_sink_jsonl_conf c = {.takes = CG_SINK_COMMANDS | CG_SINK_ALERTS, .fd = -1};
     assert_int_equal(k.s.ops->init(&k.s, &c), CG_EINVAL);
     assert_null(k.s.ops->command);
