@@ -23,6 +23,7 @@ enum cg_err {
     CG_ENOENT = -4, /* file or item not found */
     CG_ELIMIT = -5, /* a configured bound was hit */
     CG_EPARSE = -6, /* a configuration / rule / rulebase file did not load */
+    CG_EBUSY = -7,  /* held by another: a lock taken, a database locked; try again later */
 };
 
 const char *cg_err_str(enum cg_err e);

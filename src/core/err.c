@@ -11,6 +11,7 @@ const char *cg_err_str(enum cg_err e)
     case CG_ENOENT: return "not found";
     case CG_ELIMIT: return "limit reached";
     case CG_EPARSE: return "parse error";
+    case CG_EBUSY: return "busy";
     }
     return "unknown error";
 }
