@@ -92,6 +92,9 @@ struct cg_rule {
     char *file;
     unsigned line;
     size_t index; /* position in the rule set: the evaluation order */
+    /* The rule's definition (its YAML mapping, cg_yaml_digest): a reload or a restart keeps
+     * the state of a rule only when its id and digest are unchanged (engine snapshots). */
+    uint64_t digest;
 
     struct cg_match *match; /* the rule's events (silence: the heartbeat events) */
     struct cg_keyspec key;

@@ -51,6 +51,11 @@ int cg_yaml_load_mem(const char *name, const char *s, size_t n, struct cg_ydoc *
                      struct cg_buf *err);
 void cg_ydoc_free(struct cg_ydoc *doc);
 
+/* A digest of a node and everything below it: node types, scalar texts and whether they
+ * were quoted, in document order; positions and comments do not count. Equal for equal
+ * trees; an edit changes it (not a defence against a chosen collision). 0 for NULL. */
+uint64_t cg_yaml_digest(const struct cg_ynode *n);
+
 /* Value of key in a mapping, or NULL (also when map is not a mapping). */
 const struct cg_ynode *cg_yaml_map_get(const struct cg_ynode *map, const char *key);
 

@@ -2,9 +2,9 @@
  * engine_snap.c - engine state snapshots (see engine.h).
  *
  * Format, version 2 (binio.h encoding):
- *   "CGSNAP2\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
+ *   "CGSNAP3\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
  *   u32 number of rules with keys, then per rule:
- *     str rule id, u32 nkeys, then per key, oldest first (restores the LRU order):
+ *     str rule id, u64 the rule's digest (rules.h), u32 nkeys, then per key, oldest first (restores the LRU order):
  *       str key, u64 touched, u64 supp_until, u64 supp_count, u64 supp_events, u8 supp_timer,
  *       event? supp_first, event? supp_last,
  *       u32 ntimes + u64 each, u32 ndv + (str, u64) each,
@@ -23,8 +23,10 @@
 
 #include <stdlib.h>
 
-/* Version 2: the suppression sample (supp_events, supp_first) was added. */
-#define MAGIC "CGSNAP2\n"
+/* Version 2: the suppression sample (supp_events, supp_first) was added. Version 3: each
+ * rule's digest, so that the state of a rule whose definition changed (a reload, a restart
+ * with edited rule files) is dropped rather than read by a rule it was not made for. */
+#define MAGIC "CGSNAP3\n"
 
 static int put_opt_event(struct cg_buf *b, struct cg_event *ev)
 {
@@ -108,6 +110,7 @@ int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *b)
         if (!r->nkeys)
             continue;
         rc = cg_bin_put_str(b, cg_str_make(r->rule->id, strlen(r->rule->id)));
+        rc |= cg_bin_put_u64(b, r->rule->digest);
         rc |= cg_bin_put_u32(b, (uint32_t)r->nkeys);
         for (struct cg_corr_kstate *ks = r->lru_head; rc == CG_OK && ks; ks = ks->next)
             rc = put_key(b, ks);
@@ -123,6 +126,14 @@ static struct cg_corr_rstate *find_rule(struct cg_engine *e, struct cg_str id)
         if (cg_str_eqz(id, e->rs->rules[i]->id))
             return &e->rstates[i];
     return NULL;
+}
+
+/* The rule of that id, if its definition is the one the state was made by. */
+static struct cg_corr_rstate *find_same_rule(struct cg_engine *e, struct cg_str id,
+                                             uint64_t digest)
+{
+    struct cg_corr_rstate *rs = find_rule(e, id);
+    return rs && rs->rule->digest == digest ? rs : NULL;
 }
 
 static struct cg_event *get_opt_event(struct cg_bin_reader *r)
@@ -235,7 +246,9 @@ static void get_rules(struct cg_engine *e, struct cg_bin_reader *r, uint64_t *dr
 {
     uint32_t nr = cg_bin_u32(r);
     for (uint32_t i = 0; !r->bad && i < nr; i++) {
-        struct cg_corr_rstate *rs = find_rule(e, cg_bin_str(r));
+        struct cg_str id = cg_bin_str(r);
+        uint64_t digest = cg_bin_u64(r);
+        struct cg_corr_rstate *rs = r->bad ? NULL : find_same_rule(e, id, digest);
         uint32_t nk = cg_bin_u32(r);
         for (uint32_t k = 0; !r->bad && k < nk; k++) {
             struct cg_str key = cg_bin_str(r);
@@ -259,6 +272,7 @@ static void get_timers(struct cg_engine *e, struct cg_bin_reader *r)
 {
     uint32_t nt = cg_bin_u32(r);
     for (uint32_t i = 0; !r->bad && i < nt; i++) {
+        /* a timer of a changed rule finds no key: its keys were dropped */
         struct cg_corr_rstate *rs = find_rule(e, cg_bin_str(r));
         struct cg_str key = cg_bin_str(r);
         int64_t deadline = (int64_t)cg_bin_u64(r);
@@ -278,7 +292,7 @@ int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_bu
 {
     struct cg_bin_reader r = {p, p + n, false};
     if (n < 8 || memcmp(p, MAGIC, 8) != 0) {
-        cg_buf_puts(err, "snapshot: not a cefguard state snapshot (version 1)\n");
+        cg_buf_puts(err, "snapshot: not a cefguard state snapshot of version 3\n");
         return CG_EPARSE;
     }
     r.p += 8;
@@ -297,7 +311,7 @@ int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_bu
     cg_timerq_set_seq(&e->timers, seq);
     cg_corr_enforce(&e->corr); /* a smaller budget than the writer's evicts now */
     if (dropped)
-        cg_buf_printf(err, "snapshot: state of %llu keys of rules no longer loaded dropped\n",
+        cg_buf_printf(err, "snapshot: state of %llu keys of rules no longer loaded or changed dropped\n",
                       (unsigned long long)dropped);
     return CG_OK;
 }

@@ -554,6 +554,7 @@ int cg_rule_compile(struct cg_rules_loader *l, const struct cg_ynode *map, size_
         return CG_ENOMEM;
     }
     r->line = map->line;
+    r->digest = cg_yaml_digest(map);
     r->file = cg_rules_dupz(l, l->doc->name);
     rule_id(l, r, map, ordinal);
     cg_rules_check_keys(l, map, rule_keys, l->what);

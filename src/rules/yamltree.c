@@ -379,3 +379,30 @@ const struct cg_ynode *cg_yaml_map_get(const struct cg_ynode *map, const char *k
     }
     return NULL;
 }
+
+/* FNV-1a, 64 bits: the digest tells an operator's edit from no edit, it is no defence. */
+static uint64_t digest_put(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t digest_node(uint64_t h, const struct cg_ynode *n)
+{
+    unsigned char tag[2] = {(unsigned char)n->type, n->plain};
+    uint64_t len = n->type == CG_Y_SCALAR ? n->len : n->n;
+    h = digest_put(digest_put(h, tag, sizeof(tag)), &len, sizeof(len));
+    if (n->type == CG_Y_SCALAR)
+        return digest_put(h, n->str, n->len);
+    size_t items = n->type == CG_Y_MAP ? 2 * n->n : n->n;
+    for (size_t i = 0; i < items; i++)
+        h = digest_node(h, n->kv[i]);
+    return h;
+}
+
+uint64_t cg_yaml_digest(const struct cg_ynode *n)
+{
+    return n ? digest_node(0xcbf29ce484222325ull, n) : 0;
+}
