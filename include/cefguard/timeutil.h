@@ -29,6 +29,12 @@ struct cg_time {
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (no libc, no TZ). */
 int64_t cg_time_days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/* The wall clock (CLOCK_REALTIME) in microseconds since the epoch: arrival times. */
+int64_t cg_time_now_us(void);
+
+/* A monotonic clock (CLOCK_MONOTONIC) in microseconds: intervals and deadlines. */
+int64_t cg_time_mono_us(void);
 /* Inverse of the above. */
 void cg_time_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
 

@@ -1,6 +1,8 @@
 /* timeutil.c - civil-date arithmetic and RFC 3339 (see timeutil.h). */
 #include "cefguard/timeutil.h"
 
+#include <time.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -300,4 +302,18 @@ size_t cg_time_format_duration(uint64_t us, char *o, size_t size)
     }
     int n = snprintf(o, size, "%" PRIu64 "%s", v, unit);
     return n > 0 && (size_t)n < size ? (size_t)n : 0;
+}
+
+int64_t cg_time_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t cg_time_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
