@@ -241,8 +241,7 @@ int cg_pipeline_init(struct cg_pipeline *p, const struct cg_pipeline_opts *o)
     p->o = *o;
     if (!p->o.max_unacked)
         p->o.max_unacked = CG_PIPELINE_MAX_UNACKED;
-    p->source_env =
-        (struct cg_source_env){p, o->loop, pipeline_frame, pipeline_sync, pipeline_end};
+    p->source_env = (struct cg_source_env){p, o->loop, pipeline_frame, pipeline_sync, pipeline_end};
     p->sink_env = (struct cg_sink_env){p, o->loop, pipeline_pressure};
     cg_event_init(&p->ev, o->max_fields);
     cg_log_rejects_init(&p->rlog, 10, 10);

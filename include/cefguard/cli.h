@@ -11,5 +11,7 @@ int cg_cmd_replay(int argc, char **argv);
 int cg_cmd_check(int argc, char **argv);
 int cg_cmd_test(int argc, char **argv);
 int cg_cmd_help(int argc, char **argv);
+int cg_cmd_run(int argc, char **argv);
+int cg_cmd_omprog(int argc, char **argv);
 
 #endif

@@ -21,8 +21,8 @@
 struct cg_endpoint {
     char host[CG_ENDPOINT_HOST_MAX + 1]; /* as written, brackets removed; "" for "*" */
     uint16_t port;
-    bool numeric;                /* host is an address (or "*", "localhost"): ss is set */
-    struct sockaddr_storage ss;  /* numeric only */
+    bool numeric;               /* host is an address (or "*", "localhost"): ss is set */
+    struct sockaddr_storage ss; /* numeric only */
     socklen_t sslen;
 };
 

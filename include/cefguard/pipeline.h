@@ -82,8 +82,8 @@ struct cg_pipeline_opts {
     const struct cg_ruleset *rules; /* NULL: no engine (parse) */
     struct cg_engine_opts engine;
     bool log_rejects;
-    size_t max_unacked; /* frames waiting for their ack before the pipeline flushes the
-                           sinks by itself; 0: CG_PIPELINE_MAX_UNACKED */
+    size_t max_unacked;      /* frames waiting for their ack before the pipeline flushes the
+                                sinks by itself; 0: CG_PIPELINE_MAX_UNACKED */
     struct event_base *loop; /* NULL: run without a loop (cg_pipeline_run) */
     struct cg_pipeline_hooks hooks;
 };
@@ -126,12 +126,12 @@ struct cg_pipeline {
         struct cg_pipeline_sink **v;
         size_t n, cap;
     } staged;
-    size_t pressing; /* sinks that press back */
-    size_t running;  /* sources started and not ended */
-    bool dirty;      /* alerts went to the sinks since their last flush */
-    struct event *resume_ev;              /* loop: resumes the sources after pressure */
-    struct cg_engine_stats engine_carry;  /* totals of the engines a reload replaced */
-    uint64_t alerts_skipped;              /* held back by hooks.alert */
+    size_t pressing;                     /* sinks that press back */
+    size_t running;                      /* sources started and not ended */
+    bool dirty;                          /* alerts went to the sinks since their last flush */
+    struct event *resume_ev;             /* loop: resumes the sources after pressure */
+    struct cg_engine_stats engine_carry; /* totals of the engines a reload replaced */
+    uint64_t alerts_skipped;             /* held back by hooks.alert */
 };
 
 /* CG_EINVAL: bad timezone; CG_ENOMEM. */

@@ -50,11 +50,11 @@ struct cg_service_opts {
 
 /* Everything one (re)load makes; the loader allocates it, free releases all of it. */
 struct cg_service_build {
-    struct cg_config cfg;           /* inputs, sinks and the top-level values */
-    struct cg_ruleset rules;        /* loaded */
-    struct cg_normalizer *nz;       /* the rulebases */
-    struct cg_pipeline_opts popts;  /* from the top-level values; rules and nz unset */
-    struct cg_service_opts svc;     /* from the top-level values */
+    struct cg_config cfg;          /* inputs, sinks and the top-level values */
+    struct cg_ruleset rules;       /* loaded */
+    struct cg_normalizer *nz;      /* the rulebases */
+    struct cg_pipeline_opts popts; /* from the top-level values; rules and nz unset */
+    struct cg_service_opts svc;    /* from the top-level values */
     void (*free)(struct cg_service_build *b);
 };
 
@@ -64,6 +64,11 @@ struct cg_service_loader {
      * CG_EINVAL, CG_ENOMEM). Called at start and on each reload. */
     int (*load)(void *ctx, struct cg_service_build **out, struct cg_buf *err);
 };
+
+/* The kinds of input and sink (service_types.c) and the bundled configuration. */
+extern const struct cg_config_type cg_service_types[];
+extern const size_t cg_service_ntypes;
+extern const char cg_service_default_config[];
 
 /* Runs until stopped. 0: a clean stop; 1: a failure while running (logged); 2: the first
  * load or the start failed (logged). */

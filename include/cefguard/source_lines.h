@@ -9,7 +9,8 @@
  * chunks from a zero timeout, so the loop keeps turning; anything else is read when the
  * loop says it is readable (made non-blocking).
  *
- * omprog (cg_source_omprog_ops, the same conf): the protocol of rsyslog's plugins/external/INTERFACE.md.
+ * omprog (cg_source_omprog_ops, the same conf): the protocol of rsyslog's
+ * plugins/external/INTERFACE.md.
  *   - start writes the first "OK" line: the caller starts the source only once the rules
  *     are loaded and the state is open.
  *   - After each read the source calls env->sync, which makes what the lines caused

@@ -5,7 +5,11 @@
 
 #include <getopt.h>
 
-#define ALL (CLI_PARSE | CLI_REPLAY | CLI_CHECK | CLI_TEST)
+#define FILES (CLI_PARSE | CLI_REPLAY | CLI_CHECK | CLI_TEST) /* the commands on files */
+#define SVC (CLI_RUN | CLI_OMPROG)                            /* the service */
+#define CTL (CLI_STATS | CLI_RELOAD)                          /* asking a running service */
+#define ALL (FILES | SVC)                                     /* the decoding options */
+#define EVERY (ALL | CTL)
 #define AT(member) offsetof(struct cli_opts, member)
 #define DAY_US (86400ull * 1000000)
 
@@ -17,17 +21,17 @@
 static const struct cg_opt opts[] = {
     {.name = "rules", .short_name = 'r', .type = CG_OPT_PATHS, .arg = "PATH",
      .def_text = "the shipped rules", .reloadable = true,
-     .commands = CLI_REPLAY | CLI_CHECK | CLI_TEST, .offset = AT(rules),
+     .commands = CLI_REPLAY | CLI_CHECK | CLI_TEST | SVC, .offset = AT(rules),
      .help = "rule file, or directory of *.yml/*.yaml files read in name order"},
     {.name = "verbose", .short_name = 'v', .type = CG_OPT_FLAG, .commands = CLI_TEST,
      .offset = AT(verbose), .help = "print the alerts of failing cases"},
     {.name = "events", .type = CG_OPT_FLAG, .commands = CLI_REPLAY, .offset = AT(events),
      .help = "also print every normalized event, before the alerts its arrival caused"},
     {.name = "lateness", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "0", .min = 0,
-     .max = 366 * DAY_US, .commands = CLI_REPLAY, .offset = AT(lateness_us),
+     .max = 366 * DAY_US, .commands = CLI_REPLAY | SVC, .offset = AT(lateness_us),
      .help = "how late an event may arrive and still count"},
     {.name = "max-state-bytes", .type = CG_OPT_SIZE, .arg = "BYTES", .unit = "bytes",
-     .def = "268435456", .min = 65536, .max = 1ull << 44, .commands = CLI_REPLAY,
+     .def = "268435456", .min = 65536, .max = 1ull << 44, .commands = CLI_REPLAY | SVC,
      .offset = AT(max_state_bytes),
      .help = "budget of the rules' state (keys, held events, timers); least recently used "
              "keys of the rule holding most are evicted past it"},
@@ -57,16 +61,49 @@ static const struct cg_opt opts[] = {
     {.name = "max-fields", .type = CG_OPT_SIZE, .arg = "N", .def = "1024", .min = 1,
      .max = 1000000, .commands = ALL, .offset = AT(max_fields),
      .help = "fields kept per event, the rest counted"},
-    {.name = "stats", .type = CG_OPT_FLAG, .commands = ALL, .offset = AT(stats),
+    {.name = "stats", .type = CG_OPT_FLAG, .commands = FILES, .offset = AT(stats),
      .help = "print the counters to stderr at the end"},
     {.name = "quiet", .short_name = 'q', .type = CG_OPT_FLAG, .reloadable = true,
-     .commands = ALL, .offset = AT(quiet), .help = "do not log rejected lines"},
-    {.name = "help", .short_name = 'h', .type = CG_OPT_HELP, .commands = ALL,
+     .commands = ALL | CTL, .offset = AT(quiet), .help = "do not log rejected lines"},
+    {.name = "config", .short_name = 'c', .type = CG_OPT_STRING, .arg = "FILE",
+     .def_text = "the bundled configuration (cefguard help config)", .commands = SVC | CTL | CLI_CHECK,
+     .offset = AT(config), .help = "the configuration file (YAML: these options, inputs, sinks); "
+                                   "check -c validates it"},
+    {.name = "set", .type = CG_OPT_PATHS, .arg = "KEY=VALUE", .def_text = "none",
+     .commands = SVC | CTL | CLI_CHECK, .offset = AT(sets),
+     .help = "override a setting of the configuration: max-line=4096, "
+             "inputs.udp.listen=127.0.0.1:0, inputs.tcp=off (applied after the file, in order)"},
+    {.name = "state-dir", .type = CG_OPT_STRING, .arg = "DIR",
+     .def_text = "$STATE_DIRECTORY, else ./cefguard-state", .commands = SVC | CTL,
+     .offset = AT(service.state_dir),
+     .help = "where the state store, the lock and the control socket live (one instance each)"},
+    {.name = "state-interval", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "60s",
+     .min = 0, .max = DAY_US, .reloadable = false, .commands = SVC,
+     .offset = AT(service.state_interval_us),
+     .help = "how often the correlation state is saved (also at shutdown); 0: only at shutdown"},
+    {.name = "state-sync", .type = CG_OPT_STRING, .arg = "MODE", .def = "normal",
+     .commands = SVC, .offset = AT(service.state_sync),
+     .help = "normal: what was committed survives cefguard being killed; full: also a power "
+             "loss (an fsync per commit)"},
+    {.name = "alert-retention", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "7d",
+     .min = 60000000, .max = 366 * DAY_US, .commands = SVC,
+     .offset = AT(service.alert_retention_us),
+     .help = "how long the ids of delivered alerts are kept, so that input sent again after a "
+             "crash does not repeat them"},
+    {.name = "flush-interval", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "200ms",
+     .min = 1000, .max = 60000000, .commands = SVC, .offset = AT(service.flush_interval_us),
+     .help = "the wall-clock tick: deadlines fire (silence when nothing arrives) and the sinks "
+             "are flushed"},
+    {.name = "http-listen", .type = CG_OPT_LISTEN, .arg = "HOST:PORT", .def_text = "off",
+     .commands = SVC, .offset = AT(service.http_listen),
+     .help = "serve Prometheus metrics at http://HOST:PORT/metrics (127.0.0.1:9108)"},
+    {.name = "help", .short_name = 'h', .type = CG_OPT_HELP, .commands = EVERY,
      .help = "print this help and exit"},
 };
 /* clang-format on */
 
-static const char *const command_names[] = {"parse", "replay", "check", "test"};
+static const char *const command_names[] = {"parse", "replay", "check", "test",
+                                            "run",   "omprog", "stats", "reload"};
 
 const struct cg_opt_table cli_opts_table = {opts, CG_ARRAY_LEN(opts), command_names,
                                             CG_ARRAY_LEN(command_names)};
@@ -85,6 +122,14 @@ static const struct cli_opts_command commands[] = {
     {CLI_CHECK, false,
      "Validates rule files and rulebases; every error as file:line:column: message."},
     {CLI_TEST, false, "Runs the test cases of the rule files; PASS/FAIL per case."},
+    {CLI_RUN, false,
+     "Runs the service: syslog inputs, rules, alert sinks, state that survives "
+     "restarts (SIGHUP reloads, SIGTERM stops)."},
+    {CLI_OMPROG, false,
+     "Runs as rsyslog's omprog program (confirmMessages=\"on\"): one OK per "
+     "message once it is processed and durable."},
+    {CLI_STATS, false, "Prints the counters of the running instance (its control socket)."},
+    {CLI_RELOAD, false, "Asks the running instance to reload, as SIGHUP does; prints the outcome."},
 };
 
 static size_t command_index(enum cli_command command)
@@ -107,6 +152,15 @@ void cli_opts_init(struct cli_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->syslog.year_mode = CG_YEAR_STREAM;
+}
+
+int cli_opts_reparse(struct cli_opts *o, enum cli_command command, int argc, char **argv,
+                     struct cg_buf *err)
+{
+    struct cg_opt_argv res = {0};
+    int rc = cg_opt_parse_argv(&cli_opts_table, command, argc, argv, o, &res, err);
+    optind = res.first;
+    return rc;
 }
 
 void cli_opts_fini(struct cli_opts *o)
@@ -172,7 +226,7 @@ void cli_complain(const char *who, const char *what, const char *arg)
 int cli_opts_reference(bool markdown, struct cg_buf *out)
 {
     if (!markdown)
-        return cg_opt_help(&cli_opts_table, ALL, out);
+        return cg_opt_help(&cli_opts_table, EVERY, out);
     int rc = cg_buf_puts(out, "The options of every command, from the table in "
                               "`src/cli/cli_opts.c` (`cefguard help options --markdown` prints "
                               "this section, `cefguard COMMAND --help` the options of one "

@@ -6,6 +6,7 @@
 #define CEFGUARD_CLI_OPTS_H
 
 #include "cefguard/options.h"
+#include "cefguard/service.h"
 #include "cefguard/syslog.h"
 
 #include <stdio.h>
@@ -16,6 +17,10 @@ enum cli_command {
     CLI_REPLAY = 1u << 1,
     CLI_CHECK = 1u << 2,
     CLI_TEST = 1u << 3,
+    CLI_RUN = 1u << 4,    /* the service on the configured inputs */
+    CLI_OMPROG = 1u << 5, /* the service as rsyslog's omprog program */
+    CLI_STATS = 1u << 6,  /* asks a running service for its counters */
+    CLI_RELOAD = 1u << 7, /* asks a running service to reload */
 };
 
 /* Tags of cli_opts.rulebases: which option named the path. */
@@ -39,6 +44,9 @@ struct cli_opts {
     int64_t lateness_us;
     size_t max_state_bytes;
     struct cg_syslog_opts syslog; /* timezone and year from the options */
+    const char *config;           /* -c FILE (run, omprog, check, stats, reload) */
+    struct cg_opt_paths sets;     /* --set KEY=VALUE, in order */
+    struct cg_service_opts service;
 };
 
 extern const struct cg_opt_table cli_opts_table;
@@ -52,6 +60,12 @@ void cli_opts_fini(struct cli_opts *o);
  * printing what is due: the help (0), getopt's complaint and the usage, a bad value, or
  * an operand the command does not take (2). -q lowers the log level. */
 int cli_opts_parse(struct cli_opts *o, enum cli_command command, int argc, char **argv);
+
+/* Parses argv again into o without applying the defaults first (they were, and a
+ * configuration file was read over them): what the command line says wins. cli_opts_parse
+ * has accepted this argv already. CG_OK or the error of cg_opt_parse_argv. */
+int cli_opts_reparse(struct cli_opts *o, enum cli_command command, int argc, char **argv,
+                     struct cg_buf *err);
 
 /* The command's help: "usage: cefguard NAME ...", what it does, its options. */
 void cli_opts_usage(enum cli_command command, FILE *f);

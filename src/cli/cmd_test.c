@@ -15,6 +15,7 @@
 #include "cefguard/source_mem.h"
 
 #include "cli_common.h"
+#include "cli_config.h"
 
 #include <libfastjson/json.h>
 #include <stdio.h>
@@ -27,6 +28,20 @@ int cg_cmd_check(int argc, char **argv)
     struct cg_ruleset rs;
     cg_ruleset_init(&rs);
     int status = cli_opts_parse(&o, CLI_CHECK, argc, argv);
+    struct cg_config cfg;
+    bool with_config = status < 0 && (o.config || o.sets.n);
+    if (with_config) { /* check -c: the service's configuration, then what it names */
+        struct cg_buf err;
+        cg_buf_init(&err);
+        cli_opts_fini(&o);
+        int rc = cli_config_load(&o, &cfg, CLI_CHECK, argc, argv, &err);
+        fputs(cg_buf_cstr(&err), stderr);
+        cg_buf_fini(&err);
+        if (rc != CG_OK)
+            status = 1;
+        else
+            printf("ok: %s: %zu inputs, %zu sinks\n", cfg.path, cfg.inputs.n, cfg.sinks.n);
+    }
     if (status < 0) {
         int rc = cli_load_rules(&o, &rs);
         struct cg_normalizer *nz = cli_load_rulebases(&o);
@@ -41,6 +56,8 @@ int cg_cmd_check(int argc, char **argv)
     }
     cg_ruleset_fini(&rs);
     cli_opts_fini(&o);
+    if (with_config)
+        cg_config_fini(&cfg);
     return status;
 }
 

@@ -8,17 +8,20 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: cefguard <command> [options]\n"
-               "\n"
-               "commands:\n"
-               "  parse [FILE...]   decode lines into normalized JSON events, one per line\n"
-               "  replay [FILE...]  run log files through the rules on event time: alerts\n"
-               "  check             validate rule files and rulebases\n"
-               "  test              run the test cases that rule files carry\n"
-               "  version           print the version\n"
-               "  help [TOPIC]      this; TOPIC options or counters [--markdown]: the reference\n"
-               "\n"
-               "'cefguard <command> --help' describes a command's options.\n");
+    fprintf(f,
+            "usage: cefguard <command> [options]\n"
+            "\n"
+            "commands:\n"
+            "  parse [FILE...]   decode lines into normalized JSON events, one per line\n"
+            "  replay [FILE...]  run log files through the rules on event time: alerts\n"
+            "  check             validate rule files and rulebases\n"
+            "  test              run the test cases that rule files carry\n"
+            "  run               the service: syslog inputs, rules, alert sinks, state\n"
+            "  omprog            the service as rsyslog's omprog program (stdin, OK per message)\n"
+            "  version           print the version\n"
+            "  help [TOPIC]      this; TOPIC options or counters [--markdown]: the reference\n"
+            "\n"
+            "'cefguard <command> --help' describes a command's options.\n");
 }
 
 int main(int argc, char **argv)
@@ -36,6 +39,10 @@ int main(int argc, char **argv)
         return cg_cmd_check(argc - 1, argv + 1);
     if (strcmp(cmd, "test") == 0)
         return cg_cmd_test(argc - 1, argv + 1);
+    if (strcmp(cmd, "run") == 0)
+        return cg_cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "omprog") == 0)
+        return cg_cmd_omprog(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("cefguard %s\n", CG_VERSION);
         return 0;

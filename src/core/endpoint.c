@@ -30,8 +30,7 @@ static bool parse_port(const char *p, uint16_t *out)
     return true;
 }
 
-int cg_endpoint_parse(const char *text, unsigned flags, struct cg_endpoint *out,
-                      struct cg_buf *err)
+int cg_endpoint_parse(const char *text, unsigned flags, struct cg_endpoint *out, struct cg_buf *err)
 {
     memset(out, 0, sizeof(*out));
     const char *colon;
@@ -74,11 +73,13 @@ int cg_endpoint_parse(const char *text, unsigned flags, struct cg_endpoint *out,
     } else if (cg_hostaddr_check(cg_str_make(out->host, hlen)) == CG_HOSTADDR_IPV4) {
         if (inet_pton(AF_INET, out->host, &sin->sin_addr) != 1)
             return bad(err, "not an IPv4 address");
-    } else if ((flags & CG_ENDPOINT_NAMES) && cg_hostaddr_check(cg_str_make(out->host, hlen)) == CG_HOSTADDR_NAME) {
+    } else if ((flags & CG_ENDPOINT_NAMES) &&
+               cg_hostaddr_check(cg_str_make(out->host, hlen)) == CG_HOSTADDR_NAME) {
         return CG_OK; /* a name: resolved by the caller when it connects */
     } else {
-        return bad(err, (flags & CG_ENDPOINT_NAMES) ? "not an address or a host name"
-                                                   : "not an IPv4 address, [IPv6], * or localhost");
+        return bad(err, (flags & CG_ENDPOINT_NAMES)
+                            ? "not an address or a host name"
+                            : "not an IPv4 address, [IPv6], * or localhost");
     }
     out->numeric = true;
     if (bracket) {

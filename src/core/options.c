@@ -159,8 +159,8 @@ int cg_opt_set(const struct cg_opt *o, const char *text, void *conf, struct cg_b
     }
     if (o->type == CG_OPT_LISTEN || o->type == CG_OPT_ENDPOINT) {
         struct cg_endpoint ep;
-        int rc = cg_endpoint_parse(text, o->type == CG_OPT_ENDPOINT ? CG_ENDPOINT_NAMES : 0, &ep,
-                                   err);
+        int rc =
+            cg_endpoint_parse(text, o->type == CG_OPT_ENDPOINT ? CG_ENDPOINT_NAMES : 0, &ep, err);
         if (rc != CG_OK)
             return rc;
     }

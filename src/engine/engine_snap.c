@@ -4,11 +4,10 @@
  * Format, version 2 (binio.h encoding):
  *   "CGSNAP3\n", u64 clock, u8 has_clock, u64 seq (the timer queue's counter: cg_timerq_seq),
  *   u32 number of rules with keys, then per rule:
- *     str rule id, u64 the rule's digest (rules.h), u32 nkeys, then per key, oldest first (restores the LRU order):
- *       str key, u64 touched, u64 supp_until, u64 supp_count, u64 supp_events, u8 supp_timer,
- *       event? supp_first, event? supp_last,
- *       u32 ntimes + u64 each, u32 ndv + (str, u64) each,
- *       items first, items pending, items other (u32 n + (u64 t, u64 deadline, u64 seq, event?)),
+ *     str rule id, u64 the rule's digest (rules.h), u32 nkeys, then per key, oldest first (restores
+ * the LRU order): str key, u64 touched, u64 supp_until, u64 supp_count, u64 supp_events, u8
+ * supp_timer, event? supp_first, event? supp_last, u32 ntimes + u64 each, u32 ndv + (str, u64)
+ * each, items first, items pending, items other (u32 n + (u64 t, u64 deadline, u64 seq, event?)),
  *       u64 last_seen, u64 silence_deadline, u8 silent, event? last_ev
  *   u32 ntimers, then per timer: str rule id, str key, u64 deadline, u64 seq, u8 kind
  *     (enum cg_corr_timer_kind: 0 pending, 1 silence, 2 suppress), in heap order.
@@ -129,8 +128,7 @@ static struct cg_corr_rstate *find_rule(struct cg_engine *e, struct cg_str id)
 }
 
 /* The rule of that id, if its definition is the one the state was made by. */
-static struct cg_corr_rstate *find_same_rule(struct cg_engine *e, struct cg_str id,
-                                             uint64_t digest)
+static struct cg_corr_rstate *find_same_rule(struct cg_engine *e, struct cg_str id, uint64_t digest)
 {
     struct cg_corr_rstate *rs = find_rule(e, id);
     return rs && rs->rule->digest == digest ? rs : NULL;
@@ -311,7 +309,8 @@ int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_bu
     cg_timerq_set_seq(&e->timers, seq);
     cg_corr_enforce(&e->corr); /* a smaller budget than the writer's evicts now */
     if (dropped)
-        cg_buf_printf(err, "snapshot: state of %llu keys of rules no longer loaded or changed dropped\n",
+        cg_buf_printf(err,
+                      "snapshot: state of %llu keys of rules no longer loaded or changed dropped\n",
                       (unsigned long long)dropped);
     return CG_OK;
 }

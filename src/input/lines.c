@@ -22,7 +22,10 @@ struct lines_stats {
     uint64_t received, bytes, answered_ok, answered_error, keepalives;
 };
 
-#define STAT(n, m, h) {n, CG_COUNTER_TOTAL, offsetof(struct lines_stats, m), h, NULL, 0, 0}
+#define STAT(n, m, h)                                                                              \
+    {                                                                                              \
+        n, CG_COUNTER_TOTAL, offsetof(struct lines_stats, m), h, NULL, 0, 0                        \
+    }
 static const struct cg_counter lines_counter_v[] = {
     STAT("received", received, "lines read"),
     STAT("bytes", bytes, "bytes of the lines read"),

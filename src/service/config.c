@@ -130,8 +130,7 @@ static bool is_null(const struct cg_ynode *v)
 
 static bool is_text(enum cg_opt_type t)
 {
-    return t == CG_OPT_STRING || t == CG_OPT_TIMEZONE || t == CG_OPT_LISTEN ||
-           t == CG_OPT_ENDPOINT;
+    return t == CG_OPT_STRING || t == CG_OPT_TIMEZONE || t == CG_OPT_LISTEN || t == CG_OPT_ENDPOINT;
 }
 
 /* Stores the node's value as o's; a message at the node for a bad one. */

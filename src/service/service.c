@@ -61,9 +61,11 @@ static int add_sinks(struct cg_service *sv, struct cg_service_build *b)
 static int add_sources(struct cg_service *sv, struct cg_service_build *b)
 {
     if (sv->mode == CG_SERVICE_OMPROG) {
-        sv->omprog_conf = (struct cg_source_lines_conf){
-            .name = "omprog", .fd = 0, .answer_fd = 1, .max_line = b->svc.max_line,
-            .origin = "<omprog>"};
+        sv->omprog_conf = (struct cg_source_lines_conf){.name = "omprog",
+                                                        .fd = 0,
+                                                        .answer_fd = 1,
+                                                        .max_line = b->svc.max_line,
+                                                        .origin = "<omprog>"};
         int rc = cg_pipeline_add_source(&sv->pl, &cg_source_omprog_ops, &sv->omprog_conf);
         if (rc == CG_OK)
             sv->omprog = cg_pipeline_source_at(&sv->pl, 0);
@@ -184,8 +186,7 @@ void cg_service_reload(struct cg_service *sv)
     int rc = sv->ld->load(sv->ld->ctx, &nb, &err);
     if (rc != CG_OK) {
         log_lines(CG_LOG_ERR, "reload: ", &err);
-        cg_log(CG_LOG_ERR, "reload failed (%s): the running rules and sinks stay",
-               cg_err_str(rc));
+        cg_log(CG_LOG_ERR, "reload failed (%s): the running rules and sinks stay", cg_err_str(rc));
         sv->stats.reload_failures++;
         cg_buf_fini(&err);
         return;
@@ -199,8 +200,7 @@ void cg_service_reload(struct cg_service *sv)
     if (rc != CG_OK) {
         cg_pipeline_sinks_abort(&sv->pl);
         log_lines(CG_LOG_ERR, "reload: ", &err);
-        cg_log(CG_LOG_ERR, "reload failed (%s): the running rules and sinks stay",
-               cg_err_str(rc));
+        cg_log(CG_LOG_ERR, "reload failed (%s): the running rules and sinks stay", cg_err_str(rc));
         nb->free(nb);
         free(kept);
         sv->stats.reload_failures++;
@@ -217,8 +217,7 @@ void cg_service_reload(struct cg_service *sv)
     log_lines(CG_LOG_INFO, "reload: ", &err);
     cg_service_retire(sv, nb);
     sv->stats.reloads++;
-    cg_log(CG_LOG_INFO, "reloaded: %zu rules, %zu sinks", nb->rules.n,
-           cg_pipeline_nsinks(&sv->pl));
+    cg_log(CG_LOG_INFO, "reloaded: %zu rules, %zu sinks", nb->rules.n, cg_pipeline_nsinks(&sv->pl));
     cg_buf_fini(&err);
 }
 
@@ -364,8 +363,8 @@ int cg_service_run(const struct cg_service_loader *ld, enum cg_service_mode mode
         cg_pipeline_stop(&sv.pl);
         goto out;
     }
-    cg_log(CG_LOG_INFO, "cefguard %s %s: %zu rules, %zu inputs, %zu sinks, state in %s",
-           CG_VERSION, mode == CG_SERVICE_OMPROG ? "omprog" : "running", sv.build->rules.n,
+    cg_log(CG_LOG_INFO, "cefguard %s %s: %zu rules, %zu inputs, %zu sinks, state in %s", CG_VERSION,
+           mode == CG_SERVICE_OMPROG ? "omprog" : "running", sv.build->rules.n,
            cg_pipeline_nsources(&sv.pl), cg_pipeline_nsinks(&sv.pl), sv.state_dir);
     status = 0;
     if (sv.pl.running)

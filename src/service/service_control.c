@@ -23,7 +23,10 @@ static int write_prefixed(const struct cg_counter_table *t, const void *stats, c
     return rc;
 }
 
-#define SVC_STAT(n, m, h) {n, CG_COUNTER_TOTAL, offsetof(struct cg_service_stats, m), h, NULL, 0, 0}
+#define SVC_STAT(n, m, h)                                                                          \
+    {                                                                                              \
+        n, CG_COUNTER_TOTAL, offsetof(struct cg_service_stats, m), h, NULL, 0, 0                   \
+    }
 static const struct cg_counter service_counter_v[] = {
     SVC_STAT("service.reloads", reloads, "reloads that took effect"),
     SVC_STAT("service.reload_failures", reload_failures,

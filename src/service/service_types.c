@@ -1,0 +1,36 @@
+/* service_types.c - the kinds of input and sink a configuration can declare, and the
+ * bundled configuration (packaging/cefguard.yml, which a test keeps equal to it). */
+#include "cefguard/service.h"
+#include "cefguard/source_lines.h"
+
+const struct cg_config_type cg_service_types[] = {
+    {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
+     sizeof(struct cg_source_lines_conf)},
+};
+const size_t cg_service_ntypes = CG_ARRAY_LEN(cg_service_types);
+
+/* clang-format off */
+const char cg_service_default_config[] =
+    "# cefguard's bundled configuration: what `cefguard run` and `cefguard omprog` use without -c\n"
+    "# (`cefguard help config` prints it). Copy it to /etc/cefguard/cefguard.yml to change it;\n"
+    "# every key is in README.md, \"Configuration reference\", and `cefguard run --help`.\n"
+    "#\n"
+    "# Paths that are not set use the shipped rules and rulebases; the state directory is\n"
+    "# $STATE_DIRECTORY (systemd's StateDirectory=) or ./cefguard-state.\n"
+    "\n"
+    "inputs:\n"
+    "  # syslog over UDP (RFC 3164 / RFC 5424, one message per datagram)\n"
+    "  udp:\n"
+    "    type: udp\n"
+    "    listen: \"127.0.0.1:5514\"\n"
+    "  # syslog over TCP, newline or octet-counted framing (RFC 6587), told apart per connection\n"
+    "  tcp:\n"
+    "    type: tcp\n"
+    "    listen: \"127.0.0.1:5514\"\n"
+    "\n"
+    "sinks:\n"
+    "  # alerts as JSON lines on stdout\n"
+    "  stdout:\n"
+    "    type: jsonl\n"
+    "    path: \"-\"\n";
+/* clang-format on */
