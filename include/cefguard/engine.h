@@ -167,6 +167,14 @@ struct cg_engine_stats {
 
 struct cg_engine;
 
+/* One rule's counters since the engine began. */
+struct cg_engine_rule_stats {
+    uint64_t matched;    /* events its match (or its join/cancel match) took */
+    uint64_t alerts;     /* alerts it emitted (records not counted) */
+    uint64_t suppressed; /* alerts held back by its suppression */
+    uint64_t keys;       /* gauge: keys it holds state for */
+};
+
 /* rs must outlive the engine. NULL when out of memory. */
 struct cg_engine *cg_engine_new(const struct cg_ruleset *rs, const struct cg_engine_opts *o,
                                 cg_alert_fn fn, void *ctx);
@@ -189,6 +197,8 @@ bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r);
 
 /* Appends the engine state to out. */
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);
+/* The counters of the rule at index i of the rule set (i < the rule set's n). */
+void cg_engine_rule_stats(const struct cg_engine *e, size_t i, struct cg_engine_rule_stats *out);
 /* Restores a snapshot into a fresh engine. CG_EPARSE with a message on bad data. */
 int cg_engine_restore(struct cg_engine *e, const char *p, size_t n, struct cg_buf *err);
 

@@ -101,6 +101,7 @@ static int hold_back(struct cg_corr_ctx *cx, struct cg_corr_kstate *ks, struct c
     ks->supp_count++;
     ks->supp_events += a->count;
     cx->st->suppressed++;
+    ks->rs->suppressed++;
     if (a->nevents) {
         struct cg_event *c = corr_copy(cx, a->events[a->nevents - 1]);
         if (!c)

@@ -99,6 +99,7 @@ struct cg_corr_rstate {
     size_t nfree;
     size_t bytes;       /* its live keys' bytes and its table's: who pays under the budget */
     size_t table_bytes; /* the key table's slots (two per live key) */
+    uint64_t matched, alerts, suppressed; /* per rule (engine.h cg_engine_rule_stats) */
 };
 
 /* What correlation emits an alert through (after suppression). It may add to the alert

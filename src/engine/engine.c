@@ -163,6 +163,7 @@ static int dispatch(struct cg_engine *e, struct cg_event *ev, int64_t t)
         if (!cg_match_eval_memo(m, ev, &e->memo))
             continue;
         e->st.matches++;
+        e->rstates[c->rule->index].matched++;
         rc = cg_corr_event(&e->rstates[c->rule->index], c->role, ev, t);
     }
     cg_corr_end(&e->corr);
@@ -476,7 +477,14 @@ static int alert_emit(void *arg, struct cg_alert *a)
         return queue_internal(e, a);
     }
     e->st.alerts++;
+    e->rstates[r->index].alerts++;
     if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
         return rc;
     return queue_internal(e, a);
+}
+
+void cg_engine_rule_stats(const struct cg_engine *e, size_t i, struct cg_engine_rule_stats *out)
+{
+    const struct cg_corr_rstate *r = &e->rstates[i];
+    *out = (struct cg_engine_rule_stats){r->matched, r->alerts, r->suppressed, r->nkeys};
 }
