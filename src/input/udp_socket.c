@@ -89,6 +89,11 @@ static void udp_socket_rcvbuf(struct cg_udp_socket *u, size_t want, const char *
     socklen_t gl = sizeof(got);
     if (getsockopt(u->fd, SOL_SOCKET, SO_RCVBUF, &got, &gl) == 0 && got > 0)
         u->rcvbuf = (uint64_t)got;
+    if (want && u->rcvbuf / 2 < want) /* Linux reports twice what it grants for data */
+        cg_log(CG_LOG_INFO,
+               "%s: asked for a receive buffer of %zu bytes, got %llu (net.core.rmem_max "
+               "bounds it without CAP_NET_ADMIN)",
+               u->label, want, (unsigned long long)u->rcvbuf / 2);
 }
 
 /* The options before bind: dual stack for "*", the drop count, the receive buffer. */

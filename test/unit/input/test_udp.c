@@ -20,6 +20,8 @@
 #include "cefguard/log.h"
 #include "cefguard/source_udp.h"
 
+#include "input/udp_socket.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -659,6 +661,57 @@ static void test_kernel_drops(void **state)
     harness_fini(&h, true);
 }
 
+/* The 32-bit drop count of the kernel wraps: the total follows it across. */
+static void test_drops_wrap(void **state)
+{
+    (void)state;
+    struct cg_udp_socket u = {.drops_last = 0};
+    uint64_t total = 0;
+    cg_udp_socket_drops(&u, 0, &total);
+    assert_int_equal(total, 0);
+    cg_udp_socket_drops(&u, 0xfffffff0u, &total);
+    assert_int_equal(total, 0xfffffff0u);
+    cg_udp_socket_drops(&u, 5, &total);
+    assert_int_equal(total, 0x100000005ull);
+    cg_udp_socket_drops(&u, 5, &total);
+    assert_int_equal(total, 0x100000005ull);
+}
+
+static uint64_t rmem_max(void)
+{
+    unsigned long long v = 0;
+    FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%llu", &v), 1);
+    fclose(f);
+    return v;
+}
+
+/* rcvbuf asks the kernel, which reports twice what it grants; above net.core.rmem_max
+ * only with CAP_NET_ADMIN (SO_RCVBUFFORCE). 0 leaves the kernel's default. */
+static void test_rcvbuf(void **state)
+{
+    (void)state;
+    enum { WANT = 1 << 20 };
+    struct cg_source_udp_conf c = {.listen = "127.0.0.1:0", .rcvbuf = WANT};
+    struct harness h;
+    harness_start(&h, &c);
+    uint64_t got = stats(&h)->rcvbuf, max = rmem_max();
+    if (max >= WANT)
+        assert_int_equal(got, 2 * WANT);
+    else
+        assert_true(got == 2 * WANT || got == 2 * max);
+    harness_fini(&h, true);
+    c.rcvbuf = 0;
+    harness_start(&h, &c);
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), def = 0;
+    socklen_t dl = sizeof(def);
+    assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &def, &dl), 0);
+    close(fd);
+    assert_int_equal(stats(&h)->rcvbuf, (uint64_t)def);
+    harness_fini(&h, true);
+}
+
 /* "*": IPv6 any with V6ONLY off takes IPv4 peers (named as IPv4) and IPv6 ones. */
 static void test_any(void **state)
 {
@@ -748,12 +801,13 @@ static void test_no_loop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options),   cmocka_unit_test(test_counter_names),
-        cmocka_unit_test(test_numbered),  cmocka_unit_test(test_strip_and_empty),
-        cmocka_unit_test(test_truncated), cmocka_unit_test(test_pause),
-        cmocka_unit_test(test_stop),      cmocka_unit_test(test_frame_error),
-        cmocka_unit_test(test_burst),     cmocka_unit_test(test_kernel_drops),
-        cmocka_unit_test(test_any),       cmocka_unit_test(test_bad_listen),
+        cmocka_unit_test(test_options),    cmocka_unit_test(test_counter_names),
+        cmocka_unit_test(test_numbered),   cmocka_unit_test(test_strip_and_empty),
+        cmocka_unit_test(test_truncated),  cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_stop),       cmocka_unit_test(test_frame_error),
+        cmocka_unit_test(test_burst),      cmocka_unit_test(test_kernel_drops),
+        cmocka_unit_test(test_drops_wrap), cmocka_unit_test(test_rcvbuf),
+        cmocka_unit_test(test_any),        cmocka_unit_test(test_bad_listen),
         cmocka_unit_test(test_no_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
