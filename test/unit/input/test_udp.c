@@ -157,18 +157,23 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     *(bool *)arg = true;
 }
 
-/* Runs the loop until `received` reaches want or ms pass; returns whether it did. */
-static bool run_until_received(struct harness *h, uint64_t want, int ms)
+/* Runs the loop until *counter reaches want or ms pass; returns whether it did. */
+static bool run_until(struct harness *h, const uint64_t *counter, uint64_t want, int ms)
 {
     bool late = false;
     struct event *t = evtimer_new(h->base, on_deadline, &late);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     assert_non_null(t);
     evtimer_add(t, &tv);
-    while (stats(h)->received < want && !late)
+    while (*counter < want && !late)
         event_base_loop(h->base, EVLOOP_ONCE);
     event_free(t);
-    return stats(h)->received >= want;
+    return *counter >= want;
+}
+
+static bool run_until_received(struct harness *h, uint64_t want, int ms)
+{
+    return run_until(h, &stats(h)->received, want, ms);
 }
 
 /* One pass of the loop that does not wait: runs the read callback once if anything is
@@ -601,6 +606,87 @@ static void test_frame_error(void **state)
     assert_int_equal(h.g.ends, 1);
 }
 
+/* The source's socket, found by its port (the test reaches under the source). */
+static int find_socket(uint16_t port)
+{
+    for (int fd = 0; fd < 1024; fd++) {
+        struct sockaddr_in sin;
+        socklen_t sl = sizeof(sin);
+        int type = 0;
+        socklen_t tl = sizeof(type);
+        if (getsockname(fd, (struct sockaddr *)&sin, &sl) == 0 && sin.sin_family == AF_INET &&
+            ntohs(sin.sin_port) == port && getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+            type == SOCK_DGRAM)
+            return fd;
+    }
+    fail_msg("no socket on port %u", port);
+    return -1;
+}
+
+/* A port nothing listens on (bound, then closed). */
+static uint16_t closed_port(void)
+{
+    struct sender x;
+    sender_open(&x, AF_INET, 9);
+    struct sockaddr_in sin;
+    socklen_t sl = sizeof(sin);
+    assert_int_equal(getsockname(x.fd, (struct sockaddr *)&sin, &sl), 0);
+    sender_close(&x);
+    return ntohs(sin.sin_port);
+}
+
+struct err_run {
+    struct harness *h;
+    int fd;
+    const struct sender *then; /* the peer the socket is connected to after the errors */
+};
+
+/* Two receive errors: the source's socket, connected to a closed port, sends there and
+ * gets ICMP port unreachable back as ECONNREFUSED on its next recvmmsg. Then connected
+ * to the sender (a disconnect would give up a port the kernel picked). */
+static void err_run(void *arg)
+{
+    struct err_run *er = arg;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(closed_port())};
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(er->fd, (struct sockaddr *)&to, sizeof(to)), 0);
+    for (uint64_t i = 1; i <= 2; i++) {
+        assert_int_equal(send(er->fd, "x", 1, 0), 1);
+        assert_true(run_until(er->h, &stats(er->h)->errors, i, 5000));
+    }
+    struct sockaddr_storage peer;
+    socklen_t pl = sizeof(peer);
+    assert_int_equal(getsockname(er->then->fd, (struct sockaddr *)&peer, &pl), 0);
+    assert_int_equal(connect(er->fd, (struct sockaddr *)&peer, pl), 0);
+}
+
+/* A receive error is counted and logged, the next within 10 s only counted, and the
+ * source goes on. */
+static void test_recv_error(void **state)
+{
+    (void)state;
+    struct cg_source_udp_conf c = {.listen = "127.0.0.1:0"};
+    struct harness h;
+    harness_start(&h, &c);
+    struct sender a;
+    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    struct err_run er = {&h, find_socket((uint16_t)stats(&h)->port), &a};
+    char log[1024];
+    capture_stderr(err_run, &er, log, sizeof(log));
+    const char *want = "input udp: receive error: Connection refused\n";
+    const char *at = strstr(log, want);
+    if (!at || strstr(at + strlen(want), "receive error"))
+        fail_msg("log [%s]: want one [%s]", log, want);
+    assert_int_equal(stats(&h)->errors, 2);
+    assert_int_equal(stats(&h)->received, 0);
+    send_bytes(&a, "after\n", 6);
+    assert_true(run_until_received(&h, 1, 5000));
+    EXPECT_FRAME(&h.g, 0, "after");
+    sender_close(&a);
+    harness_fini(&h, true);
+    assert_int_equal(h.g.end_rc, CG_OK);
+}
+
 /* The burst bound: a wakeup reads at most burst datagrams, then hands the loop back. */
 static void test_burst(void **state)
 {
@@ -801,14 +887,14 @@ static void test_no_loop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_options),    cmocka_unit_test(test_counter_names),
-        cmocka_unit_test(test_numbered),   cmocka_unit_test(test_strip_and_empty),
-        cmocka_unit_test(test_truncated),  cmocka_unit_test(test_pause),
-        cmocka_unit_test(test_stop),       cmocka_unit_test(test_frame_error),
-        cmocka_unit_test(test_burst),      cmocka_unit_test(test_kernel_drops),
-        cmocka_unit_test(test_drops_wrap), cmocka_unit_test(test_rcvbuf),
-        cmocka_unit_test(test_any),        cmocka_unit_test(test_bad_listen),
-        cmocka_unit_test(test_no_loop),
+        cmocka_unit_test(test_options),      cmocka_unit_test(test_counter_names),
+        cmocka_unit_test(test_numbered),     cmocka_unit_test(test_strip_and_empty),
+        cmocka_unit_test(test_truncated),    cmocka_unit_test(test_pause),
+        cmocka_unit_test(test_stop),         cmocka_unit_test(test_frame_error),
+        cmocka_unit_test(test_recv_error),   cmocka_unit_test(test_burst),
+        cmocka_unit_test(test_kernel_drops), cmocka_unit_test(test_drops_wrap),
+        cmocka_unit_test(test_rcvbuf),       cmocka_unit_test(test_any),
+        cmocka_unit_test(test_bad_listen),   cmocka_unit_test(test_no_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
