@@ -19,7 +19,8 @@
  *
  * Reading. start registers one persistent read event on env->loop (without a loop start
  * fails with CG_EINVAL). Each wakeup reads batches of up to `batch` datagrams until the
- * socket is empty (EAGAIN) or `burst` datagrams were read, whichever comes first: at the
+ * socket is empty (EAGAIN, or a batch shorter than asked for) or `burst` datagrams were
+ * read, whichever comes first (the default: 1024, 32 recvmmsg calls of 32): at the
  * bound the callback returns (counted `capped`) and the loop runs its other events
  * before the still readable socket wakes it again, so a flood on one input cannot starve
  * the others, the timers or the signals. Buffers are allocated once in init (batch x

@@ -260,6 +260,14 @@ static void send_numbered(const struct sender *snd, const char *tag, unsigned fr
     assert_int_equal(sendmmsg(snd->fd, m, count, 0), (int)count);
 }
 
+/* harness_start, and an IPv4 sender to the bound port. */
+static void harness_start_sender(struct harness *h, const struct cg_source_udp_conf *conf,
+                                 struct sender *a)
+{
+    harness_start(h, conf);
+    sender_open(a, AF_INET, (uint16_t)stats(h)->port);
+}
+
 /* Frame i (0-based) is exactly the bytes want. */
 static void expect_frame(const struct got *g, size_t i, const char *want, size_t n, bool cut)
 {
@@ -423,9 +431,8 @@ static void test_strip_and_empty(void **state)
     };
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0"};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     uint64_t bytes = 0;
     for (size_t i = 0; i < CG_ARRAY_LEN(dg); i++) {
         send_bytes(&a, dg[i].data, dg[i].n);
@@ -458,9 +465,8 @@ static void test_truncated(void **state)
     lf64[63] = '\n';
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0", .max_message = 64};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     send_bytes(&a, big, 100); /* cut */
     send_bytes(&a, lf64, 64); /* fits: LF stripped */
     send_bytes(&a, big, 65);  /* cut */
@@ -503,9 +509,8 @@ static void test_pause(void **state)
     (void)state;
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0", .batch = 16};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     h.s.ops->pause(&h.s);
     send_numbered(&a, "p", 1, 10);
     assert_true(run_until_received(&h, 10, 5000));
@@ -542,9 +547,8 @@ static void test_stop(void **state)
     (void)state;
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0"};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     h.g.stop_at = 2;
     send_numbered(&a, "n", 1, 5);
     assert_true(run_until_received(&h, 5, 5000));
@@ -581,9 +585,8 @@ static void test_frame_error(void **state)
     (void)state;
     struct cg_source_udp_conf c = {.name = "edge", .listen = "127.0.0.1:0"};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     h.g.fail_at = 2;
     h.g.fail_rc = CG_EIO;
     struct fail_run fr = {&h, &a};
@@ -667,9 +670,8 @@ static void test_recv_error(void **state)
     (void)state;
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0"};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     struct err_run er = {&h, find_socket((uint16_t)stats(&h)->port), &a};
     char log[1024];
     capture_stderr(err_run, &er, log, sizeof(log));
@@ -693,9 +695,8 @@ static void test_burst(void **state)
     (void)state;
     struct cg_source_udp_conf c = {.listen = "127.0.0.1:0", .batch = 4, .burst = 10};
     struct harness h;
-    harness_start(&h, &c);
     struct sender a;
-    sender_open(&a, AF_INET, (uint16_t)stats(&h)->port);
+    harness_start_sender(&h, &c, &a);
     send_numbered(&a, "b", 1, 25);
     run_once(&h);
     assert_int_equal(stats(&h)->received, 10);
