@@ -141,7 +141,7 @@ int cg_udp_socket_open(struct cg_udp_socket *u, const char *listen, size_t rcvbu
         udp_socket_log(u, CG_LOG_ERR, "cannot bind", listen, errno);
         goto out;
     }
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t sl = sizeof(ss);
     if (getsockname(u->fd, (struct sockaddr *)&ss, &sl) != 0) {
         udp_socket_log(u, CG_LOG_ERR, "cannot read the bound port of", listen, errno);
