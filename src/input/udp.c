@@ -24,11 +24,10 @@ struct cg_source_udp {
     struct event *ev;
     size_t max_message;
     unsigned batch, burst;
-    uint64_t seq;   /* number of the last frame delivered */
-    bool started;   /* start succeeded: end is owed */
-    bool ended;     /* env->end was called */
-    bool paused;    /* read and discard */
-    bool frame_err; /* an error of env->frame was logged */
+    uint64_t seq; /* number of the last frame delivered */
+    bool started; /* start succeeded: end is owed */
+    bool ended;   /* env->end was called */
+    bool paused;  /* read and discard */
     /* recv errors: when the last was logged and how many were not since */
     int64_t err_logged_us;
     uint64_t err_held;
@@ -66,7 +65,7 @@ static const struct cg_counter udp_counters[] = {
                 "datagrams read and discarded while the input was paused by back-pressure"),
     UDP_COUNTER("errors", CG_COUNTER_TOTAL, errors, "receive errors other than EAGAIN and EINTR"),
     UDP_COUNTER("capped", CG_COUNTER_TOTAL, capped,
-                "wakeups that stopped at the burst bound with the socket still readable"),
+                "wakeups that read a whole burst and handed the loop back, more perhaps queued"),
     UDP_COUNTER("port", CG_COUNTER_GAUGE, port, "the bound UDP port"),
     UDP_COUNTER("rcvbuf", CG_COUNTER_GAUGE, rcvbuf,
                 "the socket receive buffer the kernel granted, bytes (Linux doubles the request)"),
@@ -200,11 +199,9 @@ static void udp_datagram(struct cg_source *s, struct cg_source_udp *u, unsigned 
     f.origin = udp_origin(u, &u->peers[i], m->msg_hdr.msg_namelen);
     f.seq = ++u->seq;
     int rc = s->env->frame(s->env->ctx, s, &f);
-    if (rc != CG_OK) {
-        if (!u->frame_err)
-            cg_log(CG_LOG_ERR, "%s: stopped: the pipeline failed a frame from %s: %s",
-                   u->sock.label, f.origin, cg_err_str(rc));
-        u->frame_err = true;
+    if (rc != CG_OK) { /* logged once: the source ends, nothing more is delivered */
+        cg_log(CG_LOG_ERR, "%s: stopped: the pipeline failed a frame from %s: %s", u->sock.label,
+               f.origin, cg_err_str(rc));
         udp_finish(s, u, rc);
     }
 }
