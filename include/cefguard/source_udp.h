@@ -31,7 +31,9 @@
  * Back-pressure. pause does not stop reading: a socket the loop no longer reads only
  * makes the kernel drop instead, and uncounted. Paused, the source reads on and discards
  * each datagram, counted `dropped.paused` (so are the rest of a batch under way when
- * pause or stop comes from within env->frame). resume delivers again.
+ * pause or stop comes from within env->frame, or env->frame fails). resume delivers
+ * again. pause, resume and stop may be called from within env->frame and env->end; fini
+ * may not (it frees the batch being delivered): the pipeline calls it afterwards.
  *
  * Loss the kernel saw. The socket has SO_RXQ_OVFL on: each datagram carries the
  * socket's drop count as it was when that datagram was queued, and `dropped.kernel` is
@@ -52,11 +54,12 @@
  * env->end called.
  *
  * Counters (s->counters / s->stats, struct cg_source_udp_stats): every datagram read is
- * `received` and its length before any cut is added to `bytes`; of the received, those
- * not delivered are `empty` and `dropped.paused`, and `truncated` ones are delivered
- * cut. `port` is the bound port (the kernel's pick for port 0) and `rcvbuf` the receive
+ * `received` and its length before any cut is added to `bytes`; each received one is
+ * either delivered once (the `truncated` ones cut), or `empty`, or `dropped.paused`.
+ * `port` is the bound port (the kernel's pick for port 0) and `rcvbuf` the receive
  * buffer the kernel granted (getsockopt SO_RCVBUF: Linux doubles the request, for its
- * bookkeeping), both gauges set in init.
+ * bookkeeping), both gauges set in init; a grant short of the request (no
+ * CAP_NET_ADMIN, net.core.rmem_max) is logged at info.
  */
 #ifndef CEFGUARD_SOURCE_UDP_H
 #define CEFGUARD_SOURCE_UDP_H
