@@ -197,6 +197,8 @@ bool cg_engine_chained(struct cg_engine *e, const struct cg_rule *r);
 
 /* Appends the engine state to out. */
 int cg_engine_snapshot(struct cg_engine *e, struct cg_buf *out);
+/* The engine's clock (event time, us); 0 before any event. */
+int64_t cg_engine_clock(const struct cg_engine *e);
 /* The counters of the rule at index i of the rule set (i < the rule set's n). */
 void cg_engine_rule_stats(const struct cg_engine *e, size_t i, struct cg_engine_rule_stats *out);
 /* Restores a snapshot into a fresh engine. CG_EPARSE with a message on bad data. */

@@ -488,3 +488,8 @@ void cg_engine_rule_stats(const struct cg_engine *e, size_t i, struct cg_engine_
     const struct cg_corr_rstate *r = &e->rstates[i];
     *out = (struct cg_engine_rule_stats){r->matched, r->alerts, r->suppressed, r->nkeys};
 }
+
+int64_t cg_engine_clock(const struct cg_engine *e)
+{
+    return e->corr.has_clock ? e->corr.clock : 0;
+}

@@ -8,6 +8,7 @@
 #define CEFGUARD_SERVICE_INT_H
 
 #include "cefguard/service.h"
+#include "cefguard/state.h"
 #include "cefguard/source_lines.h"
 #include "cefguard/vec.h"
 
@@ -63,6 +64,8 @@ int cg_service_hook_frame(void *ctx, const struct cg_frame *f);
 int cg_service_hook_durable(void *ctx);
 /* omprog: a keep-alive dot for rsyslog during long work (start, recovery, reload). */
 void cg_service_keepalive(struct cg_service *sv);
+/* The store's counters, or NULL before it is open. */
+const struct cg_state_stats *cg_service_state_stats(const struct cg_service *sv);
 
 /* service_control.c */
 int cg_service_control_open(struct cg_service *sv);

@@ -2,8 +2,10 @@
  * bundled configuration (packaging/cefguard.yml, which a test keeps equal to it). */
 #include "cefguard/service.h"
 #include "cefguard/source_lines.h"
+#include "cefguard/source_udp.h"
 
 const struct cg_config_type cg_service_types[] = {
+    {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf)},
     {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
      sizeof(struct cg_source_lines_conf)},
 };
