@@ -13,5 +13,7 @@ int cg_cmd_test(int argc, char **argv);
 int cg_cmd_help(int argc, char **argv);
 int cg_cmd_run(int argc, char **argv);
 int cg_cmd_omprog(int argc, char **argv);
+int cg_cmd_stats(int argc, char **argv);
+int cg_cmd_reload(int argc, char **argv);
 
 #endif

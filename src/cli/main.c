@@ -18,8 +18,11 @@ static void usage(FILE *f)
             "  test              run the test cases that rule files carry\n"
             "  run               the service: syslog inputs, rules, alert sinks, state\n"
             "  omprog            the service as rsyslog's omprog program (stdin, OK per message)\n"
+            "  stats             the counters of the running service\n"
+            "  reload            make the running service reload (as SIGHUP)\n"
             "  version           print the version\n"
-            "  help [TOPIC]      this; TOPIC options or counters [--markdown]: the reference\n"
+            "  help [TOPIC]      this; TOPIC options, counters or types [--markdown]: the\n"
+            "                    reference; config: the bundled configuration\n"
             "\n"
             "'cefguard <command> --help' describes a command's options.\n");
 }
@@ -43,6 +46,10 @@ int main(int argc, char **argv)
         return cg_cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "omprog") == 0)
         return cg_cmd_omprog(argc - 1, argv + 1);
+    if (strcmp(cmd, "stats") == 0)
+        return cg_cmd_stats(argc - 1, argv + 1);
+    if (strcmp(cmd, "reload") == 0)
+        return cg_cmd_reload(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("cefguard %s\n", CG_VERSION);
         return 0;
