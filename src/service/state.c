@@ -101,6 +101,14 @@ int cg_state_step_done(struct cg_state *st, int i, const char *what)
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? CG_OK : cg_state_fail(st, rc, what);
 }
 
+int cg_state_run(struct cg_state *st, int i, int raw, const char *what)
+{
+    if (raw == SQLITE_OK)
+        return cg_state_step_done(st, i, what);
+    sqlite3_clear_bindings(st->stmt[i]);
+    return cg_state_fail(st, raw, what);
+}
+
 /* ---- batches ----------------------------------------------------------------------------- */
 
 static void pend_clear(struct cg_state *st)
@@ -169,8 +177,11 @@ void cg_state_rollback(struct cg_state *st)
     st->in_batch = false;
 }
 
-int cg_state_write_begin(struct cg_state *st, bool *own)
+int cg_state_write_begin(struct cg_state *st, bool journal, bool *own)
 {
+    *own = false;
+    if (journal && st->iterating)
+        return misuse(st, "the journal cannot change while it is read");
     *own = !st->in_batch;
     return *own ? cg_state_begin(st) : CG_OK;
 }

@@ -94,19 +94,14 @@ int cg_state_alert_seen(struct cg_state *st, const uint8_t id[16], bool *seen)
 int cg_state_alert_record(struct cg_state *st, const uint8_t id[16], int64_t time_us)
 {
     bool own;
-    int rc = cg_state_write_begin(st, &own);
+    int rc = cg_state_write_begin(st, false, &own);
     if (rc != CG_OK)
         return rc;
     sqlite3_stmt *s = st->stmt[ST_ALERT_PUT];
     int raw = sqlite3_bind_blob(s, 1, id, 16, SQLITE_STATIC);
     if (raw == SQLITE_OK)
         raw = sqlite3_bind_int64(s, 2, time_us);
-    if (raw == SQLITE_OK) {
-        rc = cg_state_step_done(st, ST_ALERT_PUT, "alert record");
-    } else {
-        sqlite3_clear_bindings(s);
-        rc = cg_state_fail(st, raw, "alert record");
-    }
+    rc = cg_state_run(st, ST_ALERT_PUT, raw, "alert record");
     if (rc == CG_OK && sqlite3_changes(st->db) == 1) {
         st->pend.recorded++;
         if (cg_vec_reserve(&st->pend.ids, st->pend.ids.n + 1) == CG_OK) {
@@ -122,10 +117,7 @@ int cg_state_alert_record(struct cg_state *st, const uint8_t id[16], int64_t tim
 /* Runs a DELETE ... WHERE time < ?1 and adds the rows it took to *n. */
 static int prune_one(struct cg_state *st, int i, int64_t cutoff, uint64_t *n, const char *what)
 {
-    int raw = sqlite3_bind_int64(st->stmt[i], 1, cutoff);
-    if (raw != SQLITE_OK)
-        return cg_state_fail(st, raw, what);
-    int rc = cg_state_step_done(st, i, what);
+    int rc = cg_state_run(st, i, sqlite3_bind_int64(st->stmt[i], 1, cutoff), what);
     if (rc == CG_OK && n)
         *n += (uint64_t)sqlite3_changes(st->db);
     return rc;
@@ -140,7 +132,7 @@ static int64_t cutoff(int64_t now_us, int64_t retention_us)
 int cg_state_prune(struct cg_state *st, int64_t now_us)
 {
     bool own;
-    int rc = cg_state_write_begin(st, &own);
+    int rc = cg_state_write_begin(st, false, &own);
     if (rc != CG_OK)
         return rc;
     int64_t alerts = cutoff(now_us, st->o.alert_retention_us);

@@ -70,9 +70,12 @@ struct cg_state {
 int cg_state_fail(struct cg_state *st, int rc, const char *what);
 /* Runs statement i to completion (reset and bindings cleared after). */
 int cg_state_step_done(struct cg_state *st, int i, const char *what);
+/* The same for statement i whose bindings returned raw: a failed binding fails it. */
+int cg_state_run(struct cg_state *st, int i, int raw, const char *what);
 /* The write op runs inside the batch, or in a transaction of its own when none is open:
- * begin/end pair around a write. */
-int cg_state_write_begin(struct cg_state *st, bool *own);
+ * begin/end pair around a write. journal: a write of the journal or the snapshot, refused
+ * (CG_EINVAL) inside cg_state_journal_each. */
+int cg_state_write_begin(struct cg_state *st, bool journal, bool *own);
 int cg_state_write_end(struct cg_state *st, bool own, int rc);
 
 /* state_alerts.c: the in-memory set. */

@@ -14,20 +14,15 @@ static const void *bytes_or_empty(const void *p)
 
 int cg_state_snapshot_save(struct cg_state *st, const void *p, size_t n, int64_t at_us)
 {
-    if (st->iterating)
-        return CG_EINVAL;
     bool own;
-    int rc = cg_state_write_begin(st, &own);
+    int rc = cg_state_write_begin(st, true, &own);
     if (rc != CG_OK)
         return rc;
     sqlite3_stmt *s = st->stmt[ST_SNAP_PUT];
     int raw = sqlite3_bind_int64(s, 1, at_us);
     if (raw == SQLITE_OK)
         raw = sqlite3_bind_blob64(s, 2, bytes_or_empty(p), n, SQLITE_STATIC);
-    rc = raw == SQLITE_OK ? cg_state_step_done(st, ST_SNAP_PUT, "snapshot")
-                          : cg_state_fail(st, raw, "snapshot");
-    if (raw != SQLITE_OK)
-        sqlite3_clear_bindings(s);
+    rc = cg_state_run(st, ST_SNAP_PUT, raw, "snapshot");
     rc = rc ? rc : cg_state_step_done(st, ST_JOURNAL_CLEAR, "journal clear");
     if (rc == CG_OK) {
         st->pend.snapshot = true;
@@ -63,10 +58,8 @@ int cg_state_snapshot_load(struct cg_state *st, struct cg_buf *out, int64_t *at_
 int cg_state_journal_add(struct cg_state *st, const char *origin, uint64_t seq, int64_t arrival_us,
                          const void *line, size_t n)
 {
-    if (st->iterating)
-        return CG_EINVAL;
     bool own;
-    int rc = cg_state_write_begin(st, &own);
+    int rc = cg_state_write_begin(st, true, &own);
     if (rc != CG_OK)
         return rc;
     sqlite3_stmt *s = st->stmt[ST_JOURNAL_ADD];
@@ -77,12 +70,7 @@ int cg_state_journal_add(struct cg_state *st, const char *origin, uint64_t seq, 
         raw = sqlite3_bind_int64(s, 3, arrival_us);
     if (raw == SQLITE_OK)
         raw = sqlite3_bind_blob64(s, 4, bytes_or_empty(line), n, SQLITE_STATIC);
-    if (raw == SQLITE_OK) {
-        rc = cg_state_step_done(st, ST_JOURNAL_ADD, "journal");
-    } else {
-        sqlite3_clear_bindings(s);
-        rc = cg_state_fail(st, raw, "journal");
-    }
+    rc = cg_state_run(st, ST_JOURNAL_ADD, raw, "journal");
     if (rc == CG_OK)
         st->pend.journal_added++;
     return cg_state_write_end(st, own, rc);
@@ -118,7 +106,7 @@ int cg_state_journal_each(struct cg_state *st, cg_state_frame_fn fn, void *ctx)
 int cg_state_audit(struct cg_state *st, int64_t at_us, const char *kind, const char *json)
 {
     bool own;
-    int rc = cg_state_write_begin(st, &own);
+    int rc = cg_state_write_begin(st, false, &own);
     if (rc != CG_OK)
         return rc;
     sqlite3_stmt *s = st->stmt[ST_AUDIT_PUT];
@@ -127,11 +115,6 @@ int cg_state_audit(struct cg_state *st, int64_t at_us, const char *kind, const c
         raw = sqlite3_bind_text(s, 2, kind ? kind : "", -1, SQLITE_STATIC);
     if (raw == SQLITE_OK)
         raw = sqlite3_bind_text(s, 3, json ? json : "null", -1, SQLITE_STATIC);
-    if (raw == SQLITE_OK) {
-        rc = cg_state_step_done(st, ST_AUDIT_PUT, "audit");
-    } else {
-        sqlite3_clear_bindings(s);
-        rc = cg_state_fail(st, raw, "audit");
-    }
+    rc = cg_state_run(st, ST_AUDIT_PUT, raw, "audit");
     return cg_state_write_end(st, own, rc);
 }

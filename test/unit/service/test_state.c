@@ -134,6 +134,17 @@ static int64_t sql_int(struct cg_state *st, const char *sql)
     return v;
 }
 
+/* A child that writes to pfd[1] (its pfd[0] closed); the parent reads pfd[0] (its pfd[1]
+ * closed). */
+static pid_t fork_piped(int pfd[2])
+{
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    close(pfd[pid == 0 ? 0 : 1]);
+    return pid;
+}
+
 /* ---- options ----------------------------------------------------------------------------- */
 
 static void test_options_table(void **state)
@@ -223,11 +234,8 @@ static void test_second_open_busy(void **state)
 
     /* From another process. */
     int pfd[2];
-    assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
+    pid_t pid = fork_piped(pfd);
     if (pid == 0) {
-        close(pfd[0]);
         struct cg_buf e;
         cg_buf_init(&e);
         struct cg_state *c = NULL;
@@ -235,7 +243,6 @@ static void test_second_open_busy(void **state)
         (void)!write(pfd[1], e.p ? e.p : "", e.n);
         _exit(rc == CG_EBUSY && c == NULL ? 0 : 1);
     }
-    close(pfd[1]);
     char msg[1024] = "";
     size_t got = 0;
     ssize_t k;
@@ -662,14 +669,9 @@ static void child_commits(const char *dir, unsigned k, bool kill_me, int wfd)
 static void crash_case(const char *dir, unsigned k, bool kill_me)
 {
     int pfd[2];
-    assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(pfd[0]);
+    pid_t pid = fork_piped(pfd);
+    if (pid == 0)
         child_commits(dir, k, kill_me, pfd[1]);
-    }
-    close(pfd[1]);
     int ws;
     if (kill_me) {
         char c = 0;
