@@ -22,7 +22,7 @@ static const struct cg_opt opts[] = {
      .help = "how long audit rows are kept"},
     {.name = "alert-cache", .type = CG_OPT_UINT, .arg = "N", .unit = "ids", .def = "65536",
      .min = 16, .max = 1u << 24, .commands = 1, .offset = AT(alert_cache),
-     .help = "ids of delivered alerts kept in memory in front of the database (about 80 "
+     .help = "ids of delivered alerts kept in memory in front of the database (about 100 "
              "bytes each), the oldest pushed out"},
     {.name = "state-busy-timeout", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "100ms",
      .min = 1000, .max = 60 * SEC_US, .commands = 1, .offset = AT(busy_timeout_us),

@@ -163,9 +163,31 @@ static void test_options_table(void **state)
     assert_int_equal(o.busy_timeout_us, CG_STATE_BUSY_TIMEOUT_DEFAULT);
     for (size_t i = 0; i < cg_state_options.n; i++)
         assert_false(cg_state_options.v[i].reloadable);
-    /* And the counters' names. */
-    assert_int_equal(cg_state_counters.n, 10);
-    assert_string_equal(cg_state_counters.v[0].name, "state.snapshots");
+    /* And the counters, in table order. */
+    struct cg_state_stats st = {.snapshots = 1,
+                                .snapshot_bytes = 2,
+                                .journal_rows = 3,
+                                .alerts_recorded = 4,
+                                .alerts_suppressed = 5,
+                                .alerts_pruned = 6,
+                                .alert_cache_evicted = 7,
+                                .commits = 8,
+                                .errors = 9,
+                                .corrupt = 10};
+    struct cg_buf out;
+    cg_buf_init(&out);
+    assert_int_equal(cg_counters_write(&cg_state_counters, &st, &out), CG_OK);
+    assert_string_equal(cg_buf_cstr(&out), "state.snapshots 1\n"
+                                           "state.snapshot_bytes 2\n"
+                                           "state.journal_rows 3\n"
+                                           "state.alerts_recorded 4\n"
+                                           "state.alerts_suppressed 5\n"
+                                           "state.alerts_pruned 6\n"
+                                           "state.alert_cache_evicted 7\n"
+                                           "state.commits 8\n"
+                                           "state.errors 9\n"
+                                           "state.corrupt 10\n");
+    cg_buf_fini(&out);
     cg_buf_fini(&err);
 }
 
