@@ -101,6 +101,7 @@ struct cg_alert_response {
 
 struct cg_alert {
     const struct cg_rule *rule;
+    uint8_t id[16]; /* stable id (cg_alert_id), set by the engine before the receiver sees it */
     enum cg_alert_kind kind;
     int64_t time_us;          /* when the rule completed, event time */
     int16_t off_min;          /* offset to render time with (from the trigger event) */
@@ -117,6 +118,34 @@ struct cg_alert {
     struct cg_str summary;             /* rendered template (or the rule description) */
     struct cg_alert_response response; /* see above */
 };
+
+/* An alert's stable id, so that input delivered again after a crash (omprog, and later
+ * Kafka, re-send what was not acknowledged) neither loses nor repeats an alert: the service
+ * records the ids it delivered and suppresses them when it processes the journal again
+ * (state.h). The engine sets a->id with it for every alert the receiver sees (records of
+ * `output: chain` rules get none); alert.h writes it as "id", 32 lowercase hex digits.
+ *
+ * The id is the first 128 bits of SHA-256 over an unambiguous encoding (alert_id.c: a
+ * version tag, every item length-prefixed) of what made the alert and of nothing that
+ * differs between a replay and a live run of the same lines: the rule id, the kind, the key
+ * values, time_us (event time), count, and for each event in events[] and the joined one
+ * its format, input line bytes (ev->line) and stamp (ev->time as decoded); an internal event
+ * (an alert fed back: no line) gives its name, event_id and subject instead. Not the arrival
+ * time, pointers, the summary or response (both follow from the rule and the events), nor
+ * the suppressed count. A cryptographic hash because log lines are attacker-controlled and
+ * the id deduplicates: a forged line that could reproduce another alert's id would suppress
+ * it.
+ *
+ * Consequences. The same lines, replayed or re-delivered and restored from a snapshot, give
+ * the same ids. Two alerts that agree in all of the above share an id: byte-identical lines
+ * that complete the same rule and key twice at the same time_us with the same count (a
+ * sender repeating a burst within one stamp); deduplicate only what may have been
+ * delivered before (the journal), never the live stream. The engine option max_events
+ * (which events an alert keeps) is part of what is hashed: changing it changes later ids.
+ *
+ * CG_OK, or CG_ENOMEM (libcrypto failed) with out zeroed. The engine keeps its own hasher
+ * (no lookup or allocation per alert); this one makes one per call. */
+int cg_alert_id(const struct cg_alert *a, uint8_t out[16]);
 
 /* Receives each alert as it is emitted, in emission order.
  *

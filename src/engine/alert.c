@@ -44,6 +44,21 @@ static int put_time(struct cg_buf *b, int64_t us, int16_t off)
     return cg_json_put_str(b, ts, n, NULL);
 }
 
+/* "id":"<32 lowercase hex digits>" */
+static int put_id(struct cg_buf *b, const uint8_t id[16])
+{
+    static const char hex[] = "0123456789abcdef";
+    char t[7 + 32 + 1];
+    size_t n = 7;
+    memcpy(t, ",\"id\":\"", n);
+    for (size_t i = 0; i < 16; i++) {
+        t[n++] = hex[id[i] >> 4];
+        t[n++] = hex[id[i] & 15];
+    }
+    t[n++] = '"';
+    return cg_buf_put(b, t, n);
+}
+
 static int put_strs(struct cg_buf *b, const struct cg_str *v, size_t n)
 {
     int rc = cg_buf_putc(b, '[');
@@ -113,6 +128,7 @@ int cg_alert_to_json(const struct cg_alert *a, struct cg_buf *b)
     int rc = cg_buf_puts(b, "{\"time\":");
     rc = rc ? rc : put_time(b, a->time_us, a->off_min);
     rc = rc ? rc : put_z(b, ",\"rule\":", r->id);
+    rc = rc ? rc : put_id(b, a->id);
     rc = rc ? rc : put_z(b, ",\"kind\":", cg_alert_kind_name(a->kind));
     rc = rc ? rc : put_z(b, ",\"severity\":", r->severity);
     rc = rc ? rc : cg_buf_puts(b, ",\"summary\":");

@@ -93,6 +93,7 @@ void cg_engine_free(struct cg_engine *e)
     cg_corr_end(&e->corr);
     cg_buf_fini(&e->corr.key);
     cg_buf_fini(&e->summary);
+    cg_alert_hasher_free(e->hasher);
     free(e);
 }
 
@@ -461,7 +462,7 @@ static int queue_internal(struct cg_engine *e, const struct cg_alert *a)
 }
 
 /* Correlation's emit callback (struct cg_corr_ctx): an alert past suppression gets its
- * response target and summary, goes to the receiver (not a record: output: chain), and
+ * response target, summary and id, goes to the receiver (not a record: output: chain), and
  * is fed back. */
 static int alert_emit(void *arg, struct cg_alert *a)
 {
@@ -478,6 +479,10 @@ static int alert_emit(void *arg, struct cg_alert *a)
     }
     e->st.alerts++;
     e->rstates[r->index].alerts++;
+    if (!e->hasher && !(e->hasher = cg_alert_hasher_new()))
+        return CG_ENOMEM;
+    if ((rc = cg_alert_hasher_id(e->hasher, a, a->id)) != CG_OK)
+        return rc;
     if (e->fn && (rc = e->fn(e->fn_ctx, a)) != CG_OK)
         return rc;
     return queue_internal(e, a);

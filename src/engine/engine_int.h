@@ -6,6 +6,7 @@
 #ifndef CEFGUARD_ENGINE_INT_H
 #define CEFGUARD_ENGINE_INT_H
 
+#include "alert_id.h"
 #include "correlate.h"
 #include "index.h"
 
@@ -35,7 +36,8 @@ struct cg_engine {
     } queue;
     unsigned depth; /* chain depth of the event being processed */
     struct cg_engine_stats st;
-    struct cg_buf summary; /* template rendering */
+    struct cg_buf summary;          /* template rendering */
+    struct cg_alert_hasher *hasher; /* alert ids (alert_id.h), made at the first alert */
 };
 
 #endif
