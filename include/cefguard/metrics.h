@@ -7,9 +7,9 @@
  * writes (counters.h's cg_prom_writer makes it); a query string is ignored. Any other
  * path is 404, any other method on /metrics 405 (with "Allow: GET, HEAD"), a render that
  * fails 500; each is counted (metrics.requests, metrics.errors). What evhttp refuses
- * itself before a request reaches the callback (a malformed request line 400, headers
- * over max_headers 431/400, any body 413, an unknown method 400) is not counted: evhttp
- * 2.1 tells nobody.
+ * itself before a request reaches the callback (400 for a malformed request line, headers
+ * over max_headers or an unknown method; 413 for any body) is not counted: evhttp 2.1
+ * tells nobody.
  *
  * The address is a CG_OPT_LISTEN endpoint (endpoint.h): loopback by default
  * ("127.0.0.1:9108"); port 0 makes the kernel pick one, cg_metrics_port says which.

@@ -120,7 +120,9 @@ static void metrics_on_request(struct evhttp_request *req, void *arg)
     cg_buf_init(&body);
     int rc = m->render(m->ctx, &body);
     if (rc == CG_OK) {
-        metrics_reply(req, 200, "OK", body.p ? body.p : "", body.n);
+        /* HEAD: the headers alone (evhttp 2.1 would send a body given one) */
+        bool head = t == EVHTTP_REQ_HEAD || !body.p;
+        metrics_reply(req, 200, "OK", head ? "" : body.p, head ? 0 : body.n);
     } else {
         if (!m->told)
             cg_log(CG_LOG_ERR, "metrics: rendering failed: %s", cg_err_str(rc));
