@@ -31,7 +31,9 @@
  * closed (control.timeouts). Nothing a client sends can stop the loop: every bad exchange
  * ends that connection only.
  *
- * Threading: everything runs on the loop's thread; nothing is thread-safe.
+ * Threading: everything runs on the loop's thread; nothing is thread-safe. The process
+ * ignores SIGPIPE (the service does): libevent writes with writev(2), and a client gone
+ * while its answer is written must be an EPIPE for that connection, not a signal.
  */
 #ifndef CEFGUARD_CONTROL_H
 #define CEFGUARD_CONTROL_H
@@ -49,7 +51,8 @@ struct event_base;
  * One command of the table the service gives. fn runs on the loop, synchronously: it
  * appends its answer's body to reply and returns CG_OK ("OK\n" + body is sent), or an
  * error code ("ERR <reason>\n" is sent, the reason being the first line of what it put in
- * reply, control bytes escaped, or cg_err_str(rc) when it put nothing). args is the rest
+ * reply, control bytes escaped, or cg_err_str(rc) when it put nothing). It must not free
+ * the server (a `stop` command sets a flag the service acts on after). args is the rest
  * of the request line ("" when there is none), valid during the call; it is untrusted
  * text (printable bytes, no control byte), to be parsed with care.
  *
@@ -119,13 +122,13 @@ const struct cg_control_stats *cg_control_stats(const struct cg_control *c);
 const char *cg_control_path(const struct cg_control *c);
 
 /* The client: connects to path, sends request (one line, without its LF: it must hold
- * none), reads the answer to EOF, all within timeout_us (blocking, poll(2)): the command
- * line's side, never called on the loop. CG_OK with the body appended to reply when the
- * status is OK; CG_EINVAL with the ERR reason appended to err (or a request holding a
- * LF); CG_ENOENT when nothing listens ("is cefguard running? no PATH" / "nobody listens
- * on PATH"); CG_EIO (errno kept: ETIMEDOUT when the time ran out, EPROTO for an answer
- * that is neither OK nor ERR) with a message in err; CG_ELIMIT for a reply over 256 MiB;
- * CG_ENOMEM. */
+ * none), reads the answer to EOF, all within timeout_us (blocking, poll(2): the command
+ * line's side, never called on the loop; a timeout under 1 ms counts as 1 ms).
+ * CG_OK with the body appended to reply when the status is OK; CG_EINVAL with the ERR
+ * reason appended to err (or a request holding a LF); CG_ENOENT when nothing listens
+ * ("is cefguard running? no PATH" / "nobody listens on PATH"); CG_EIO (errno kept:
+ * ETIMEDOUT when the time ran out, EPROTO for an answer that is neither OK nor ERR) with
+ * a message in err; CG_ELIMIT for a reply over 256 MiB; CG_ENOMEM. */
 int cg_control_call(const char *path, const char *request, int64_t timeout_us, struct cg_buf *reply,
                     struct cg_buf *err);
 

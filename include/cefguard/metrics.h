@@ -22,7 +22,17 @@
  * evhttp_set_max_connections): idle ones are closed by the timeout, and the loopback
  * default keeps strangers out.
  *
- * Threading: the loop's thread only.
+ * What the service renders (one cg_prom_writer per scrape, counters.h): the pipeline's
+ * tables with no prefix and no label (cefguard_lines_total, cefguard_format_cef_total),
+ * each input's table with prefix "input." and the label input="NAME" (so every input's
+ * "received" is one family, cefguard_input_received_total, a sample per input), each
+ * sink's with "sink." and sink="NAME", cg_control_counters and cg_metrics_counters as
+ * they are, and the gauges no table has (an input's port) with cg_prom_writer_sample.
+ * `cefguard stats` names the same counters "input.NAME.received": the label is the part
+ * of the name that varies.
+ *
+ * Threading: the loop's thread only. The process ignores SIGPIPE (the service does): a
+ * client gone while its answer is written is an EPIPE for that connection.
  */
 #ifndef CEFGUARD_METRICS_H
 #define CEFGUARD_METRICS_H

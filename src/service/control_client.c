@@ -144,6 +144,8 @@ int cg_control_call(const char *path, const char *request, int64_t timeout_us, s
         cg_buf_puts(err, "a control request is one line");
         return CG_EINVAL;
     }
+    if (timeout_us < 1000)
+        timeout_us = 1000; /* 0 would make SO_SNDTIMEO wait forever */
     int64_t deadline = mono_us() + timeout_us;
     struct cg_buf b;
     cg_buf_init(&b);
