@@ -54,6 +54,9 @@ static void control_answer(struct control_conn *k, const char *status, const str
         cg_control_conn_free(k); /* out of memory: the client sees the end */
         return;
     }
+    /* timeouts count from the loop's cached time, taken before the command ran: a slow
+     * command would leave the reply a timeout already run out */
+    event_base_update_cache_time(k->c->loop);
     struct timeval tv = control_tv(k->c->timeout_us);
     bufferevent_set_timeouts(k->bev, NULL, &tv);
     bufferevent_enable(k->bev, EV_WRITE);
@@ -231,6 +234,7 @@ int cg_control_conn_new(struct cg_control *c, int fd)
     if (!k->bev)
         close(fd);
     k->deadline = evtimer_new(c->loop, control_on_deadline, k);
+    event_base_update_cache_time(c->loop); /* as in control_answer */
     struct timeval tv = control_tv(c->timeout_us);
     if (!k->bev || !k->deadline || evtimer_add(k->deadline, &tv) != 0) {
         cg_control_conn_free(k);
