@@ -297,6 +297,7 @@ static void test_mode_and_help(void **state)
             "echo       repeat the arguments\n"
             "fail       fail, saying why\n"
             "big-reply  8 MiB of letters\n"
+            "slow       300 ms of work\n"
             "help       list the commands\n");
     fx_stop(f);
     const struct cg_control_stats *s = cg_control_stats(f->c);
