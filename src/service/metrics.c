@@ -69,6 +69,7 @@ const struct cg_counter_table cg_metrics_counters = {metrics_counters,
                                                      CG_ARRAY_LEN(metrics_counters)};
 
 struct cg_metrics {
+    struct event_base *loop;
     struct evhttp *http;
     uint16_t port;
     int (*render)(void *ctx, struct cg_buf *out);
@@ -119,6 +120,9 @@ static void metrics_on_request(struct evhttp_request *req, void *arg)
     struct cg_buf body;
     cg_buf_init(&body);
     int rc = m->render(m->ctx, &body);
+    /* the reply's write timeout counts from the loop's cached time, taken before render
+     * ran: a slow render would leave it run out before a byte is written */
+    event_base_update_cache_time(m->loop);
     if (rc == CG_OK) {
         /* HEAD: the headers alone (evhttp 2.1 would send a body given one) */
         bool head = t == EVHTTP_REQ_HEAD || !body.p;
@@ -201,6 +205,7 @@ int cg_metrics_new(struct event_base *loop, const struct cg_metrics_conf *conf,
     int rc = m ? metrics_http(m, loop, conf) : CG_ENOMEM;
     if (rc != CG_OK)
         goto out;
+    m->loop = loop;
     m->render = conf->render;
     m->ctx = conf->ctx;
     int fd = metrics_socket(&ep);

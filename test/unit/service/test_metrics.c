@@ -39,6 +39,7 @@ struct fx {
     struct cg_metrics *m;
     int renders;
     int render_rc;
+    int slow_ms;
     const char *body;
 };
 
@@ -46,6 +47,10 @@ static int render(void *ctx, struct cg_buf *out)
 {
     struct fx *f = ctx;
     f->renders++;
+    if (f->slow_ms) { /* a render slower than the timeout */
+        struct timespec ts = {0, f->slow_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
     if (f->render_rc != CG_OK)
         return f->render_rc;
     return cg_buf_puts(out, f->body);
@@ -261,6 +266,16 @@ static void test_timeout(void **state)
     int64_t took = http_exchange(f, "GET /met", 8, &b); /* never finished */
     assert_true(took >= 150 * MS && took < 3000 * MS);
     assert_int_equal(f->renders, 0);
+    /* a render slower than the timeout: the answer still goes out whole (regression: the
+     * write timeout counted from before render, and the connection closed unanswered) */
+    f->slow_ms = 300;
+    cg_buf_clear(&b);
+    const char *get = "GET /metrics HTTP/1.0\r\n\r\n";
+    http_exchange(f, get, strlen(get), &b);
+    const char *end = strstr(cg_buf_cstr(&b), "\r\n\r\n");
+    assert_non_null(end);
+    assert_string_equal(end + 4, exposition);
+    assert_int_equal(f->renders, 1);
     cg_buf_fini(&b);
 }
 
