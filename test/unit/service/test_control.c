@@ -3,8 +3,8 @@
  * folder, the server on a real libevent loop in a second thread, the clients (raw sockets
  * and cg_control_call) blocking with deadlines in the test's thread: the socket's mode,
  * request and answer byte for byte, every kind of bad request, the bounds (clients,
- * request size, timeouts for the request and for a reply nobody reads), stale and live
- * sockets, the peer check, and the client's errors.
+ * request size, timeouts for the request and for a reply nobody reads, running out of
+ * descriptors), stale and live sockets, the peer check, and the client's errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +22,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -623,6 +624,40 @@ static void test_peer_uid(void **state)
     assert_int_equal(s->requests, root ? 1 : 0);
 }
 
+/* Out of descriptors: the waiting connection is taken with the spare one and closed, not
+ * left to wake the loop forever; once descriptors are back, clients are served. */
+static void test_emfile(void **state)
+{
+    struct fx *f = *state;
+    fx_serve(f, NULL);
+    struct rlimit old, low;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = 256;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    static int fill[256];
+    int n = 0;
+    while (n < 256 && (fill[n] = open("/dev/null", O_RDONLY)) >= 0)
+        n++;
+    assert_int_equal(errno, EMFILE);
+    close(fill[--n]); /* one left: the client's */
+    int fd = raw_connect(f->path);
+    struct cg_buf b;
+    cg_buf_init(&b);
+    raw_read_all(fd, &b); /* closed unheard */
+    assert_int_equal(b.n, 0);
+    close(fd);
+    while (n)
+        close(fill[--n]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    call_ok(f->path, "echo back", "back");
+    cg_buf_fini(&b);
+    fx_stop(f);
+    const struct cg_control_stats *s = cg_control_stats(f->c);
+    assert_int_equal(s->refused, 1);
+    assert_int_equal(s->requests, 1);
+}
+
 static void test_bad_conf(void **state)
 {
     struct fx *f = *state;
@@ -684,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stale_and_live, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_uid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_emfile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_conf, setup, teardown),
         cmocka_unit_test(test_options),
     };
