@@ -80,8 +80,7 @@ static const struct cg_counter control_counters[] = {
 const struct cg_counter_table cg_control_counters = {control_counters,
                                                      CG_ARRAY_LEN(control_counters)};
 
-/* "what PATH: strerror" into err, the path escaped (a name is bytes). */
-static int control_fail(struct cg_buf *err, int rc, const char *what, const char *path, int e)
+int cg_control_fail(struct cg_buf *err, int rc, const char *what, const char *path, int e)
 {
     cg_buf_puts(err, what);
     cg_log_put_name(err, path);
@@ -133,21 +132,21 @@ static int control_clear_path(const struct sockaddr_un *sa, struct cg_buf *err)
 {
     struct stat st;
     if (lstat(sa->sun_path, &st) != 0)
-        return errno == ENOENT ? CG_OK : control_fail(err, CG_EIO, "", sa->sun_path, errno);
+        return errno == ENOENT ? CG_OK : cg_control_fail(err, CG_EIO, "", sa->sun_path, errno);
     if (!S_ISSOCK(st.st_mode))
-        return control_fail(err, CG_EINVAL, "not a socket, left alone: ", sa->sun_path, 0);
+        return cg_control_fail(err, CG_EINVAL, "not a socket, left alone: ", sa->sun_path, 0);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
-        return control_fail(err, CG_EIO, "socket for ", sa->sun_path, errno);
+        return cg_control_fail(err, CG_EIO, "socket for ", sa->sun_path, errno);
     int rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
     int e = errno;
     close(fd);
     if (rc == 0 || e == EAGAIN) /* accepted, or its backlog is full: it is alive */
-        return control_fail(err, CG_EBUSY, "another instance is listening on ", sa->sun_path, 0);
+        return cg_control_fail(err, CG_EBUSY, "another instance is listening on ", sa->sun_path, 0);
     if (e != ECONNREFUSED)
-        return control_fail(err, CG_EIO, "", sa->sun_path, e);
+        return cg_control_fail(err, CG_EIO, "", sa->sun_path, e);
     if (unlink(sa->sun_path) != 0 && errno != ENOENT)
-        return control_fail(err, CG_EIO, "removing the stale socket ", sa->sun_path, errno);
+        return cg_control_fail(err, CG_EIO, "removing the stale socket ", sa->sun_path, errno);
     struct cg_buf b;
     cg_buf_init(&b);
     cg_log_put_name(&b, sa->sun_path);
@@ -163,7 +162,7 @@ static int control_listen(struct cg_control *c, struct cg_buf *err)
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(c->path) >= sizeof(sa.sun_path)) {
         cg_buf_printf(err, "a socket path has at most %zu bytes: ", sizeof(sa.sun_path) - 1);
-        return control_fail(err, CG_EINVAL, "", c->path, 0);
+        return cg_control_fail(err, CG_EINVAL, "", c->path, 0);
     }
     memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
     int rc = control_clear_path(&sa, err);
@@ -171,19 +170,19 @@ static int control_listen(struct cg_control *c, struct cg_buf *err)
         return rc;
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (c->fd < 0)
-        return control_fail(err, CG_EIO, "socket for ", c->path, errno);
+        return cg_control_fail(err, CG_EIO, "socket for ", c->path, errno);
     mode_t old = umask(0177);
     rc = bind(c->fd, (const struct sockaddr *)&sa, sizeof(sa));
     int e = errno;
     umask(old);
     if (rc != 0)
-        return control_fail(err, e == EADDRINUSE ? CG_EBUSY : CG_EIO, "bind ", c->path, e);
+        return cg_control_fail(err, e == EADDRINUSE ? CG_EBUSY : CG_EIO, "bind ", c->path, e);
     struct stat st;
     if (chmod(c->path, 0600) != 0 || stat(c->path, &st) != 0 ||
         listen(c->fd, CONTROL_BACKLOG) != 0) {
         e = errno;
         unlink(c->path);
-        return control_fail(err, CG_EIO, "", c->path, e);
+        return cg_control_fail(err, CG_EIO, "", c->path, e);
     }
     c->dev = st.st_dev;
     c->ino = st.st_ino;

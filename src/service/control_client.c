@@ -4,6 +4,8 @@
 
 #include "cefguard/log.h"
 
+#include "control_int.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -20,17 +22,6 @@ static int64_t mono_us(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Appends "prefix PATH[: strerror]" and returns rc with errno e. */
-static int call_fail(struct cg_buf *err, int rc, const char *prefix, const char *path, int e)
-{
-    cg_buf_puts(err, prefix);
-    cg_log_put_name(err, path);
-    if (e)
-        cg_buf_printf(err, ": %s", strerror(e));
-    errno = e;
-    return rc;
 }
 
 /* Waits for fd to be ready for events until the deadline. CG_OK, or CG_EIO with
@@ -58,23 +49,24 @@ static int call_connect(int fd, const char *path, int64_t timeout_us, struct cg_
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     if (strlen(path) >= sizeof(sa.sun_path))
-        return call_fail(err, CG_EINVAL, "a socket path too long: ", path, 0);
+        return cg_control_fail(err, CG_EINVAL, "a socket path too long: ", path, 0);
     memcpy(sa.sun_path, path, strlen(path) + 1);
     struct timeval tv = {(time_t)(timeout_us / 1000000), (suseconds_t)(timeout_us % 1000000)};
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     if (connect(fd, (const struct sockaddr *)&sa, sizeof(sa)) != 0) {
         int e = errno;
         if (e == ENOENT)
-            return call_fail(err, CG_ENOENT, "is cefguard running? no ", path, 0);
+            return cg_control_fail(err, CG_ENOENT, "is cefguard running? no ", path, 0);
         if (e == ECONNREFUSED)
-            return call_fail(err, CG_ENOENT, "is cefguard running? nobody listens on ", path, 0);
+            return cg_control_fail(err, CG_ENOENT, "is cefguard running? nobody listens on ", path,
+                                   0);
         if (e == EAGAIN || e == EINPROGRESS || e == ETIMEDOUT)
-            return call_fail(err, CG_EIO, "no answer from ", path, ETIMEDOUT);
-        return call_fail(err, CG_EIO, "", path, e);
+            return cg_control_fail(err, CG_EIO, "no answer from ", path, ETIMEDOUT);
+        return cg_control_fail(err, CG_EIO, "", path, e);
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0)
-        return call_fail(err, CG_EIO, "", path, errno);
+        return cg_control_fail(err, CG_EIO, "", path, errno);
     return CG_OK;
 }
 
@@ -134,7 +126,7 @@ static int call_parse(const struct cg_buf *b, const char *path, struct cg_buf *r
         cg_log_put_text(err, b->p + 4, n - 4); /* the server's words: still escaped */
         return CG_EINVAL;
     }
-    return call_fail(err, CG_EIO, "an answer neither OK nor ERR from ", path, EPROTO);
+    return cg_control_fail(err, CG_EIO, "an answer neither OK nor ERR from ", path, EPROTO);
 }
 
 int cg_control_call(const char *path, const char *request, int64_t timeout_us, struct cg_buf *reply,
@@ -152,7 +144,7 @@ int cg_control_call(const char *path, const char *request, int64_t timeout_us, s
     int rc = CG_EIO;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        rc = call_fail(err, CG_EIO, "socket for ", path, errno);
+        rc = cg_control_fail(err, CG_EIO, "socket for ", path, errno);
         goto out;
     }
     rc = call_connect(fd, path, timeout_us, err);
@@ -166,13 +158,13 @@ int cg_control_call(const char *path, const char *request, int64_t timeout_us, s
     if (rc == CG_OK)
         rc = call_recv(fd, &b, deadline);
     if (rc == CG_EIO && errno == ETIMEDOUT) {
-        call_fail(err, CG_EIO, "no answer in time from ", path, 0);
+        cg_control_fail(err, CG_EIO, "no answer in time from ", path, 0);
         errno = ETIMEDOUT;
     } else if (rc == CG_EIO) {
-        call_fail(err, CG_EIO, "talking to ", path, errno);
+        cg_control_fail(err, CG_EIO, "talking to ", path, errno);
     }
     if (rc == CG_ELIMIT)
-        call_fail(err, CG_ELIMIT, "an answer over 256 MiB from ", path, 0);
+        cg_control_fail(err, CG_ELIMIT, "an answer over 256 MiB from ", path, 0);
     if (rc == CG_OK)
         rc = call_parse(&b, path, reply, err);
 out:

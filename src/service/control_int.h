@@ -1,7 +1,8 @@
 /*
  * control_int.h - the control server's insides (private to src/service/): the server
  * (control.c: the socket, accepting, the peer check) and its connections (control_conn.c:
- * reading the request line, running the command, writing the answer).
+ * reading the request line, running the command, writing the answer), and what the
+ * client (control_client.c) shares with them.
  */
 #ifndef CEFGUARD_SERVICE_CONTROL_INT_H
 #define CEFGUARD_SERVICE_CONTROL_INT_H
@@ -35,6 +36,10 @@ struct cg_control {
     } clients;
     struct cg_control_stats stats;
 };
+
+/* Appends "what PATH[: strerror(e)]" to err (the path escaped: a name is bytes) and
+ * returns rc, errno set to e: the server's and the client's error messages. */
+int cg_control_fail(struct cg_buf *err, int rc, const char *what, const char *path, int e);
 
 /* Takes the accepted (non-blocking) fd as a new client: closes it on failure.
  * CG_OK or CG_ENOMEM. */
