@@ -21,6 +21,10 @@
 #define CONTROL_BACKLOG 64
 #define CONTROL_ACCEPTS_PER_WAKEUP 32
 
+#define CONTROL_PAUSE_US 100000 /* accepting paused when no descriptor is left at all */
+
+enum { CONTROL_TOLD_FULL = 1, CONTROL_TOLD_UID = 2, CONTROL_TOLD_FDS = 4 };
+
 #define AT(m) offsetof(struct cg_control_conf, m)
 static const struct cg_opt control_opts[] = {
     {.name = "control-max-clients",
@@ -207,41 +211,56 @@ static bool control_peer_ok(const struct cg_control *c, int fd)
     return cr.uid == c->uid || cr.uid == 0;
 }
 
+/* Logs why connections are refused, once until a client is taken again: whoever floods
+ * the socket does not flood the log (the counter says how many). */
+static void control_told(struct cg_control *c, unsigned why, const char *msg)
+{
+    if (!(c->told & why))
+        cg_log(CG_LOG_WARN, "control: %s (counted in control.refused)", msg);
+    c->told |= why;
+}
+
 static void control_accepted(struct cg_control *c, int fd)
 {
     if (c->clients.n >= c->max_clients) {
-        if (!c->told_full)
-            cg_log(CG_LOG_WARN, "control: %u clients at once, refusing more", c->max_clients);
-        c->told_full = true;
+        control_told(c, CONTROL_TOLD_FULL, "too many clients at once, refusing more");
         control_refuse(c, fd, "ERR too many clients\n");
         return;
     }
-    c->told_full = false;
     if (!control_peer_ok(c, fd)) {
-        cg_log(CG_LOG_WARN, "control: refused a peer of another uid");
+        control_told(c, CONTROL_TOLD_UID, "refusing peers of another uid");
         control_refuse(c, fd, "ERR permission denied\n");
         return;
     }
-    if (cg_control_conn_new(c, fd) != CG_OK) {
+    c->told = 0;
+    if (cg_control_conn_new(c, fd) != CG_OK) /* it closed fd */
         cg_log(CG_LOG_ERR, "control: out of memory for a client");
-        close(fd);
-    }
 }
 
 /* Out of descriptors: the connection waiting would wake the loop forever. Give up the
  * spare descriptor to take it and close it (OpenBSD syslogd's way), then get it back. */
 static void control_shed(struct cg_control *c)
 {
-    if (c->spare < 0)
-        return;
-    close(c->spare);
+    if (c->spare >= 0)
+        close(c->spare);
     int fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd >= 0) {
         close(fd);
         c->stats.refused++;
+    } else if (errno == EMFILE || errno == ENFILE) {
+        /* no spare either: stop accepting a moment rather than spin */
+        struct timeval tv = {0, CONTROL_PAUSE_US};
+        event_del(c->accept_ev);
+        event_add(c->resume_ev, &tv);
     }
     c->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    cg_log(CG_LOG_WARN, "control: out of file descriptors, a client refused");
+    control_told(c, CONTROL_TOLD_FDS, "out of file descriptors, refusing clients");
+}
+
+static void control_on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    struct cg_control *c = arg;
+    event_add(c->accept_ev, NULL);
 }
 
 static void control_on_accept(evutil_socket_t lfd, short what, void *arg)
@@ -290,7 +309,8 @@ int cg_control_new(struct event_base *loop, const struct cg_control_conf *conf,
     rc = CG_ENOMEM;
     c->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
     c->accept_ev = event_new(loop, c->fd, EV_READ | EV_PERSIST, control_on_accept, c);
-    if (!c->accept_ev || event_add(c->accept_ev, NULL) != 0)
+    c->resume_ev = evtimer_new(loop, control_on_resume, c);
+    if (!c->accept_ev || !c->resume_ev || event_add(c->accept_ev, NULL) != 0)
         goto out;
     *out = c;
     return CG_OK;
@@ -310,6 +330,8 @@ void cg_control_free(struct cg_control *c)
     free(c->clients.v);
     if (c->accept_ev)
         event_free(c->accept_ev);
+    if (c->resume_ev)
+        event_free(c->resume_ev);
     if (c->fd >= 0)
         close(c->fd);
     struct stat st;

@@ -23,13 +23,14 @@ struct cg_control {
     dev_t dev;
     ino_t ino;
     struct event *accept_ev;
+    struct event *resume_ev;     /* re-adds accept_ev after a pause (out of descriptors) */
     struct cg_control_cmd *cmds; /* the service's, copied */
     size_t ncmds;
     unsigned max_clients;
     int64_t timeout_us;
     size_t max_request;
     uid_t uid;
-    bool told_full; /* "refusing more" logged since the last client taken */
+    unsigned told; /* CONTROL_TOLD_*: the refusals logged since a client was taken */
     struct {
         struct control_conn **v;
         size_t n, cap;
