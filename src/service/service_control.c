@@ -25,7 +25,10 @@ struct cg_service_control {
     char path[4096];
 };
 
-#define SVC_STAT(n, m, h) {n, CG_COUNTER_TOTAL, offsetof(struct cg_service_stats, m), h, NULL, 0, 0}
+#define SVC_STAT(n, m, h)                                                                          \
+    {                                                                                              \
+        n, CG_COUNTER_TOTAL, offsetof(struct cg_service_stats, m), h, NULL, 0, 0                   \
+    }
 static const struct cg_counter service_counter_v[] = {
     SVC_STAT("service.reloads", reloads, "reloads that took effect"),
     SVC_STAT("service.reload_failures", reload_failures,
@@ -54,7 +57,10 @@ static const struct cg_counter extra_v[] = {
 };
 static const struct cg_counter_table extra_counters = {extra_v, CG_ARRAY_LEN(extra_v)};
 
-#define RULE_STAT(n, k, m, h) {n, k, offsetof(struct cg_engine_rule_stats, m), h, NULL, 0, 0}
+#define RULE_STAT(n, k, m, h)                                                                      \
+    {                                                                                              \
+        n, k, offsetof(struct cg_engine_rule_stats, m), h, NULL, 0, 0                              \
+    }
 static const struct cg_counter rule_counter_v[] = {
     RULE_STAT("matched", CG_COUNTER_TOTAL, matched, "events the rule's match took"),
     RULE_STAT("alerts", CG_COUNTER_TOTAL, alerts, "alerts the rule emitted"),
@@ -63,10 +69,9 @@ static const struct cg_counter rule_counter_v[] = {
     RULE_STAT("keys", CG_COUNTER_GAUGE, keys, "keys the rule holds state for"),
 };
 #undef RULE_STAT
-static const struct cg_counter_table rule_counters = {rule_counter_v,
-                                                      CG_ARRAY_LEN(rule_counter_v)};
+static const struct cg_counter_table rule_counters = {rule_counter_v, CG_ARRAY_LEN(rule_counter_v)};
 
-static static uint16_t cg_service_metrics_port(const struct cg_service *sv);
+static uint16_t metrics_port(const struct cg_service *sv);
 
 /* ---- the counters, both ways ------------------------------------------------------------ */
 
@@ -84,7 +89,7 @@ static int each_group(struct cg_service *sv, group_fn fn, void *ctx)
 {
     struct cg_engine_stats es;
     cg_pipeline_engine_stats(&sv->pl, &es);
-    struct extra ex = {sv->pl.alerts_skipped, cg_service_metrics_port(sv)};
+    struct extra ex = {sv->pl.alerts_skipped, metrics_port(sv)};
     const struct cg_state_stats *ss = cg_service_state_stats(sv);
     const struct cg_control_stats *cs =
         sv->control && sv->control->ctl ? cg_control_stats(sv->control->ctl) : NULL;
@@ -213,8 +218,7 @@ int cg_service_control_open(struct cg_service *sv)
         return CG_ENOMEM;
     const struct cg_control_cmd cmds[] = {
         {"stats", "the counters, one 'name value' line each", cmd_stats, sv},
-        {"reload", "load the configuration, rules and rulebases again (as SIGHUP)", cmd_reload,
-         sv},
+        {"reload", "load the configuration, rules and rulebases again (as SIGHUP)", cmd_reload, sv},
         {"ping", "the pid, the mode and the state directory", cmd_ping, sv},
     };
     snprintf(sc->path, sizeof(sc->path), "%s/control.sock", sv->state_dir);
@@ -248,7 +252,7 @@ void cg_service_control_close(struct cg_service *sv)
     sv->control = NULL;
 }
 
-static uint16_t cg_service_metrics_port(const struct cg_service *sv)
+static uint16_t metrics_port(const struct cg_service *sv)
 {
     return sv->control && sv->control->http ? cg_metrics_port(sv->control->http) : 0;
 }

@@ -29,9 +29,9 @@
 
 struct cg_service_state {
     struct cg_state *st;
-    bool in_batch;    /* a transaction is open for the current batch */
-    bool recovering;  /* the journal is being processed again */
-    bool check_ids;   /* every alert is checked against the recorded ids (acking sources) */
+    bool in_batch;   /* a transaction is open for the current batch */
+    bool recovering; /* the journal is being processed again */
+    bool check_ids;  /* every alert is checked against the recorded ids (acking sources) */
     int64_t last_prune_us;
 };
 
@@ -75,8 +75,10 @@ void cg_service_state_close(struct cg_service *sv)
 static int replay_frame(void *ctx, const struct cg_state_frame *jf)
 {
     struct cg_service *sv = ctx;
-    struct cg_frame f = {.bytes = cg_str_make(jf->line, jf->n), .arrival_us = jf->arrival_us,
-                         .origin = jf->origin, .seq = jf->seq};
+    struct cg_frame f = {.bytes = cg_str_make(jf->line, jf->n),
+                         .arrival_us = jf->arrival_us,
+                         .origin = jf->origin,
+                         .seq = jf->seq};
     sv->stats.recovered_frames++;
     if (sv->stats.recovered_frames % 4096 == 0)
         cg_service_keepalive(sv);
@@ -98,8 +100,9 @@ int cg_service_recover(struct cg_service *sv)
         rc = cg_pipeline_restore(&sv->pl, snap.p, snap.n, &err);
         const char *m = cg_buf_cstr(&err);
         if (rc != CG_OK) {
-            cg_log(CG_LOG_ERR, "state %s: the snapshot does not restore (%.*s): starting "
-                               "without correlation state",
+            cg_log(CG_LOG_ERR,
+                   "state %s: the snapshot does not restore (%.*s): starting "
+                   "without correlation state",
                    sv->state_dir, (int)strcspn(m, "\n"), m);
             rc = CG_OK; /* a fresh engine, as on a first run, rather than none */
         } else if (err.n) {
@@ -113,8 +116,8 @@ int cg_service_recover(struct cg_service *sv)
         if (rc != CG_OK)
             state_log(sv, "processing the journal again", rc);
         else if (sv->stats.recovered_frames)
-            cg_log(CG_LOG_INFO, "state %s: %llu acknowledged frames processed again",
-                   sv->state_dir, (unsigned long long)sv->stats.recovered_frames);
+            cg_log(CG_LOG_INFO, "state %s: %llu acknowledged frames processed again", sv->state_dir,
+                   (unsigned long long)sv->stats.recovered_frames);
     }
     /* what recovery emitted anew goes out and is recorded: a batch of its own */
     if (rc == CG_OK)
@@ -171,8 +174,7 @@ int cg_service_hook_frame(void *ctx, const struct cg_frame *f)
     struct cg_service_state *ss = sv->state;
     int rc = batch_open(sv);
     if (rc == CG_OK)
-        rc = cg_state_journal_add(ss->st, f->origin, f->seq, f->arrival_us, f->bytes.p,
-                                  f->bytes.n);
+        rc = cg_state_journal_add(ss->st, f->origin, f->seq, f->arrival_us, f->bytes.p, f->bytes.n);
     if (rc != CG_OK)
         state_log(sv, "journaling a frame", rc);
     return rc;
