@@ -39,7 +39,9 @@
  * a connection that came up resets it. TLS verifies the collector's certificate against
  * tls-ca (else the system's store) and its name (the target's host: SNI and
  * X509_VERIFY_PARAM_set1_host, or its address) unless tls-no-verify; tls-cert and tls-key
- * are an optional client certificate.
+ * are an optional client certificate. With TLS 1.3 a collector checks the client's
+ * certificate after the client's handshake is done, so a refusal ends a connection that
+ * was up (`disconnects`) and what was written before the collector's alert is lost.
  *
  * Queue. Formatted messages wait in a queue of at most queue-max; when it is full the
  * OLDEST waiting message is dropped (`dropped.queue_full`, logged once per burst, and the
