@@ -163,11 +163,24 @@ static int put_textz(struct cg_buf *b, const char *z, enum text_mode m)
     return put_text(b, cg_str_make(z ? z : "", z ? strlen(z) : 0), m);
 }
 
-/* The alert's stable id (engine.h's `id`, alert_id.c), unset until the state store's
- * branch adds it: then this returns it and every format carries it. */
-static struct cg_str alert_id(const struct cg_alert *a)
+/* The alert's stable id as alert.h writes it (32 lowercase hex digits) into hex, or unset
+ * when the alert has none. The id member of struct cg_alert (uint8_t id[16], all zero
+ * until the engine sets it) comes with the state store's branch (h/state); when both are
+ * merged the body below becomes:
+ *
+ *     static const char digits[] = "0123456789abcdef";
+ *     uint8_t any = 0;
+ *     for (size_t i = 0; i < sizeof(a->id); i++) {
+ *         any |= a->id[i];
+ *         hex[2 * i] = digits[a->id[i] >> 4];
+ *         hex[2 * i + 1] = digits[a->id[i] & 15];
+ *     }
+ *     return any ? cg_str_make(hex, 2 * sizeof(a->id)) : CG_STR_NULL;
+ */
+static struct cg_str alert_id(const struct cg_alert *a, char hex[33])
 {
     (void)a;
+    (void)hex;
     return CG_STR_NULL;
 }
 
@@ -229,7 +242,8 @@ static int put_sd(struct cg_buf *b, const struct cg_alert *a)
     rc = rc ? rc : put_param(b, "rule", strz(a->rule->id));
     rc = rc ? rc : put_param(b, "kind", strz(cg_alert_kind_name(a->kind)));
     rc = rc ? rc : put_param(b, "severity", strz(a->rule->severity));
-    rc = rc ? rc : put_param(b, "id", alert_id(a));
+    char hex[33];
+    rc = rc ? rc : put_param(b, "id", alert_id(a, hex));
     rc = rc ? rc : put_param(b, "subject", alert_subject(a));
     return rc ? rc : cg_buf_putc(b, ']');
 }
@@ -257,7 +271,8 @@ static int put_cef(struct cg_buf *b, const struct cg_alert *a)
     rc = rc ? rc : put_ext(b, "cs1", strz(a->rule->id));
     rc = rc ? rc : cg_buf_puts(b, " cs2Label=kind");
     rc = rc ? rc : put_ext(b, "cs2", strz(cg_alert_kind_name(a->kind)));
-    struct cg_str id = alert_id(a), sub = alert_subject(a);
+    char hex[33];
+    struct cg_str id = alert_id(a, hex), sub = alert_subject(a);
     if (id.p)
         rc = rc ? rc : put_ext(b, "externalId", id);
     if (sub.p && cg_hostaddr_check(sub) != CG_HOSTADDR_NONE)
