@@ -223,6 +223,8 @@ static void tcp_event(struct bufferevent *bev, short what, void *arg)
 {
     struct cg_forward *f = arg;
     if (what & BEV_EVENT_CONNECTED) {
+        int one = 1; /* a collector that vanished without a reset is noticed, eventually */
+        setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
         conn_up(f);
         return;
     }
