@@ -13,7 +13,9 @@
  *     subject=""] (id and subject only when the alert has them; '"', '\' and ']'
  *     backslash-escaped as §6.3.3 says, control bytes written \xNN, invalid UTF-8 as
  *     U+FFFD); MSG the alert's summary (control bytes \xNN, invalid UTF-8 U+FFFD), or with
- *     message json the alert's JSON as alert.h writes it (events included).
+ *     message json the alert's JSON as alert.h writes it (events included; message is
+ *     ignored with cef). id is the alert's stable id (engine.h) once the state store's
+ *     member is merged (alert_id in forward_fmt.c); until then no message carries one.
  *   - cef: SD "-", MSG "CEF:0|cefguard|cefguard|VERSION|RULE|SUMMARY|SEVERITY|EXT" with
  *     the header's '|' and '\' escaped, its control bytes as spaces; CEF severity info 1,
  *     low 3, medium 5, high 8, critical 10 (else 5); EXT "rt=MS cnt=N cs1Label=rule
@@ -31,7 +33,9 @@
  * BLOCKS the loop for as long as the resolver takes (its timeouts: resolv.conf), so a
  * collector given by name costs every input that long at each reconnect while DNS is
  * down: give an address where that matters. udp: one datagram per message on a
- * connected socket (a datagram the kernel refuses as too long: `dropped.too_big`). tcp and
+ * connected socket, sent at once (non-blocking: when the socket would block the rest waits
+ * for it); a datagram the kernel refuses as too long is `dropped.too_big`, one refused
+ * because nobody listens (ICMP port unreachable) is lost, `write_errors`. tcp and
  * tls (RFC 5425: TLS 1.2 or later): octet-counting framing ("LEN SP MSG", RFC 6587 §3.4.1)
  * over a non-blocking connect, bounded by connect-timeout (name resolution and TLS
  * handshake included). A connect that fails and a connection that ends are retried after
@@ -45,12 +49,12 @@
  *
  * Queue. Formatted messages wait in a queue of at most queue-max; when it is full the
  * OLDEST waiting message is dropped (`dropped.queue_full`, logged once per burst, and the
- * burst's count once it ends). Messages are written from the loop as the connection takes
- * them: at most 256 KiB at a time are handed to the connection (in flight); a message
- * leaves the queue (`sent`) once the kernel (TLS: OpenSSL) has taken all of its bytes.
- * When a connection ends, the messages in flight that were not wholly taken are sent again
- * on the next one, so a collector may see a message twice (or a cut frame before the
- * reset), never a message not sent before a later one.
+ * burst's count once it ends). TCP and TLS messages are written from the loop as the
+ * connection takes them: at most 256 KiB at a time are handed to the connection (in
+ * flight); a message leaves the queue (`sent`) once the kernel (TLS: OpenSSL) has taken
+ * all of its bytes. When a connection ends, the messages in flight that were not wholly
+ * taken are sent again on the next one, so a collector may see a message twice (or a cut
+ * frame before the reset); the order of the messages is kept.
  *
  * Flush and durability: best effort. "Durable" for a forwarder means queued, not
  * received: flush returns CG_OK once the alerts are in the queue (and starts writing), and

@@ -100,7 +100,7 @@ static void log_lines(const char *prefix, struct cg_buf *err)
     }
 }
 
-static int fmt_init(struct cg_forward_fmt *m, const struct cg_sink_forward_conf *c)
+static void fmt_init(struct cg_forward_fmt *m, const struct cg_sink_forward_conf *c)
 {
     m->format = c->format && strcmp(c->format, "cef") == 0 ? FWD_CEF : FWD_RFC5424;
     m->json = c->message && strcmp(c->message, "json") == 0;
@@ -120,7 +120,6 @@ static int fmt_init(struct cg_forward_fmt *m, const struct cg_sink_forward_conf 
     cg_forward_fmt_name(m->app_name, sizeof(m->app_name),
                         c->app_name && *c->app_name ? c->app_name : "cefguard");
     snprintf(m->procid, sizeof(m->procid), "%ld", (long)getpid());
-    return CG_OK;
 }
 
 /* ---- the queue ----------------------------------------------------------------------- */

@@ -26,8 +26,6 @@
 /* Bytes handed to a connection at most (in flight); refilled at half. */
 #define FWD_WINDOW (256 * 1024)
 
-static void conn_start(struct cg_forward *f);
-
 static void timer_in(struct cg_forward *f, int64_t us)
 {
     struct timeval tv = {(time_t)(us / 1000000), (suseconds_t)(us % 1000000)};
