@@ -2,9 +2,9 @@
  * octet-counted frames over TCP and TLS bufferevents (see sink_forward.h).
  *
  * States: IDLE (no connection; the timer is the next connect), CONNECTING (the timer is
- * the connect timeout), UP. Every failure goes through conn_failed (not up yet) or
- * conn_lost (it was up), which close what there is and arm the timer for the next
- * attempt, so there is one way back to IDLE.
+ * the connect timeout), UP (udp: the timer is the retry after ENOBUFS). Every failure goes through
+ * conn_failed (not up yet) or conn_lost (it was up), which close what there is and arm the timer
+ * for the next attempt, so there is one way back to IDLE.
  */
 #include "forward_int.h"
 
@@ -25,6 +25,8 @@
 
 /* Bytes handed to a connection at most (in flight); refilled at half. */
 #define FWD_WINDOW (256 * 1024)
+/* UDP: the wait after ENOBUFS (the device's queue is full; the socket stays writable). */
+#define FWD_NOBUFS_US 10000
 
 static void timer_in(struct cg_forward *f, int64_t us)
 {
@@ -120,8 +122,12 @@ static void udp_pump(struct cg_forward *f)
         int err = errno;
         if (err == EINTR)
             continue;
-        if (err == EAGAIN || err == EWOULDBLOCK || err == ENOBUFS) {
+        if (err == EAGAIN || err == EWOULDBLOCK) {
             event_add(f->wev, NULL);
+            return;
+        }
+        if (err == ENOBUFS) { /* the socket is writable, the device queue full: wait */
+            timer_in(f, FWD_NOBUFS_US);
             return;
         }
         if (err == EMSGSIZE) {
@@ -331,6 +337,8 @@ static void conn_timer(evutil_socket_t fd, short what, void *arg)
         conn_start(f);
     else if (f->state == FWD_CONNECTING)
         conn_failed(f, "timed out");
+    else
+        conn_pump(f); /* udp after ENOBUFS */
 }
 
 static void conn_pump(struct cg_forward *f)
