@@ -4,6 +4,7 @@
  * (test_forward_util.h): UDP and TCP receivers get N alerts exactly once and in order,
  * octet-count framed over TCP (the receiver's parser is strict); a collector that is down
  * at first gets everything once it comes up, and again after it dropped the connection;
+ * one that stops reading costs the oldest waiting alerts while the connection stays up;
  * a collector given by name is resolved; a full queue drops the oldest, counts them and
  * says so once; oversized messages are cut or dropped, counted; bad confs fail init with
  * their reasons; the option table passes cg_opt_check. TLS: test_forward_tls.c.
@@ -155,6 +156,61 @@ static void test_queue_full(void **state)
     check_msgs(&r, 0, 8, 12);
     assert_int_equal(st->sent, 5);
     assert_int_equal(st->queued, 0);
+    k.s.ops->fini(&k.s);
+    rx_free(&r);
+    event_base_free(base);
+}
+
+/* A collector that accepts and then reads nothing: the kernel's buffers and the window
+ * fill, the queue fills, and the oldest waiting alerts are dropped while the connection is
+ * up. Once it reads again it gets exactly what was not dropped, in order, the last
+ * queue-max alerts among them: received = sent, received + dropped = put. */
+static void test_stalled_collector(void **state)
+{
+    (void)state;
+    struct event_base *base = event_base_new();
+    struct rx r;
+    rx_tcp(&r, base, NULL, 0);
+    r.stalled = true;
+    struct fsink k;
+    struct cg_sink_forward_conf c = {
+        .target = target_of(r.port), .transport = "tcp", .hostname = "test", .queue_max = 100};
+    assert_int_equal(fsink_init(&k, base, &c), CG_OK);
+    const struct cg_sink_forward_stats *st = fstats(&k);
+    unsigned put = 0;
+    while (st->dropped_queue_full < 5000 && put < 400000) {
+        put_alerts(&k, put + 1, put + 1000);
+        put += 1000;
+        run_for(base, 2);
+    }
+    assert_true(st->dropped_queue_full >= 5000);
+    assert_int_equal(st->connects, 1);
+    assert_int_equal(r.n, 0);
+    rx_unstall(&r);
+    struct sent_n sw = {&k, put - st->dropped_queue_full};
+    assert_true(run_until(base, sent, &sw, 20000));
+    struct want_n w = {&r, put - st->dropped_queue_full};
+    assert_true(run_until(base, got_n, &w, 5000));
+    run_for(base, 20);
+    assert_int_equal(st->queued, 0);
+    assert_int_equal(r.n, st->sent);
+    assert_int_equal(r.n + st->dropped_queue_full, put);
+    assert_int_equal(r.bad_frames, 0);
+    unsigned last = 0;
+    for (size_t i = 0; i < r.n; i++) {
+        const char *at = strrchr(r.msgs[i], ' ');
+        unsigned v = (unsigned)strtoul(at + 1, NULL, 10);
+        char want[256];
+        want_msg(want, sizeof(want), v);
+        assert_string_equal(r.msgs[i], want);
+        assert_true(v > last);
+        last = v;
+    }
+    for (size_t i = 0; i < 100; i++) { /* the last queue-max were never dropped */
+        char want[256];
+        want_msg(want, sizeof(want), put - 99 + (unsigned)i);
+        assert_string_equal(r.msgs[r.n - 100 + i], want);
+    }
     k.s.ops->fini(&k.s);
     rx_free(&r);
     event_base_free(base);
@@ -356,10 +412,15 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* as the service does: a collector's reset is an error */
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_udp),       cmocka_unit_test(test_tcp),
-        cmocka_unit_test(test_reconnect), cmocka_unit_test(test_queue_full),
-        cmocka_unit_test(test_too_big),   cmocka_unit_test(test_name_target),
-        cmocka_unit_test(test_bad_conf),  cmocka_unit_test(test_options),
+        cmocka_unit_test(test_udp),
+        cmocka_unit_test(test_tcp),
+        cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_queue_full),
+        cmocka_unit_test(test_stalled_collector),
+        cmocka_unit_test(test_too_big),
+        cmocka_unit_test(test_name_target),
+        cmocka_unit_test(test_bad_conf),
+        cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -40,14 +40,19 @@ struct rx {
     struct bufferevent *conns[16];
     size_t nconns;
     uint16_t port;
-    char *msgs[4096];
-    size_t n;
+    char **msgs; /* what arrived, each NUL-terminated */
+    size_t n, cap;
     unsigned bad_frames;
+    bool stalled; /* tcp: connections are accepted but not read (a collector that hangs) */
 };
 
 static inline void rx_add(struct rx *r, const char *p, size_t n)
 {
-    assert_true(r->n < CG_ARRAY_LEN(r->msgs));
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 1024;
+        r->msgs = realloc(r->msgs, r->cap * sizeof(*r->msgs));
+        assert_non_null(r->msgs);
+    }
     r->msgs[r->n] = copy_exact(p, n + 1);
     r->msgs[r->n][n] = '\0';
     r->n++;
@@ -119,7 +124,8 @@ static inline void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, stru
     assert_true(r->nconns < CG_ARRAY_LEN(r->conns));
     r->conns[r->nconns++] = bev;
     bufferevent_setcb(bev, tcp_read, NULL, tcp_event, r);
-    bufferevent_enable(bev, EV_READ);
+    if (!r->stalled)
+        bufferevent_enable(bev, EV_READ);
 }
 
 static inline struct sockaddr_in loopback(uint16_t port)
@@ -161,6 +167,15 @@ static inline void rx_tcp(struct rx *r, struct event_base *base, SSL_CTX *ssl, u
     r->port = fd_port(evconnlistener_get_fd(r->l));
 }
 
+/* A stalled receiver reads again. */
+static inline void rx_unstall(struct rx *r)
+{
+    r->stalled = false;
+    for (size_t i = 0; i < r->nconns; i++)
+        if (r->conns[i])
+            bufferevent_enable(r->conns[i], EV_READ);
+}
+
 /* Closes every connection the receiver has (the collector restarts). */
 static inline void rx_drop_conns(struct rx *r)
 {
@@ -181,7 +196,9 @@ static inline void rx_free(struct rx *r)
         close(r->udp);
     for (size_t i = 0; i < r->n; i++)
         free(r->msgs[i]);
-    r->n = 0;
+    free(r->msgs);
+    r->msgs = NULL;
+    r->n = r->cap = 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
