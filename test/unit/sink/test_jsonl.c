@@ -2,13 +2,18 @@
  * test_jsonl.c - the JSON lines sink (sink_jsonl.h) through its ops: the exact bytes of
  * alerts and events, when it writes (at flush_at, 1 MiB by default, and on flush), what
  * goes into the caller's buffer, the invalid UTF-8 it counts, and write errors (a closed
- * pipe, a full disk) as CG_EIO with errno kept and nothing lost.
+ * pipe, a full disk) as CG_EIO with errno kept and nothing lost. With a path (the
+ * service's sinks): the file it appends to, reopen after logrotate's rename (and a reopen
+ * that fails keeping the old file), fsync, a path that does not open, its counters and its
+ * option table.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 
 #include "cefguard/alert.h"
 #include "cefguard/decode.h"
@@ -21,6 +26,11 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static const struct cg_sink_jsonl_stats *jstats(const struct cg_sink *s)
+{
+    return s->stats;
+}
 
 #define T0 1745119254LL /* 2025-04-20T03:20:54Z */
 
@@ -37,9 +47,14 @@ static struct cg_alert make_alert(int64_t sec, const char *summary)
     return a;
 }
 
+/* The alert's "id" member as alert.c writes it after "rule": nothing before the state
+ * store's branch (h/state) is merged; with it, ",\"id\":\"" and 32 zeros and "\"" (the
+ * test alerts' id is zero). */
+#define ALERT_ID ""
+
 #define ALERT_JSON(t, s)                                                                           \
-    "{\"time\":\"" t                                                                               \
-    "\",\"rule\":\"r1\",\"kind\":\"alert\",\"severity\":\"high\",\"summary\":\"" s                 \
+    "{\"time\":\"" t "\",\"rule\":\"r1\"" ALERT_ID                                                 \
+    ",\"kind\":\"alert\",\"severity\":\"high\",\"summary\":\"" s                                   \
     "\",\"key\":{},\"count\":1,\"suppressed\":0,\"tags\":[\"t1\",\"t2\"],\"response\":null,"       \
     "\"events\":[],\"joined\":null}\n"
 
@@ -58,7 +73,8 @@ static void sink_init(struct sink *k, const struct cg_sink_jsonl_conf *c)
     k->env = (struct cg_sink_env){NULL, NULL, no_pressure};
     k->s = (struct cg_sink){.ops = &cg_sink_jsonl_ops, .env = &k->env};
     assert_int_equal(k->s.ops->init(&k->s, c), CG_OK);
-    assert_int_equal(k->s.takes, c->takes);
+    unsigned takes = c->takes ? c->takes : CG_SINK_ALERTS; /* 0: alerts */
+    assert_int_equal(k->s.takes, takes | (c->events ? CG_SINK_EVENTS : 0));
 }
 
 static int put_alert(struct sink *k, int64_t sec, const char *summary)
@@ -252,12 +268,297 @@ static void test_takes(void **state)
     k.s.ops->fini(&k.s);
 }
 
+/* A temporary directory for the path tests, and file names in it. */
+struct tdir {
+    char dir[64];
+    char a[128], b[128];
+};
+
+static void tdir_make(struct tdir *t)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(t->dir, sizeof(t->dir), "%s/cg-jsonl-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(t->dir));
+    snprintf(t->a, sizeof(t->a), "%s/alerts.json", t->dir);
+    snprintf(t->b, sizeof(t->b), "%s/alerts.json.1", t->dir);
+}
+
+static void tdir_remove(struct tdir *t)
+{
+    unlink(t->a);
+    unlink(t->b);
+    assert_int_equal(rmdir(t->dir), 0);
+}
+
+/* The whole of a file, NUL-terminated, into out. */
+static size_t path_bytes(const char *path, char *out, size_t cap)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    size_t n = file_bytes(fd, out, cap - 1);
+    out[n] = '\0';
+    close(fd);
+    return n;
+}
+
+#define L1 ALERT_JSON("2025-04-20T03:20:54Z", "one")
+#define L2 ALERT_JSON("2025-04-20T03:20:55Z", "two")
+#define L3 ALERT_JSON("2025-04-20T03:20:56Z", "three")
+
+/* A path: the file is created 0640 (umask aside) and appended to (what it held stays);
+ * the counters say what was taken and written. */
+static void test_path_mode(void **state)
+{
+    (void)state;
+    struct tdir t;
+    tdir_make(&t);
+    int fd = open(t.a, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "old\n", 4), 4);
+    close(fd);
+    unlink(t.a); /* created by the sink this time */
+    mode_t old = umask(0);
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.name = "file", .path = t.a};
+    sink_init(&k, &c);
+    umask(old);
+    assert_int_equal(k.s.takes, CG_SINK_ALERTS); /* takes 0: alerts */
+    assert_ptr_equal(k.s.counters, &cg_sink_jsonl_counters);
+    struct stat st;
+    assert_int_equal(stat(t.a, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
+    assert_int_equal(put_alert(&k, T0, "one"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    k.s.ops->fini(&k.s);
+
+    /* again: appended */
+    sink_init(&k, &c);
+    assert_int_equal(put_alert(&k, T0 + 1, "two"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    const struct cg_sink_jsonl_stats *js = jstats(&k.s);
+    assert_int_equal(js->alerts, 1);
+    assert_int_equal(js->events, 0);
+    assert_int_equal(js->bytes, sizeof(L2) - 1);
+    assert_int_equal(js->errors + js->reopens, 0);
+    char got[4096];
+    assert_int_equal(path_bytes(t.a, got, sizeof(got)), sizeof(L1 L2) - 1);
+    assert_string_equal(got, L1 L2);
+    k.s.ops->fini(&k.s);
+    tdir_remove(&t);
+}
+
+/* logrotate renames the file, then SIGHUP: reopen writes out what was buffered to the old
+ * file and the rest goes to a new one at the path. Counted. */
+static void test_reopen_after_rename(void **state)
+{
+    (void)state;
+    struct tdir t;
+    tdir_make(&t);
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.name = "file", .path = t.a};
+    sink_init(&k, &c);
+    assert_int_equal(put_alert(&k, T0, "one"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    assert_int_equal(put_alert(&k, T0 + 1, "two"), CG_OK); /* buffered */
+    assert_int_equal(rename(t.a, t.b), 0);
+    assert_int_equal(k.s.ops->reopen(&k.s), CG_OK);
+    assert_int_equal(put_alert(&k, T0 + 2, "three"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    char got[4096];
+    path_bytes(t.b, got, sizeof(got));
+    assert_string_equal(got, L1 L2);
+    path_bytes(t.a, got, sizeof(got));
+    assert_string_equal(got, L3);
+    const struct cg_sink_jsonl_stats *js = jstats(&k.s);
+    assert_int_equal(js->reopens, 1);
+    assert_int_equal(js->errors, 0);
+    assert_int_equal(js->bytes, sizeof(L1 L2 L3) - 1);
+    k.s.ops->fini(&k.s);
+    tdir_remove(&t);
+}
+
+struct reopen_fail {
+    struct sink *k;
+    int rc, err;
+};
+
+static void do_reopen(void *arg)
+{
+    struct reopen_fail *r = arg;
+    errno = 0;
+    r->rc = r->k->s.ops->reopen(&r->k->s);
+    r->err = errno;
+}
+
+/* A path that no longer opens: reopen says why, counts it and keeps writing to the old
+ * file. */
+static void test_reopen_fails(void **state)
+{
+    (void)state;
+    struct tdir t;
+    tdir_make(&t);
+    char moved[128];
+    snprintf(moved, sizeof(moved), "%s.moved", t.dir);
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.name = "file", .path = t.a};
+    sink_init(&k, &c);
+    assert_int_equal(put_alert(&k, T0, "one"), CG_OK);
+    assert_int_equal(rename(t.dir, moved), 0); /* the directory is gone */
+    struct reopen_fail r = {&k, 0, 0};
+    char msg[1024];
+    capture_stderr(do_reopen, &r, msg, sizeof(msg));
+    assert_int_equal(r.rc, CG_EIO);
+    assert_int_equal(r.err, ENOENT);
+    char want[512];
+    snprintf(want, sizeof(want), "cefguard: error: sink file: reopen %s: %s\n", t.a,
+             strerror(ENOENT));
+    assert_string_equal(msg, want);
+    assert_int_equal(put_alert(&k, T0 + 1, "two"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    const struct cg_sink_jsonl_stats *js = jstats(&k.s);
+    assert_int_equal(js->errors, 1);
+    assert_int_equal(js->reopens, 0);
+    k.s.ops->fini(&k.s);
+    assert_int_equal(rename(moved, t.dir), 0);
+    char got[4096];
+    path_bytes(t.a, got, sizeof(got));
+    assert_string_equal(got, L1 L2);
+    tdir_remove(&t);
+}
+
+/* fsync: flush syncs a file (and an fd that cannot be synced, a pipe, is written only and
+ * said once); what is flushed is there. Without a path of its own, reopen does nothing. */
+static void test_fsync(void **state)
+{
+    (void)state;
+    struct tdir t;
+    tdir_make(&t);
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.name = "file", .path = t.a, .fsync = true};
+    sink_init(&k, &c);
+    assert_int_equal(put_alert(&k, T0, "one"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK); /* nothing new: no sync */
+    char got[4096];
+    path_bytes(t.a, got, sizeof(got));
+    assert_string_equal(got, L1);
+    assert_int_equal(jstats(&k.s)->errors, 0);
+    k.s.ops->fini(&k.s);
+    tdir_remove(&t);
+
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    struct cg_sink_jsonl_conf cp = {.fd = fds[1], .fsync = true};
+    sink_init(&k, &cp);
+    assert_int_equal(put_alert(&k, T0, "one"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    assert_int_equal(k.s.ops->reopen(&k.s), CG_OK);
+    assert_int_equal(put_alert(&k, T0 + 1, "two"), CG_OK);
+    assert_int_equal(k.s.ops->flush(&k.s), CG_OK);
+    assert_int_equal(jstats(&k.s)->errors, 0);
+    assert_int_equal(jstats(&k.s)->reopens, 0);
+    k.s.ops->fini(&k.s);
+    ssize_t n = read(fds[0], got, sizeof(got) - 1);
+    assert_int_equal(n, sizeof(L1 L2) - 1);
+    got[n] = '\0';
+    assert_string_equal(got, L1 L2);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+struct bad_init {
+    const struct cg_sink_jsonl_conf *c;
+    int rc, err;
+};
+
+static void do_bad_init(void *arg)
+{
+    struct bad_init *b = arg;
+    struct sink k;
+    k.env = (struct cg_sink_env){NULL, NULL, no_pressure};
+    k.s = (struct cg_sink){.ops = &cg_sink_jsonl_ops, .env = &k.env};
+    errno = 0;
+    b->rc = k.s.ops->init(&k.s, b->c);
+    b->err = errno;
+}
+
+/* A path that does not open fails init with CG_EIO, errno kept, and one line that names
+ * the sink and the path (escaped: a name is bytes). */
+static void test_bad_path(void **state)
+{
+    (void)state;
+    struct cg_sink_jsonl_conf c = {.name = "out", .path = "/nonexistent-cg/dir\n/a.json"};
+    struct bad_init b = {&c, 0, 0};
+    char msg[1024];
+    capture_stderr(do_bad_init, &b, msg, sizeof(msg));
+    assert_int_equal(b.rc, CG_EIO);
+    assert_int_equal(b.err, ENOENT);
+    assert_string_equal(msg, "cefguard: error: sink out: open /nonexistent-cg/dir\\x0a/a.json: "
+                             "No such file or directory\n");
+    c.path = "/";
+    capture_stderr(do_bad_init, &b, msg, sizeof(msg));
+    assert_int_equal(b.rc, CG_EIO);
+    assert_int_equal(b.err, EISDIR);
+}
+
+/* "-" is stdout; events: true adds events to what it takes. */
+static void test_stdout_and_events(void **state)
+{
+    (void)state;
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.path = "-", .events = true};
+    sink_init(&k, &c);
+    assert_int_equal(k.s.takes, CG_SINK_ALERTS | CG_SINK_EVENTS);
+    assert_int_equal(k.s.ops->reopen(&k.s), CG_OK); /* stdout: nothing to reopen */
+    k.s.ops->fini(&k.s);
+    assert_true(fcntl(STDOUT_FILENO, F_GETFD) >= 0); /* not closed */
+}
+
+/* The option table passes cg_opt_check, and its defaults and values land in the conf. */
+static void test_options(void **state)
+{
+    (void)state;
+    struct cg_buf err;
+    cg_buf_init(&err);
+    assert_int_equal(cg_opt_check(&cg_sink_jsonl_options, &err), CG_OK);
+    assert_string_equal(cg_buf_cstr(&err), "");
+    struct cg_sink_jsonl_conf c = {0};
+    assert_int_equal(cg_opt_defaults(&cg_sink_jsonl_options, &c, &err), CG_OK);
+    assert_string_equal(c.path, "-");
+    assert_false(c.fsync || c.events);
+    assert_string_equal(cg_sink_jsonl_options.commands[0], "jsonl");
+    for (size_t i = 0; i < cg_sink_jsonl_options.n; i++) {
+        const struct cg_opt *o = &cg_sink_jsonl_options.v[i];
+        const char *v = strcmp(o->name, "path") == 0 ? "/var/log/a.json" : "true";
+        assert_int_equal(cg_opt_set(o, v, &c, &err), CG_OK);
+        assert_int_equal(o->commands, 1);
+    }
+    assert_string_equal(c.path, "/var/log/a.json");
+    assert_true(c.fsync && c.events);
+    struct cg_buf out;
+    cg_buf_init(&out);
+    struct cg_sink_jsonl_stats st = {1, 2, 3, 4, 5};
+    assert_int_equal(cg_counters_write(&cg_sink_jsonl_counters, &st, &out), CG_OK);
+    assert_string_equal(cg_buf_cstr(&out), "alerts 1\nevents 2\nbytes 3\nerrors 4\nreopens 5\n");
+    cg_buf_fini(&out);
+    cg_buf_fini(&err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alert_bytes),     cmocka_unit_test(test_event_bytes),
-        cmocka_unit_test(test_flush_threshold), cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_alert_bytes),
+        cmocka_unit_test(test_event_bytes),
+        cmocka_unit_test(test_flush_threshold),
+        cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_takes),
+        cmocka_unit_test(test_path_mode),
+        cmocka_unit_test(test_reopen_after_rename),
+        cmocka_unit_test(test_reopen_fails),
+        cmocka_unit_test(test_fsync),
+        cmocka_unit_test(test_bad_path),
+        cmocka_unit_test(test_stdout_and_events),
+        cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
