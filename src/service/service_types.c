@@ -1,6 +1,8 @@
 /* service_types.c - the kinds of input and sink a configuration can declare, and the
  * bundled configuration (packaging/cefguard.yml, which a test keeps equal to it). */
 #include "cefguard/service.h"
+#include "cefguard/sink_forward.h"
+#include "cefguard/sink_jsonl.h"
 #include "cefguard/source_lines.h"
 #include "cefguard/source_udp.h"
 
@@ -8,6 +10,9 @@ const struct cg_config_type cg_service_types[] = {
     {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf)},
     {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
      sizeof(struct cg_source_lines_conf)},
+    {"jsonl", NULL, &cg_sink_jsonl_ops, &cg_sink_jsonl_options, sizeof(struct cg_sink_jsonl_conf)},
+    {"forward", NULL, &cg_sink_forward_ops, &cg_sink_forward_options,
+     sizeof(struct cg_sink_forward_conf)},
 };
 const size_t cg_service_ntypes = CG_ARRAY_LEN(cg_service_types);
 

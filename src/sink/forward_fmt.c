@@ -164,24 +164,18 @@ static int put_textz(struct cg_buf *b, const char *z, enum text_mode m)
 }
 
 /* The alert's stable id as alert.h writes it (32 lowercase hex digits) into hex, or unset
- * when the alert has none. The id member of struct cg_alert (uint8_t id[16], all zero
- * until the engine sets it) comes with the state store's branch (h/state); when both are
- * merged the body below becomes:
- *
- *     static const char digits[] = "0123456789abcdef";
- *     uint8_t any = 0;
- *     for (size_t i = 0; i < sizeof(a->id); i++) {
- *         any |= a->id[i];
- *         hex[2 * i] = digits[a->id[i] >> 4];
- *         hex[2 * i + 1] = digits[a->id[i] & 15];
- *     }
- *     return any ? cg_str_make(hex, 2 * sizeof(a->id)) : CG_STR_NULL;
- */
+ * when the alert has none (all zero: an alert the engine did not make). */
 static struct cg_str alert_id(const struct cg_alert *a, char hex[33])
 {
-    (void)a;
-    (void)hex;
-    return CG_STR_NULL;
+    static const char digits[] = "0123456789abcdef";
+    uint8_t any = 0;
+    for (size_t i = 0; i < sizeof(a->id); i++) {
+        any |= a->id[i];
+        hex[2 * i] = digits[a->id[i] >> 4];
+        hex[2 * i + 1] = digits[a->id[i] & 15];
+    }
+    hex[2 * sizeof(a->id)] = '\0';
+    return any ? cg_str_make(hex, 2 * sizeof(a->id)) : CG_STR_NULL;
 }
 
 /* The machine the alert is about: the requested target, else the first key value, else

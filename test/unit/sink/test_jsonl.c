@@ -50,7 +50,7 @@ static struct cg_alert make_alert(int64_t sec, const char *summary)
 /* The alert's "id" member as alert.c writes it after "rule": nothing before the state
  * store's branch (h/state) is merged; with it, ",\"id\":\"" and 32 zeros and "\"" (the
  * test alerts' id is zero). */
-#define ALERT_ID ""
+#define ALERT_ID ",\"id\":\"00000000000000000000000000000000\""
 
 #define ALERT_JSON(t, s)                                                                           \
     "{\"time\":\"" t "\",\"rule\":\"r1\"" ALERT_ID                                                 \
