@@ -69,6 +69,8 @@ struct cg_service_loader {
 extern const struct cg_config_type cg_service_types[];
 extern const size_t cg_service_ntypes;
 extern const char cg_service_default_config[];
+/* Whether the sink writes to stdout (omprog refuses it: stdout carries the answers). */
+bool cg_service_sink_on_stdout(const struct cg_config_item *it);
 
 /* Runs until stopped. 0: a clean stop; 1: a failure while running (logged); 2: the first
  * load or the start failed (logged). */

@@ -6,6 +6,8 @@
 #include "cefguard/source_lines.h"
 #include "cefguard/source_udp.h"
 
+#include <string.h>
+
 const struct cg_config_type cg_service_types[] = {
     {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf)},
     {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
@@ -41,3 +43,11 @@ const char cg_service_default_config[] =
     "    type: jsonl\n"
     "    path: \"-\"\n";
 /* clang-format on */
+
+bool cg_service_sink_on_stdout(const struct cg_config_item *it)
+{
+    if (it->type->sink != &cg_sink_jsonl_ops)
+        return false;
+    const struct cg_sink_jsonl_conf *c = it->conf;
+    return c->path && strcmp(c->path, "-") == 0;
+}
