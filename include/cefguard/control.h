@@ -115,7 +115,9 @@ int cg_control_new(struct event_base *loop, const struct cg_control_conf *conf,
                    struct cg_control **out, struct cg_buf *err);
 
 /* Closes every connection (unanswered ones get nothing), closes the socket and removes
- * its file if it is still the one new made. NULL: nothing. */
+ * its file if it is still the one new made. NULL: nothing. The connections' descriptors
+ * are closed when the loop next runs or is freed (libevent finalizes a bufferevent
+ * late). */
 void cg_control_free(struct cg_control *c);
 
 const struct cg_control_stats *cg_control_stats(const struct cg_control *c);
