@@ -16,8 +16,11 @@
  * dropped), is ARGS, given to the handler as one string. A line with a control byte (NUL
  * included) or a bad command name is answered "ERR bad request ..."; a line longer than
  * max_request "ERR request too long ..."; an unknown command "ERR unknown command ...";
- * then the connection is closed. Bytes after the LF are ignored. The built-in command
- * `help` answers "NAME  HELP" lines for every command.
+ * then the connection is closed. Bytes after the LF are ignored; a client that shuts its
+ * writing side after a line without LF has sent that line. The built-in command `help`
+ * answers "NAME  HELP" lines for every command. From a shell:
+ *
+ *     printf 'stats\n' | socat - UNIX-CONNECT:/var/lib/cefguard/control.sock
  *
  * Who may connect: the socket's mode (0600, in a 0700 state directory) and a peer check
  * (SO_PEERCRED): a peer whose uid is neither the service's nor 0 is answered
