@@ -16,8 +16,11 @@
  * dropped), is ARGS, given to the handler as one string. A line with a control byte (NUL
  * included) or a bad command name is answered "ERR bad request ..."; a line longer than
  * max_request "ERR request too long ..."; an unknown command "ERR unknown command ...";
- * then the connection is closed. Bytes after the LF are ignored. The built-in command
- * `help` answers "NAME  HELP" lines for every command.
+ * then the connection is closed. Bytes after the LF are ignored; a client that shuts its
+ * writing side after a line without LF has sent that line. The built-in command `help`
+ * answers "NAME  HELP" lines for every command. From a shell:
+ *
+ *     printf 'stats\n' | socat - UNIX-CONNECT:/var/lib/cefguard/control.sock
  *
  * Who may connect: the socket's mode (0600, in a 0700 state directory) and a peer check
  * (SO_PEERCRED): a peer whose uid is neither the service's nor 0 is answered
@@ -115,7 +118,9 @@ int cg_control_new(struct event_base *loop, const struct cg_control_conf *conf,
                    struct cg_control **out, struct cg_buf *err);
 
 /* Closes every connection (unanswered ones get nothing), closes the socket and removes
- * its file if it is still the one new made. NULL: nothing. */
+ * its file if it is still the one new made. NULL: nothing. The connections' descriptors
+ * are closed when the loop next runs or is freed (libevent finalizes a bufferevent
+ * late). */
 void cg_control_free(struct cg_control *c);
 
 const struct cg_control_stats *cg_control_stats(const struct cg_control *c);

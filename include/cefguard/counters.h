@@ -68,8 +68,10 @@ int cg_counters_markdown(const struct cg_counter_table *t, struct cg_buf *out);
 
 /* Appends the label name="value" to labels (a ',' first when labels is not empty), the
  * value escaped as the format says ('\', '"' and newline backslash-escaped); value is
- * untrusted text (an input's name from a configuration file). CG_OK; CG_EINVAL when name
- * is not a label name ([A-Za-z_][A-Za-z0-9_]*, not starting "__"); CG_ENOMEM. */
+ * untrusted text (an input's name from a configuration file), UTF-8 as the format wants
+ * (libyaml has checked a configuration file's; other bytes pass as they are).
+ * CG_OK; CG_EINVAL when name is not a label name ([A-Za-z_][A-Za-z0-9_]*, not starting
+ * "__"); CG_ENOMEM. */
 int cg_prom_label(struct cg_buf *labels, const char *name, const char *value);
 
 struct cg_prom_family; /* private to counters.c */

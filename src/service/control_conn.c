@@ -162,11 +162,11 @@ static void control_line(struct control_conn *k, const char *p, size_t n)
 static void control_on_read(struct bufferevent *bev, void *arg)
 {
     struct control_conn *k = arg;
+    if (k->answered)
+        return;
     struct evbuffer *in = bufferevent_get_input(bev);
     size_t len = evbuffer_get_length(in);
     struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
-    if (k->answered)
-        return;
     if (eol.pos < 0 || (size_t)eol.pos >= k->c->max_request) {
         if (len >= k->c->max_request) {
             char msg[96];

@@ -158,7 +158,7 @@ static int metrics_socket(const struct cg_endpoint *ep)
 
 static uint16_t metrics_bound_port(int fd)
 {
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t len = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
         return 0;

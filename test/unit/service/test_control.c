@@ -241,6 +241,13 @@ static void wait_closed(int fd)
     assert_true(p.revents & (POLLRDHUP | POLLHUP));
 }
 
+/* Waits (3 s at most) until fd has bytes to read. */
+static void wait_readable(int fd)
+{
+    struct pollfd p = {fd, POLLIN, 0};
+    assert_int_equal(poll(&p, 1, 3000), 1);
+}
+
 /* One exchange on a raw socket: sends n bytes (shut_wr: then shuts the writing side),
  * expects exactly want back. */
 static void raw_exchange(const char *path, const char *p, size_t n, bool shut_wr, const char *want)
@@ -658,6 +665,30 @@ static void test_emfile(void **state)
     assert_int_equal(s->requests, 1);
 }
 
+/* Freed with clients open, one of them mid-answer: each is closed, nothing leaks. */
+static void test_free_with_clients(void **state)
+{
+    struct fx *f = *state;
+    fx_serve(f, NULL);
+    int a = raw_connect(f->path), b = raw_connect(f->path);
+    raw_send(a, "ech", 3);
+    raw_send(b, "big-reply\n", 10);
+    wait_readable(b); /* its answer has begun */
+    fx_stop(f);
+    cg_control_free(f->c);
+    f->c = NULL;
+    event_base_loop(f->base, EVLOOP_NONBLOCK); /* libevent closes freed bufferevents here */
+    struct cg_buf got;
+    cg_buf_init(&got);
+    raw_read_all(a, &got);
+    assert_int_equal(got.n, 0);
+    raw_read_all(b, &got);
+    assert_true(got.n >= 3 && got.n < BIG + 3);
+    cg_buf_fini(&got);
+    close(a);
+    close(b);
+}
+
 static void test_bad_conf(void **state)
 {
     struct fx *f = *state;
@@ -720,6 +751,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_uid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_emfile, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_free_with_clients, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_conf, setup, teardown),
         cmocka_unit_test(test_options),
     };
