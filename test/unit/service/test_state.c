@@ -134,6 +134,14 @@ static int64_t sql_int(struct cg_state *st, const char *sql)
     return v;
 }
 
+static void write_file(const char *path, const void *p, size_t n, off_t at)
+{
+    int fd = open(path, O_WRONLY | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, p, n, at), (ssize_t)n);
+    close(fd);
+}
+
 /* A child that writes to pfd[1] (its pfd[0] closed); the parent reads pfd[0] (its pfd[1]
  * closed). */
 static pid_t fork_piped(int pfd[2])
@@ -191,7 +199,7 @@ static void test_options_table(void **state)
     cg_buf_fini(&err);
 }
 
-static void test_bad_sync_refused(void **state)
+static void test_open_errors(void **state)
 {
     struct fx *f = *state;
     struct cg_state_opts o = {.synchronous = "sometimes"};
@@ -200,7 +208,23 @@ static void test_bad_sync_refused(void **state)
     struct cg_state *st = (void *)1;
     assert_int_equal(cg_state_open(f->dir, &o, &st, &err), CG_EINVAL);
     assert_null(st);
-    assert_non_null(strstr(cg_buf_cstr(&err), "state-sync"));
+    assert_string_equal(cg_buf_cstr(&err), "state-sync: expected normal or full, not sometimes");
+    /* One level only: the parent must exist. */
+    char deep[400];
+    snprintf(deep, sizeof(deep), "%s/no/such", f->base);
+    cg_buf_clear(&err);
+    errno = 0;
+    assert_int_equal(cg_state_open(deep, NULL, &st, &err), CG_EIO);
+    assert_int_equal(errno, ENOENT);
+    assert_null(st);
+    assert_non_null(strstr(cg_buf_cstr(&err), "cannot create the state directory "));
+    assert_non_null(strstr(cg_buf_cstr(&err), "/no/such: No such file or directory"));
+    /* A file where the directory should be. */
+    write_file(f->dir, "x", 1, 0);
+    cg_buf_clear(&err);
+    assert_int_equal(cg_state_open(f->dir, NULL, &st, &err), CG_EIO);
+    assert_int_equal(errno, ENOTDIR);
+    assert_null(st);
     cg_buf_fini(&err);
 }
 
@@ -558,14 +582,6 @@ static size_t count_prefix(const char *dir, const char *prefix)
     return n;
 }
 
-static void write_file(const char *path, const void *p, size_t n, off_t at)
-{
-    int fd = open(path, O_WRONLY | O_CREAT, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(pwrite(fd, p, n, at), (ssize_t)n);
-    close(fd);
-}
-
 struct open_arg {
     const char *dir;
     struct cg_state *st;
@@ -618,7 +634,10 @@ static void test_corrupt_moved_aside(void **state)
     memset(junk, 0x5a, sizeof(junk));
     write_file(db, junk, sizeof(junk), 4096);
     write_file(db, junk, sizeof(junk), 4 * 4096);
-    st = open_ok(f->dir, NULL);
+    capture_stderr(open_captured, &oa, log, sizeof(log));
+    st = oa.st;
+    assert_non_null(strstr(log, "/state.db is corrupt (quick_check: "));
+    assert_null(strchr(log, '\n') == log + strlen(log) - 1 ? NULL : "one line");
     assert_int_equal(cg_state_stats(st)->corrupt, 1);
     assert_int_equal(count_prefix(f->dir, "state.db.corrupt-"), 2);
     assert_false(seen(st, 5));
@@ -788,7 +807,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_table),
-        cmocka_unit_test_setup_teardown(test_bad_sync_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_creates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_roundtrip, setup, teardown),
