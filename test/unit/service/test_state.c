@@ -475,6 +475,38 @@ static void test_journal_each_reentry(void **state)
     cg_state_close(st);
 }
 
+/* What the service's recovery does: no batch open when the journal is read; an alert of
+ * a frame opens one, and a flush may commit it before the journal is done. */
+static int batch_inside(void *ctx, const struct cg_state_frame *fr)
+{
+    struct cg_state *st = ctx;
+    if (!st->in_batch)
+        assert_int_equal(cg_state_begin(st), CG_OK);
+    record(st, (unsigned)fr->seq, 1);
+    if (fr->seq % 2 == 0)
+        assert_int_equal(cg_state_commit(st), CG_OK);
+    return CG_OK;
+}
+
+static void test_journal_each_batches_inside(void **state)
+{
+    struct fx *f = *state;
+    struct cg_state *st = open_ok(f->dir, NULL);
+    assert_int_equal(cg_state_begin(st), CG_OK);
+    for (unsigned i = 1; i <= 5; i++)
+        assert_int_equal(cg_state_journal_add(st, "omprog", i, 1, "l", 1), CG_OK);
+    assert_int_equal(cg_state_commit(st), CG_OK);
+    assert_int_equal(cg_state_journal_each(st, batch_inside, st), CG_OK);
+    assert_true(st->in_batch); /* frame 5's */
+    assert_int_equal(cg_state_commit(st), CG_OK);
+    cg_state_close(st);
+    st = open_ok(f->dir, NULL);
+    for (unsigned i = 1; i <= 5; i++)
+        assert_true(seen(st, i));
+    assert_int_equal(journal_count(st), 5);
+    cg_state_close(st);
+}
+
 /* ---- alert ids -------------------------------------------------------------------------- */
 
 static void test_alert_ids(void **state)
@@ -813,6 +845,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_snapshot_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_order_and_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_each_reentry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_each_batches_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_cache_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
