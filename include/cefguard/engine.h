@@ -147,6 +147,10 @@ struct cg_alert {
  * (no lookup or allocation per alert); this one makes one per call. */
 int cg_alert_id(const struct cg_alert *a, uint8_t out[16]);
 
+/* The id as the alert JSON writes it: 32 lowercase hex digits and a NUL. */
+#define CG_ALERT_ID_HEX 33
+void cg_alert_id_hex(const uint8_t id[16], char out[CG_ALERT_ID_HEX]);
+
 /* Receives each alert as it is emitted, in emission order.
  *
  * Lifetime: the alert and everything it points to (rule aside: the rule set outlives the

@@ -50,6 +50,15 @@
  * Each error is counted in state.errors and its SQLite message kept for
  * cg_state_error(); the store logs nothing but the moves of open, the caller decides.
  *
+ * Use (the service). At start: open; snapshot_load into cg_engine_restore; journal_each,
+ * each frame processed again with its arrival_us, each alert it makes checked with
+ * alert_seen and sent on only when not seen. Per pipeline sync: begin; journal_add of the
+ * frames about to be acknowledged; alert_record of the alerts the flushed sinks took;
+ * commit; then acknowledge (a failed commit: acknowledge nothing). Every state-interval:
+ * begin, snapshot_save (cg_engine_snapshot and the engine clock), prune (the clock),
+ * commit. Frames of sources that acknowledge nothing (UDP, TCP) need no journal: the
+ * snapshot is all their recovery.
+ *
  * Threading: one thread. Nothing of SQLite leaves this module: no handle, no statement.
  */
 #ifndef CEFGUARD_STATE_H

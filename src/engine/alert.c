@@ -47,16 +47,11 @@ static int put_time(struct cg_buf *b, int64_t us, int16_t off)
 /* "id":"<32 lowercase hex digits>" */
 static int put_id(struct cg_buf *b, const uint8_t id[16])
 {
-    static const char hex[] = "0123456789abcdef";
-    char t[7 + 32 + 1];
-    size_t n = 7;
-    memcpy(t, ",\"id\":\"", n);
-    for (size_t i = 0; i < 16; i++) {
-        t[n++] = hex[id[i] >> 4];
-        t[n++] = hex[id[i] & 15];
-    }
-    t[n++] = '"';
-    return cg_buf_put(b, t, n);
+    char t[7 + CG_ALERT_ID_HEX];
+    memcpy(t, ",\"id\":\"", 7);
+    cg_alert_id_hex(id, t + 7);
+    t[7 + 32] = '"';
+    return cg_buf_put(b, t, 7 + 33);
 }
 
 static int put_strs(struct cg_buf *b, const struct cg_str *v, size_t n)

@@ -174,3 +174,13 @@ int cg_alert_id(const struct cg_alert *a, uint8_t out[16])
     cg_alert_hasher_free(h);
     return rc;
 }
+
+void cg_alert_id_hex(const uint8_t id[16], char out[CG_ALERT_ID_HEX])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < 16; i++) {
+        out[2 * i] = hex[id[i] >> 4];
+        out[2 * i + 1] = hex[id[i] & 15];
+    }
+    out[32] = '\0';
+}

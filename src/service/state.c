@@ -338,7 +338,7 @@ static int db_check(struct cg_state *st, struct cg_buf *err, bool *corrupt, int 
     int64_t appid = 0, version = 0;
     /* The first problem only: the message is for a log line. */
     int rc = query1(st, "PRAGMA quick_check(1)", NULL, &t, raw);
-    if (rc == CG_OK && strcmp(t.p ? t.p : "", "ok") != 0) {
+    if (rc == CG_OK && strcmp(cg_buf_cstr(&t), "ok") != 0) {
         *corrupt = true;
         cg_buf_puts(err, "quick_check: ");
         for (size_t i = 0; i < t.n && i < 200; i++)
@@ -396,8 +396,8 @@ static int db_try(struct cg_state *st, const char *path, struct cg_buf *err, boo
     struct cg_buf mode;
     cg_buf_init(&mode);
     rc = query1(st, "PRAGMA journal_mode = WAL", NULL, &mode, &raw);
-    if (rc == CG_OK && strcmp(mode.p, "wal") != 0) {
-        cg_buf_printf(err, "cannot use WAL mode (journal_mode %s)", mode.p);
+    if (rc == CG_OK && strcmp(cg_buf_cstr(&mode), "wal") != 0) {
+        cg_buf_printf(err, "cannot use WAL mode (journal_mode %s)", cg_buf_cstr(&mode));
         rc = CG_EIO;
         errno = EIO;
     }

@@ -341,6 +341,10 @@ static void test_engine_sets_stable_ids(void **state)
                      "{\"time\":\"2025-04-20T03:20:56Z\",\"rule\":\"twice\",\"id\":\"");
     for (size_t i = 0; i < 16; i++)
         n += snprintf(want + n, sizeof(want) - (size_t)n, "%02x", replay.ids[0][i]);
+    char hex[CG_ALERT_ID_HEX];
+    cg_alert_id_hex(replay.ids[0], hex);
+    assert_memory_equal(hex, want + n - 32, 32);
+    assert_int_equal(strlen(hex), 32);
     snprintf(want + n, sizeof(want) - (size_t)n, "\",\"kind\":\"alert\",");
     assert_memory_equal(replay.json[0], want, strlen(want));
     free_rules(rs);

@@ -134,6 +134,14 @@ static int64_t sql_int(struct cg_state *st, const char *sql)
     return v;
 }
 
+static void write_file(const char *path, const void *p, size_t n, off_t at)
+{
+    int fd = open(path, O_WRONLY | O_CREAT, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, p, n, at), (ssize_t)n);
+    close(fd);
+}
+
 /* A child that writes to pfd[1] (its pfd[0] closed); the parent reads pfd[0] (its pfd[1]
  * closed). */
 static pid_t fork_piped(int pfd[2])
@@ -191,7 +199,7 @@ static void test_options_table(void **state)
     cg_buf_fini(&err);
 }
 
-static void test_bad_sync_refused(void **state)
+static void test_open_errors(void **state)
 {
     struct fx *f = *state;
     struct cg_state_opts o = {.synchronous = "sometimes"};
@@ -200,7 +208,23 @@ static void test_bad_sync_refused(void **state)
     struct cg_state *st = (void *)1;
     assert_int_equal(cg_state_open(f->dir, &o, &st, &err), CG_EINVAL);
     assert_null(st);
-    assert_non_null(strstr(cg_buf_cstr(&err), "state-sync"));
+    assert_string_equal(cg_buf_cstr(&err), "state-sync: expected normal or full, not sometimes");
+    /* One level only: the parent must exist. */
+    char deep[400];
+    snprintf(deep, sizeof(deep), "%s/no/such", f->base);
+    cg_buf_clear(&err);
+    errno = 0;
+    assert_int_equal(cg_state_open(deep, NULL, &st, &err), CG_EIO);
+    assert_int_equal(errno, ENOENT);
+    assert_null(st);
+    assert_non_null(strstr(cg_buf_cstr(&err), "cannot create the state directory "));
+    assert_non_null(strstr(cg_buf_cstr(&err), "/no/such: No such file or directory"));
+    /* A file where the directory should be. */
+    write_file(f->dir, "x", 1, 0);
+    cg_buf_clear(&err);
+    assert_int_equal(cg_state_open(f->dir, NULL, &st, &err), CG_EIO);
+    assert_int_equal(errno, ENOTDIR);
+    assert_null(st);
     cg_buf_fini(&err);
 }
 
@@ -451,6 +475,38 @@ static void test_journal_each_reentry(void **state)
     cg_state_close(st);
 }
 
+/* What the service's recovery does: no batch open when the journal is read; an alert of
+ * a frame opens one, and a flush may commit it before the journal is done. */
+static int batch_inside(void *ctx, const struct cg_state_frame *fr)
+{
+    struct cg_state *st = ctx;
+    if (!st->in_batch)
+        assert_int_equal(cg_state_begin(st), CG_OK);
+    record(st, (unsigned)fr->seq, 1);
+    if (fr->seq % 2 == 0)
+        assert_int_equal(cg_state_commit(st), CG_OK);
+    return CG_OK;
+}
+
+static void test_journal_each_batches_inside(void **state)
+{
+    struct fx *f = *state;
+    struct cg_state *st = open_ok(f->dir, NULL);
+    assert_int_equal(cg_state_begin(st), CG_OK);
+    for (unsigned i = 1; i <= 5; i++)
+        assert_int_equal(cg_state_journal_add(st, "omprog", i, 1, "l", 1), CG_OK);
+    assert_int_equal(cg_state_commit(st), CG_OK);
+    assert_int_equal(cg_state_journal_each(st, batch_inside, st), CG_OK);
+    assert_true(st->in_batch); /* frame 5's */
+    assert_int_equal(cg_state_commit(st), CG_OK);
+    cg_state_close(st);
+    st = open_ok(f->dir, NULL);
+    for (unsigned i = 1; i <= 5; i++)
+        assert_true(seen(st, i));
+    assert_int_equal(journal_count(st), 5);
+    cg_state_close(st);
+}
+
 /* ---- alert ids -------------------------------------------------------------------------- */
 
 static void test_alert_ids(void **state)
@@ -558,14 +614,6 @@ static size_t count_prefix(const char *dir, const char *prefix)
     return n;
 }
 
-static void write_file(const char *path, const void *p, size_t n, off_t at)
-{
-    int fd = open(path, O_WRONLY | O_CREAT, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(pwrite(fd, p, n, at), (ssize_t)n);
-    close(fd);
-}
-
 struct open_arg {
     const char *dir;
     struct cg_state *st;
@@ -618,7 +666,10 @@ static void test_corrupt_moved_aside(void **state)
     memset(junk, 0x5a, sizeof(junk));
     write_file(db, junk, sizeof(junk), 4096);
     write_file(db, junk, sizeof(junk), 4 * 4096);
-    st = open_ok(f->dir, NULL);
+    capture_stderr(open_captured, &oa, log, sizeof(log));
+    st = oa.st;
+    assert_non_null(strstr(log, "/state.db is corrupt (quick_check: "));
+    assert_null(strchr(log, '\n') == log + strlen(log) - 1 ? NULL : "one line");
     assert_int_equal(cg_state_stats(st)->corrupt, 1);
     assert_int_equal(count_prefix(f->dir, "state.db.corrupt-"), 2);
     assert_false(seen(st, 5));
@@ -788,12 +839,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_options_table),
-        cmocka_unit_test_setup_teardown(test_bad_sync_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_creates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_open_busy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_snapshot_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_order_and_clear, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_each_reentry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_each_batches_inside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alert_cache_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
