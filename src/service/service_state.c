@@ -144,6 +144,18 @@ static int batch_open(struct cg_service *sv)
     return rc;
 }
 
+/* A write of the batch failed: none of it happens (the frames it was for are not
+ * acknowledged: the pipeline stops them). */
+static void batch_fail(struct cg_service *sv, const char *what, int rc)
+{
+    int e = errno;
+    state_log(sv, what, rc);
+    if (sv->state->in_batch)
+        cg_state_rollback(sv->state->st);
+    sv->state->in_batch = false;
+    errno = e;
+}
+
 int cg_service_hook_alert(void *ctx, const struct cg_alert *a)
 {
     struct cg_service *sv = ctx;
@@ -164,7 +176,7 @@ int cg_service_hook_alert(void *ctx, const struct cg_alert *a)
     if (rc == CG_OK)
         rc = cg_state_alert_record(ss->st, a->id, a->time_us);
     if (rc != CG_OK)
-        state_log(sv, "recording an alert id", rc);
+        batch_fail(sv, "recording an alert id", rc);
     return rc;
 }
 
