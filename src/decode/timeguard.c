@@ -62,8 +62,9 @@ static enum cg_timeguard_verdict candidate(struct cg_timeguard *g, int64_t t, ui
 enum cg_timeguard_verdict cg_timeguard_check(struct cg_timeguard *g, int64_t t_us,
                                              struct cg_str host, int64_t wall_us)
 {
-    /* Live: a stamp after the wall clock by more than the bound cannot be true. */
-    if (wall_us && t_us > wall_us && t_us - wall_us > g->max_jump_us)
+    /* Live: a stamp farther from the wall clock than the bound, either way, is never the
+     * clock (a sender's clock months off, a forged year): the line counts at its arrival. */
+    if (wall_us && !near(t_us, wall_us, g->max_jump_us))
         return CG_TG_OUTLIER;
     if (!g->has_clock) {
         g->has_clock = true;

@@ -85,8 +85,8 @@ static void poisoned_first_line(void **state)
     assert_int_equal(g.clock_us, T0 + 2 * S);
 }
 
-/* Live: a stamp after the wall clock by more than the bound is impossible, and is never a
- * candidate, however many lines say so. */
+/* Live: a stamp farther from the wall clock than the bound (after it or before it) is never
+ * a candidate, however many lines say so. */
 static void wall_clock(void **state)
 {
     (void)state;
@@ -98,6 +98,14 @@ static void wall_clock(void **state)
         assert_int_equal(cg_timeguard_check(&g, T0 + 2 * DAY + i * S, h, T0 + i * S),
                          CG_TG_OUTLIER);
     assert_int_equal(cg_timeguard_check(&g, T0 + 10 * S, h, T0 + 10 * S), CG_TG_ACCEPT);
+    /* and before it: a sender seven months behind never anchors nor moves the clock, even
+     * as the first line of a fresh guard */
+    cg_timeguard_init(&g, NULL);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(cg_timeguard_check(&g, T0 - 220 * DAY, h, T0 + i * S), CG_TG_OUTLIER);
+    assert_false(g.has_clock);
+    assert_int_equal(cg_timeguard_check(&g, T0 - DAY + S, h, T0), CG_TG_ACCEPT);
+    assert_int_equal(cg_timeguard_check(&g, T0 - DAY - S, h, T0), CG_TG_OUTLIER);
 }
 
 struct sline {
