@@ -50,6 +50,7 @@ struct cg_config_type {
     const struct cg_sink_ops *sink;     /* a sink type: its ops (source NULL) */
     const struct cg_opt_table *options; /* its options: command bit 0 */
     size_t conf_size;                   /* its conf struct, which begins with const char *name */
+    const struct cg_counter_table *counters; /* what an instance counts (the reference) */
 };
 
 /* One declared input or sink. */
@@ -121,7 +122,7 @@ bool cg_config_value_same(const struct cg_opt *o, const void *a, const void *b);
 /* Whether two items have the same name, type and option values (a reload keeps the sink). */
 bool cg_config_item_same(const struct cg_config_item *a, const struct cg_config_item *b);
 
-/* Appends a Markdown reference of every type's options: one table per type. */
+/* Appends a Markdown reference of every type's options and counters: tables per type. */
 int cg_config_markdown(const struct cg_config_type *types, size_t ntypes, struct cg_buf *out);
 
 #endif

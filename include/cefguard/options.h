@@ -134,4 +134,7 @@ int cg_opt_help(const struct cg_opt_table *t, unsigned commands, struct cg_buf *
  * default, reload, commands, description. */
 int cg_opt_markdown(const struct cg_opt_table *t, struct cg_buf *out);
 
+/* The same as a configuration file's keys: key, value, default, description. */
+int cg_opt_markdown_keys(const struct cg_opt_table *t, struct cg_buf *out);
+
 #endif

@@ -69,6 +69,9 @@ struct cg_service_loader {
 extern const struct cg_config_type cg_service_types[];
 extern const size_t cg_service_ntypes;
 extern const char cg_service_default_config[];
+/* The service's own counters ("service.reloads", ...). */
+extern const struct cg_counter_table cg_service_counters;
+
 /* Whether the sink writes to stdout (omprog refuses it: stdout carries the answers). */
 bool cg_service_sink_on_stdout(const struct cg_config_item *it);
 

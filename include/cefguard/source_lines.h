@@ -46,6 +46,7 @@ struct cg_source_lines_conf {
 extern const struct cg_source_ops cg_source_lines_ops;  /* stdin: no acks */
 extern const struct cg_source_ops cg_source_omprog_ops; /* omprog: acks are answers */
 extern const struct cg_opt_table cg_source_lines_options;
+extern const struct cg_counter_table cg_source_lines_counters;
 
 /* omprog: "." when an answer (or the first OK) is due. Safe on a source of another kind
  * (does nothing). */

@@ -479,18 +479,20 @@ static int md_commands(struct cg_buf *b, const struct cg_opt_table *t, unsigned 
     return CG_OK;
 }
 
-static int md_entry(struct cg_buf *b, const struct cg_opt_table *t, const struct cg_opt *o)
+/* keys: a configuration file's table (key, value, default, description). */
+static int md_entry(struct cg_buf *b, const struct cg_opt_table *t, const struct cg_opt *o,
+                    bool keys)
 {
     int rc = cg_buf_puts(b, "| ");
-    if (rc == CG_OK && o->short_name)
+    if (rc == CG_OK && o->short_name && !keys)
         rc = cg_buf_printf(b, "`-%c`, ", o->short_name);
     if (rc == CG_OK)
-        rc = cg_buf_printf(b, "`--%s`", o->name);
+        rc = cg_buf_printf(b, keys ? "`%s`" : "`--%s`", o->name);
     if (rc == CG_OK)
         rc = md_value(b, o);
-    if (rc == CG_OK)
+    if (rc == CG_OK && !keys)
         rc = cg_buf_printf(b, " | %s | ", o->reloadable ? "yes" : "no");
-    if (rc == CG_OK)
+    if (rc == CG_OK && !keys)
         rc = md_commands(b, t, o->commands);
     if (rc == CG_OK)
         rc = cg_buf_puts(b, " | ");
@@ -504,6 +506,15 @@ int cg_opt_markdown(const struct cg_opt_table *t, struct cg_buf *out)
     int rc = cg_buf_puts(out, "| option | value | default | reload | commands | description |\n"
                               "|---|---|---|---|---|---|\n");
     for (size_t i = 0; rc == CG_OK && i < t->n; i++)
-        rc = md_entry(out, t, &t->v[i]);
+        rc = md_entry(out, t, &t->v[i], false);
+    return rc;
+}
+
+int cg_opt_markdown_keys(const struct cg_opt_table *t, struct cg_buf *out)
+{
+    int rc = cg_buf_puts(out, "| key | value | default | description |\n|---|---|---|---|\n");
+    for (size_t i = 0; rc == CG_OK && i < t->n; i++)
+        if (t->v[i].type != CG_OPT_HELP)
+            rc = md_entry(out, t, &t->v[i], true);
     return rc;
 }

@@ -35,8 +35,8 @@ static const struct cg_counter lines_counter_v[] = {
     STAT("keepalives", keepalives, "omprog: keep-alive dots written during long work"),
 };
 #undef STAT
-static const struct cg_counter_table lines_counters = {lines_counter_v,
-                                                       CG_ARRAY_LEN(lines_counter_v)};
+const struct cg_counter_table cg_source_lines_counters = {lines_counter_v,
+                                                          CG_ARRAY_LEN(lines_counter_v)};
 
 struct lines {
     struct cg_source *s;
@@ -162,7 +162,7 @@ static int lines_init(struct cg_source *s, const void *conf, int answer_fd)
     }
     cg_input_stream_reset(&l->st, l->origin);
     s->self = l;
-    s->counters = &lines_counters;
+    s->counters = &cg_source_lines_counters;
     s->stats = &l->stats;
     return CG_OK;
 }

@@ -465,7 +465,13 @@ int cg_config_markdown(const struct cg_config_type *types, size_t ntypes, struct
         rc = cg_buf_printf(out, "\n**%s `%s`**\n\n", types[i].source ? "Input" : "Sink",
                            types[i].name);
         if (rc == CG_OK)
-            rc = cg_opt_markdown(types[i].options, out);
+            rc = cg_opt_markdown_keys(types[i].options, out);
+        if (rc == CG_OK && types[i].counters) {
+            rc = cg_buf_printf(out, "\nIts counters (`%s.NAME.COUNTER` in `cefguard stats`):\n\n",
+                               types[i].source ? "input" : "sink");
+            if (rc == CG_OK)
+                rc = cg_counters_markdown(types[i].counters, out);
+        }
     }
     return rc;
 }

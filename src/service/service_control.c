@@ -37,25 +37,15 @@ static const struct cg_counter service_counter_v[] = {
     SVC_STAT("service.snapshot_failures", snapshot_failures, "snapshots that failed to save"),
     SVC_STAT("service.recovered_frames", recovered_frames,
              "journal frames processed again at start (acknowledged before a stop or crash)"),
+    SVC_STAT("service.alerts_redelivered", alerts_redelivered,
+             "alerts made again by input sent again (recovery, rsyslog re-sending) and held back: "
+             "their ids were delivered before"),
+    {"service.http_port", CG_COUNTER_GAUGE, offsetof(struct cg_service_stats, http_port),
+     "the port the metrics listener is bound to (0: none)", NULL, 0, 0},
 };
 #undef SVC_STAT
 const struct cg_counter_table cg_service_counters = {service_counter_v,
                                                      CG_ARRAY_LEN(service_counter_v)};
-
-/* Counters that live elsewhere, gathered for one report. */
-struct extra {
-    uint64_t alerts_skipped;
-    uint64_t http_port;
-};
-static const struct cg_counter extra_v[] = {
-    {"engine.alerts_redelivered", CG_COUNTER_TOTAL, offsetof(struct extra, alerts_skipped),
-     "alerts made again by input sent again (recovery, rsyslog re-sending) and held back: "
-     "their ids were delivered before",
-     NULL, 0, 0},
-    {"service.http_port", CG_COUNTER_GAUGE, offsetof(struct extra, http_port),
-     "the port the metrics listener is bound to (0: none)", NULL, 0, 0},
-};
-static const struct cg_counter_table extra_counters = {extra_v, CG_ARRAY_LEN(extra_v)};
 
 #define RULE_STAT(n, k, m, h)                                                                      \
     {                                                                                              \
@@ -89,7 +79,8 @@ static int each_group(struct cg_service *sv, group_fn fn, void *ctx)
 {
     struct cg_engine_stats es;
     cg_pipeline_engine_stats(&sv->pl, &es);
-    struct extra ex = {sv->pl.alerts_skipped, metrics_port(sv)};
+    sv->stats.alerts_redelivered = sv->pl.alerts_skipped;
+    sv->stats.http_port = metrics_port(sv);
     const struct cg_state_stats *ss = cg_service_state_stats(sv);
     const struct cg_control_stats *cs =
         sv->control && sv->control->ctl ? cg_control_stats(sv->control->ctl) : NULL;
@@ -98,7 +89,6 @@ static int each_group(struct cg_service *sv, group_fn fn, void *ctx)
     const struct group top[] = {
         {&cg_stats_counters, &sv->pl.stats, NULL, NULL},
         {&cg_engine_counters, &es, NULL, NULL},
-        {&extra_counters, &ex, NULL, NULL},
         {&cg_service_counters, &sv->stats, NULL, NULL},
         {&cg_state_counters, ss, NULL, NULL},
         {&cg_control_counters, cs, NULL, NULL},

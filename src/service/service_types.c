@@ -9,12 +9,14 @@
 #include <string.h>
 
 const struct cg_config_type cg_service_types[] = {
-    {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf)},
+    {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf),
+     &cg_source_udp_counters},
     {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
-     sizeof(struct cg_source_lines_conf)},
-    {"jsonl", NULL, &cg_sink_jsonl_ops, &cg_sink_jsonl_options, sizeof(struct cg_sink_jsonl_conf)},
+     sizeof(struct cg_source_lines_conf), &cg_source_lines_counters},
+    {"jsonl", NULL, &cg_sink_jsonl_ops, &cg_sink_jsonl_options, sizeof(struct cg_sink_jsonl_conf),
+     &cg_sink_jsonl_counters},
     {"forward", NULL, &cg_sink_forward_ops, &cg_sink_forward_options,
-     sizeof(struct cg_sink_forward_conf)},
+     sizeof(struct cg_sink_forward_conf), &cg_sink_forward_counters},
 };
 const size_t cg_service_ntypes = CG_ARRAY_LEN(cg_service_types);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # README.md's generated sections are what cefguard prints now: between the lines
 # "<!-- NAME:begin -->" and "<!-- NAME:end -->" stand a blank line, the output of
-# `cefguard help NAME --markdown`, and a blank line, for NAME in options and counters.
+# `cefguard help NAME --markdown`, and a blank line, for NAME in options, counters and types.
 # It also shows that it can fail: on copies of README.md with one line of a section
 # changed, and with a marker missing.
 # UPDATE=1 rewrites the sections instead (review the diff before committing).
@@ -9,7 +9,7 @@
 # usage: test/docs/readme.sh CEFGUARD_BIN README.md
 set -u
 bin=$1 readme=$2
-names=(options counters)
+names=(options counters types)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
