@@ -39,6 +39,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -404,12 +405,20 @@ static void conn_send(struct conn *c, unsigned idx, const struct text *wire)
     c->len += wire->len;
 }
 
+static void set_nonblocking(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
 /* Waits up to `secs` for the peer to end the connection; false if it did not in time. On TLS
  * a fatal alert (a refused client certificate) is a failure of the whole run. */
 static bool conn_drain(struct conn *c, double secs)
 {
     char buf[4096];
     double end = now_s() + secs;
+    set_nonblocking(c->fd); /* SSL_read must not block past the deadline */
     for (;;) {
         if (!c->ssl || SSL_pending(c->ssl) == 0) {
             struct pollfd p = {.fd = c->fd, .events = POLLIN};
@@ -422,6 +431,8 @@ static bool conn_drain(struct conn *c, double secs)
             if (r > 0)
                 continue;
             int e = SSL_get_error(c->ssl, r);
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                continue; /* a record that was not data (a session ticket) */
             if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
                 return true;
             die_tls("TLS connection ended with an error");
@@ -429,7 +440,7 @@ static bool conn_drain(struct conn *c, double secs)
         ssize_t r = read(c->fd, buf, sizeof(buf));
         if (r > 0)
             continue;
-        if (r < 0 && errno == EINTR)
+        if (r < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         return true;
     }
@@ -491,6 +502,25 @@ static int send_stream(void)
 /* ---- attacks ----------------------------------------------------------------------------------
  */
 
+/* Reads what the peer sent on a readable connection: true when it ended the connection. TLS
+ * records go through OpenSSL (a TLS 1.3 server sends session tickets after the handshake). */
+static bool peer_closed(struct conn *c)
+{
+    char b[4096];
+    if (c->ssl) {
+        int r = SSL_read(c->ssl, b, sizeof(b));
+        if (r > 0)
+            return false;
+        int e = SSL_get_error(c->ssl, r);
+        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+            return false;
+        ERR_clear_error();
+        return true;
+    }
+    ssize_t r = read(c->fd, b, sizeof(b));
+    return r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN);
+}
+
 /* Holds the connections; returns how many the peer closed. */
 static unsigned hold(struct conn *cs, unsigned n)
 {
@@ -504,6 +534,8 @@ static unsigned hold(struct conn *cs, unsigned n)
         if (cs[i].closed)
             closed++;
     double end = now_s() + o.hold;
+    for (unsigned i = 0; i < n; i++)
+        set_nonblocking(cs[i].fd); /* SSL_read returns when a record was not data */
     while (closed < n) {
         for (unsigned i = 0; i < n; i++)
             p[i] = (struct pollfd){.fd = cs[i].closed ? -1 : cs[i].fd, .events = POLLIN};
@@ -524,9 +556,7 @@ static unsigned hold(struct conn *cs, unsigned n)
         for (unsigned i = 0; i < n; i++) {
             if (!p[i].revents)
                 continue;
-            char b[4096];
-            ssize_t rr = read(cs[i].fd, b, sizeof(b));
-            if (rr == 0 || (rr < 0 && errno != EINTR && errno != EAGAIN)) {
+            if (peer_closed(&cs[i])) {
                 cs[i].closed = true;
                 closed++;
             }
