@@ -17,10 +17,11 @@
  * counting ("LEN SP MSG", no LF). --rate paces the total over all connections.
  *
  * TLS: --ca F verifies the server's certificate against F (and its name or IP against HOST);
- * without --ca the server is not verified. --cert/--key present a client certificate. After
- * the last message the sender sends close_notify and waits up to 5 s for the server's end, so
- * a server that refused the client certificate (TLS 1.3 reports that after the handshake)
- * makes the sender fail instead of claiming delivery.
+ * without --ca the server is not verified. --cert/--key present a client certificate.
+ * After the last message (TCP and TLS) the sender ends its side (close_notify, FIN) and waits
+ * up to 5 s for the server to end its side, so that a server that reset the connection (it
+ * dropped what it had not read) or refused the client certificate (TLS 1.3 reports that
+ * after the handshake) makes the sender fail instead of claiming delivery.
  *
  * Attacks (limit tests; one connection unless said; --hold S, default 60, bounds the wait):
  *   huge-line:BYTES   one LF-terminated line of BYTES bytes (UDP: one datagram of BYTES);
@@ -37,16 +38,10 @@
  * --free-port binds 127.0.0.1:0, prints the port it got and exits (for servers that cannot
  * report the port they bound, as rsyslog's imudp; racy by nature, retry on a clash).
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,85 +53,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
 #define DEFAULT_TEMPLATE                                                                           \
     "<134>%t host%c CEF:0|Trend Micro|Deep Security Agent|20.0|1000|Test|3|msgnum=%n "             \
     "cs1Label=sender cs1=cg_sender"
-#define OUTBUF_SIZE (64 * 1024)
 #define MAX_CONNECTIONS 65536
 
-enum transport { TR_NONE, TR_UDP, TR_TCP, TR_TLS, TR_STDOUT };
-enum attack { AT_NONE, AT_HUGE, AT_BOGUS, AT_IDLE, AT_SLOW };
-
-struct opts {
-    enum transport tr;
-    const char *target;
-    bool octet, quiet, expect_close;
-    uint64_t n, start, huge_bytes;
-    unsigned conns, idle_count;
-    double rate, hold;
-    const char *tmpl, *ca, *cert, *key, *bogus;
-    size_t size;
-    enum attack attack;
-};
-
-struct conn {
-    int fd;
-    SSL *ssl;
-    char *out;
-    size_t len;
-    bool closed; /* by the peer */
-};
+#include "cg_sender.h"
 
 struct text {
     char *p;
     size_t len, cap;
 };
 
-static struct opts o = {.n = 1, .conns = 1, .hold = 60};
-static SSL_CTX *tls_ctx;
-static struct sockaddr_storage peer;
-static socklen_t peer_len;
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("cg_sender: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(1);
-}
-
-static void die_tls(const char *what)
-{
-    char err[256] = "no detail";
-    unsigned long e = ERR_get_error();
-    if (e)
-        ERR_error_string_n(e, err, sizeof(err));
-    die("%s: %s", what, err);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_s(double s)
-{
-    if (s <= 0)
-        return;
-    struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
+struct opts o = {.n = 1, .conns = 1, .hold = 60};
 
 /* ---- text ------------------------------------------------------------------------------- */
 
@@ -226,239 +155,6 @@ static void frame_message(struct text *wire, const struct text *msg)
     }
 }
 
-/* ---- connections -------------------------------------------------------------------------- */
-
-static void resolve(const char *target, int socktype)
-{
-    char host[256];
-    const char *colon = strrchr(target, ':');
-    if (!colon || colon == target || !colon[1])
-        die("'%s' is not HOST:PORT", target);
-    size_t hl = (size_t)(colon - target);
-    const char *h = target;
-    if (target[0] == '[' && colon[-1] == ']') {
-        h++;
-        hl -= 2;
-    }
-    if (hl >= sizeof(host))
-        die("host name too long");
-    memcpy(host, h, hl);
-    host[hl] = '\0';
-    struct addrinfo hints = {.ai_socktype = socktype}, *res;
-    int rc = getaddrinfo(host, colon + 1, &hints, &res);
-    if (rc)
-        die("%s: %s", target, gai_strerror(rc));
-    memcpy(&peer, res->ai_addr, res->ai_addrlen);
-    peer_len = res->ai_addrlen;
-    freeaddrinfo(res);
-}
-
-static char *target_host(void)
-{
-    static char host[256];
-    const char *colon = strrchr(o.target, ':');
-    const char *h = o.target;
-    size_t hl = (size_t)(colon - o.target);
-    if (h[0] == '[') {
-        h++;
-        hl -= 2;
-    }
-    snprintf(host, sizeof(host), "%.*s", (int)hl, h);
-    return host;
-}
-
-static void tls_setup(void)
-{
-    tls_ctx = SSL_CTX_new(TLS_client_method());
-    if (!tls_ctx)
-        die_tls("SSL_CTX_new");
-    SSL_CTX_set_min_proto_version(tls_ctx, TLS1_2_VERSION);
-    if (o.ca) {
-        if (SSL_CTX_load_verify_locations(tls_ctx, o.ca, NULL) != 1)
-            die_tls(o.ca);
-        SSL_CTX_set_verify(tls_ctx, SSL_VERIFY_PEER, NULL);
-        X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(tls_ctx);
-        const char *host = target_host();
-        if (X509_VERIFY_PARAM_set1_ip_asc(vp, host) != 1)
-            X509_VERIFY_PARAM_set1_host(vp, host, 0);
-    }
-    if (o.cert || o.key) {
-        if (!o.cert || !o.key)
-            die("--cert and --key go together");
-        if (SSL_CTX_use_certificate_chain_file(tls_ctx, o.cert) != 1)
-            die_tls(o.cert);
-        if (SSL_CTX_use_PrivateKey_file(tls_ctx, o.key, SSL_FILETYPE_PEM) != 1)
-            die_tls(o.key);
-        if (SSL_CTX_check_private_key(tls_ctx) != 1)
-            die_tls("client key does not match the certificate");
-    }
-}
-
-static int stream_connect(void)
-{
-    int fd = socket(peer.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        die("socket: %s", strerror(errno));
-    if (connect(fd, (struct sockaddr *)&peer, peer_len) != 0)
-        die("connect %s: %s", o.target, strerror(errno));
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    return fd;
-}
-
-static void conn_open(struct conn *c, bool handshake)
-{
-    memset(c, 0, sizeof(*c));
-    if (o.tr == TR_STDOUT) {
-        c->fd = STDOUT_FILENO;
-    } else if (o.tr == TR_UDP) {
-        c->fd = socket(peer.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        if (c->fd < 0)
-            die("socket: %s", strerror(errno));
-    } else {
-        c->fd = stream_connect();
-    }
-    if (o.tr == TR_TLS && handshake) {
-        c->ssl = SSL_new(tls_ctx);
-        if (!c->ssl)
-            die_tls("SSL_new");
-        SSL_set_fd(c->ssl, c->fd);
-        const char *host = target_host();
-        struct in6_addr a;
-        if (inet_pton(AF_INET, host, &a) != 1 && inet_pton(AF_INET6, host, &a) != 1)
-            SSL_set_tlsext_host_name(c->ssl, host);
-        if (SSL_connect(c->ssl) != 1)
-            die_tls("TLS handshake");
-    }
-    c->out = malloc(OUTBUF_SIZE);
-    if (!c->out)
-        die("out of memory");
-}
-
-/* Writes all of p[0..n): 0, or -1 with errno (EPIPE/ECONNRESET: the peer closed). */
-static int write_all(struct conn *c, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w;
-        if (c->ssl) {
-            int r = SSL_write(c->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-            if (r <= 0) {
-                int e = SSL_get_error(c->ssl, r);
-                if (e == SSL_ERROR_SYSCALL && errno)
-                    return -1;
-                errno = ECONNRESET;
-                return -1;
-            }
-            w = r;
-        } else if (o.tr == TR_STDOUT) {
-            w = write(c->fd, p, n);
-        } else {
-            w = send(c->fd, p, n, MSG_NOSIGNAL);
-        }
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-static void conn_flush(struct conn *c, unsigned idx)
-{
-    if (c->len && write_all(c, c->out, c->len) != 0)
-        die("connection %u: write failed: %s", idx, strerror(errno));
-    c->len = 0;
-}
-
-static void udp_send(struct conn *c, const char *p, size_t n)
-{
-    for (;;) {
-        if (sendto(c->fd, p, n, 0, (struct sockaddr *)&peer, peer_len) >= 0)
-            return;
-        if (errno == EINTR)
-            continue;
-        if (errno == ENOBUFS || errno == EAGAIN) { /* the queue is full: wait, never drop */
-            sleep_s(0.0001);
-            continue;
-        }
-        die("sendto %s: %s", o.target, strerror(errno));
-    }
-}
-
-static void conn_send(struct conn *c, unsigned idx, const struct text *wire)
-{
-    if (o.tr == TR_UDP) {
-        udp_send(c, wire->p, wire->len);
-        return;
-    }
-    if (c->len + wire->len > OUTBUF_SIZE)
-        conn_flush(c, idx);
-    if (wire->len > OUTBUF_SIZE) {
-        if (write_all(c, wire->p, wire->len) != 0)
-            die("connection %u: write failed: %s", idx, strerror(errno));
-        return;
-    }
-    memcpy(c->out + c->len, wire->p, wire->len);
-    c->len += wire->len;
-}
-
-static void set_nonblocking(int fd)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl >= 0)
-        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-/* Waits up to `secs` for the peer to end the connection; false if it did not in time. On TLS
- * a fatal alert (a refused client certificate) is a failure of the whole run. */
-static bool conn_drain(struct conn *c, double secs)
-{
-    char buf[4096];
-    double end = now_s() + secs;
-    set_nonblocking(c->fd); /* SSL_read must not block past the deadline */
-    for (;;) {
-        if (!c->ssl || SSL_pending(c->ssl) == 0) {
-            struct pollfd p = {.fd = c->fd, .events = POLLIN};
-            int ms = (int)((end - now_s()) * 1000);
-            if (ms <= 0 || poll(&p, 1, ms) == 0)
-                return false;
-        }
-        if (c->ssl) {
-            int r = SSL_read(c->ssl, buf, sizeof(buf));
-            if (r > 0)
-                continue;
-            int e = SSL_get_error(c->ssl, r);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-                continue; /* a record that was not data (a session ticket) */
-            if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
-                return true;
-            die_tls("TLS connection ended with an error");
-        }
-        ssize_t r = read(c->fd, buf, sizeof(buf));
-        if (r > 0)
-            continue;
-        if (r < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        return true;
-    }
-}
-
-static void conn_close(struct conn *c)
-{
-    if (c->ssl) {
-        SSL_shutdown(c->ssl);
-        shutdown(c->fd, SHUT_WR);
-        conn_drain(c, 5.0);
-        SSL_free(c->ssl);
-    }
-    if (c->fd > STDERR_FILENO)
-        close(c->fd);
-    free(c->out);
-}
-
 /* ---- the numbered stream -------------------------------------------------------------------- */
 
 static int send_stream(void)
@@ -468,7 +164,7 @@ static int send_stream(void)
     if (!cs)
         die("out of memory");
     for (unsigned i = 0; i < o.conns; i++)
-        conn_open(&cs[i], true);
+        net_open(&cs[i], true);
     double t0 = now_s();
     for (uint64_t i = 0; i < o.n; i++) {
         unsigned ci = (unsigned)(i % o.conns);
@@ -477,19 +173,24 @@ static int send_stream(void)
             double ahead = due - now_s();
             if (ahead > 0.001) { /* flush before sleeping so the paced messages leave now */
                 for (unsigned k = 0; k < o.conns; k++)
-                    conn_flush(&cs[k], k);
+                    net_flush(&cs[k], k);
                 sleep_s(ahead);
             }
         }
         format_message(&msg, o.start + i, ci);
         frame_message(&wire, &msg);
-        conn_send(&cs[ci], ci, &wire);
+        net_send(&cs[ci], ci, wire.p, wire.len);
     }
     for (unsigned k = 0; k < o.conns; k++)
-        conn_flush(&cs[k], k);
+        net_flush(&cs[k], k);
+    double t = now_s() - t0; /* written; what follows waits for the peers */
     for (unsigned k = 0; k < o.conns; k++)
-        conn_close(&cs[k]);
-    double t = now_s() - t0;
+        net_finish(&cs[k]);
+    double end = now_s() + 5.0;
+    for (unsigned k = 0; k < o.conns && o.tr != TR_UDP && o.tr != TR_STDOUT; k++)
+        net_drain(&cs[k], k, end);
+    for (unsigned k = 0; k < o.conns; k++)
+        net_free(&cs[k]);
     if (!o.quiet)
         fprintf(stderr, "cg_sender: sent %" PRIu64 " messages in %.3f s (%.0f msg/s)\n", o.n, t,
                 t > 0 ? (double)o.n / t : 0.0);
@@ -501,25 +202,6 @@ static int send_stream(void)
 
 /* ---- attacks ----------------------------------------------------------------------------------
  */
-
-/* Reads what the peer sent on a readable connection: true when it ended the connection. TLS
- * records go through OpenSSL (a TLS 1.3 server sends session tickets after the handshake). */
-static bool peer_closed(struct conn *c)
-{
-    char b[4096];
-    if (c->ssl) {
-        int r = SSL_read(c->ssl, b, sizeof(b));
-        if (r > 0)
-            return false;
-        int e = SSL_get_error(c->ssl, r);
-        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
-            return false;
-        ERR_clear_error();
-        return true;
-    }
-    ssize_t r = read(c->fd, b, sizeof(b));
-    return r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN);
-}
 
 /* Holds the connections; returns how many the peer closed. */
 static unsigned hold(struct conn *cs, unsigned n)
@@ -556,7 +238,7 @@ static unsigned hold(struct conn *cs, unsigned n)
         for (unsigned i = 0; i < n; i++) {
             if (!p[i].revents)
                 continue;
-            if (peer_closed(&cs[i])) {
+            if (net_peer_closed(&cs[i])) {
                 cs[i].closed = true;
                 closed++;
             }
@@ -571,7 +253,7 @@ static void attack_write(struct conn *c, const char *p, size_t n, uint64_t *writ
 {
     while (n > 0 && !c->closed) {
         size_t chunk = n < OUTBUF_SIZE ? n : OUTBUF_SIZE;
-        if (write_all(c, p, chunk) != 0) {
+        if (net_write_all(c, p, chunk) != 0) {
             if (errno != EPIPE && errno != ECONNRESET)
                 die("write failed: %s", strerror(errno));
             c->closed = true;
@@ -627,7 +309,7 @@ static void huge_line(struct conn *c, uint64_t *written)
         text_put(&d, head.p, head.len);
         for (uint64_t i = 0; i + head.len < o.huge_bytes; i++)
             text_put(&d, "x", 1);
-        udp_send(c, d.p, d.len);
+        net_udp_send(c, d.p, d.len);
         *written = d.len;
         free(d.p);
         free(head.p);
@@ -656,7 +338,7 @@ static int send_attack(void)
     if (!cs)
         die("out of memory");
     for (unsigned i = 0; i < n; i++)
-        conn_open(&cs[i], o.attack != AT_IDLE);
+        net_open(&cs[i], o.attack != AT_IDLE);
     if (o.attack == AT_HUGE) {
         huge_line(&cs[0], &written);
     } else if (o.attack == AT_BOGUS) {
@@ -680,13 +362,8 @@ static int send_attack(void)
     unsigned closed = o.tr == TR_UDP ? 0 : hold(cs, n);
     if (!o.quiet)
         fprintf(stderr, "cg_sender: %u of %u connections closed by the peer\n", closed, n);
-    for (unsigned i = 0; i < n; i++) {
-        if (cs[i].ssl && cs[i].closed) { /* nothing more to say to a closed peer */
-            SSL_free(cs[i].ssl);
-            cs[i].ssl = NULL;
-        }
-        conn_close(&cs[i]);
-    }
+    for (unsigned i = 0; i < n; i++)
+        net_free(&cs[i]);
     free(cs);
     if (o.expect_close && closed < n) {
         fprintf(stderr, "cg_sender: expected the peer to close %u connections, %u still open\n", n,
@@ -742,22 +419,6 @@ static void parse_attack(const char *a)
     }
 }
 
-static int free_port(const char *kind)
-{
-    int type = strcmp(kind, "udp") == 0 ? SOCK_DGRAM : strcmp(kind, "tcp") == 0 ? SOCK_STREAM : 0;
-    if (!type)
-        usage();
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof(a);
-    int fd = socket(AF_INET, type, 0);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-        die("free port: %s", strerror(errno));
-    printf("%u\n", ntohs(a.sin_port));
-    close(fd);
-    return 0;
-}
-
 static void set_transport(enum transport t, const char *target)
 {
     if (o.tr != TR_NONE)
@@ -807,7 +468,10 @@ static void parse_args(int argc, char **argv)
         case 'a': parse_attack(optarg); break;
         case 'h': o.hold = (double)number(optarg, "--hold", 0, 86400); break;
         case 'e': o.expect_close = true; break;
-        case 'F': exit(free_port(optarg));
+        case 'F':
+            if (net_free_port(optarg) != 0)
+                usage();
+            exit(0);
         case 'q': o.quiet = true; break;
         default: usage();
         }
@@ -833,10 +497,10 @@ int main(int argc, char **argv)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (o.tr != TR_STDOUT)
-        resolve(o.target, o.tr == TR_UDP ? SOCK_DGRAM : SOCK_STREAM);
+        net_resolve(o.tr == TR_UDP ? SOCK_DGRAM : SOCK_STREAM);
     if (o.tr == TR_TLS)
-        tls_setup();
+        net_tls_setup();
     int rc = o.attack == AT_NONE ? send_stream() : send_attack();
-    SSL_CTX_free(tls_ctx);
+    net_tls_free();
     return rc;
 }
