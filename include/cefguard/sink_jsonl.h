@@ -47,6 +47,7 @@ struct cg_sink_jsonl_conf {
     const char *path;   /* "-": stdout; a file to append to; NULL: fd below */
     bool fsync;         /* flush also fdatasync()s the fd */
     bool events;        /* also take events (CG_SINK_EVENTS), besides what takes says */
+    bool events_only;   /* take events and no alerts (an event log beside the alerts) */
     unsigned takes;     /* CG_SINK_ALERTS and/or CG_SINK_EVENTS; 0: CG_SINK_ALERTS */
     int fd;             /* path NULL: written with write(2), not owned; -1: nothing is written */
     struct cg_buf *out; /* the caller's buffer the lines go to (it outlives the sink);

@@ -193,6 +193,8 @@ static int jsonl_init(struct cg_sink *s, const void *conf)
 {
     const struct cg_sink_jsonl_conf *c = conf;
     unsigned takes = (c->takes ? c->takes : CG_SINK_ALERTS) | (c->events ? CG_SINK_EVENTS : 0);
+    if (c->events_only)
+        takes = CG_SINK_EVENTS;
     if (takes & ~(unsigned)(CG_SINK_ALERTS | CG_SINK_EVENTS))
         return CG_EINVAL;
     struct cg_sink_jsonl *j = calloc(1, sizeof(*j));
@@ -259,6 +261,8 @@ static const struct cg_opt jsonl_opts[] = {
              "a disk write per flush"},
     {.name = "events", .type = CG_OPT_FLAG, .commands = 1, .offset = AT(events),
      .help = "also write every normalized event, before the alerts its arrival caused"},
+    {.name = "events-only", .type = CG_OPT_FLAG, .commands = 1, .offset = AT(events_only),
+     .help = "write every normalized event and no alert (an event log beside the alert sinks)"},
 };
 /* clang-format on */
 
