@@ -34,8 +34,9 @@ static enum cg_octet_rc bad(const char **why, const char *what, size_t *used)
 }
 
 /* "LEN SP MSG" at p (the first byte is not CR or LF). The count is read digit by digit
- * and judged before any byte of the message is looked at; it never exceeds max_message,
- * so the arithmetic cannot overflow. */
+ * and judged before any byte of the message is looked at; it has at most max_digits
+ * digits, so the arithmetic cannot overflow. The checks come in the order the bytes do,
+ * so that every split of the same bytes gives the same error. */
 static enum cg_octet_rc counted_next(const struct cg_octet *f, const char *p, size_t n,
                                      struct cg_str *frame, size_t *used, const char **why)
 {
@@ -50,12 +51,12 @@ static enum cg_octet_rc counted_next(const struct cg_octet *f, const char *p, si
     }
     if (i == 0)
         return bad(why, "a frame that does not begin with an octet count", used);
-    if (len > f->max_message)
-        return bad(why, "an octet count over max-message", used);
     if (i == n)
-        return CG_OCTET_MORE;
+        return CG_OCTET_MORE; /* at most max_digits bytes wait */
     if (p[i] != ' ')
         return bad(why, "a byte other than a digit or SP in the octet count", used);
+    if (len > f->max_message)
+        return bad(why, "an octet count over max-message", used);
     size_t hdr = i + 1;
     if (n - hdr < len)
         return CG_OCTET_MORE;
@@ -109,7 +110,7 @@ enum cg_octet_rc cg_octet_next(struct cg_octet *f, const char *p, size_t n, stru
         return CG_OCTET_MORE;
     }
     if (f->mode == CG_OCTET_DETECT)
-        f->mode = p[0] >= '1' && p[0] <= '9' ? CG_OCTET_COUNTED : CG_OCTET_LF;
+        f->mode = p[0] >= '0' && p[0] <= '9' ? CG_OCTET_COUNTED : CG_OCTET_LF;
     if (f->mode == CG_OCTET_LF)
         return lf_next(f, p, n, frame, used, why);
     size_t skip = 0;

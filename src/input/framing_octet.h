@@ -5,10 +5,11 @@
  * (after OpenBSD syslogd's octet_counting() and non_transparent_framing()). The TCP and
  * TLS inputs use it; it reads nothing and allocates nothing.
  *
- * Detection. The first byte of a connection decides for all of it: a digit 1-9 means
- * octet counting, anything else LF framing. A syslog message begins with '<' (its PRI),
- * so the two do not collide; a sender without PRI whose lines start with a digit must
- * use octet counting. Per connection rather than per frame (rsyslog decides per frame
+ * Detection. The first byte of a connection decides for all of it: a digit means octet
+ * counting, anything else LF framing. A syslog message begins with '<' (its PRI), so the
+ * two do not collide; a sender without PRI whose lines start with a digit must use octet
+ * counting. A '0' is taken as a count too (RFC 6587 allows 1-9 only), so that "0 x" and
+ * "01 x" are the bad counts they are and close the connection rather than pass as text. Per connection rather than per frame (rsyslog decides per frame
  * and falls back on errors): a counted stream whose count goes wrong is a broken or
  * hostile sender, and guessing where its next frame starts would deliver garbage.
  *
