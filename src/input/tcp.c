@@ -83,21 +83,28 @@ static void accept_backoff(struct tcp_src *t)
 }
 
 /* Out of descriptors: the spare makes room to take the connection off the backlog and
- * close it (OpenBSD syslogd). false: no spare either; back off. */
-static bool accept_emfile(struct tcp_src *t, int e)
+ * close it (OpenBSD syslogd). Linux says EMFILE before it looks at the backlog, so there
+ * may be none. 1: one was taken; 0: none is waiting; -1: no spare or no room even so
+ * (accepting backs off). */
+static int accept_emfile(struct tcp_src *t, int e)
 {
     if (t->spare < 0)
-        return false;
+        return -1;
     close(t->spare);
     t->spare = -1;
     int fd = accept4(t->lfd, NULL, NULL, SOCK_CLOEXEC);
+    int got = errno;
     if (fd >= 0) {
         close(fd);
         t->st.rejected_emfile++;
         cg_tcp_log(t, "a connection refused: %s", strerror(e));
     }
     t->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    return t->spare >= 0 && fd >= 0;
+    if (t->spare < 0)
+        return -1;
+    if (fd >= 0)
+        return 1;
+    return got == EAGAIN || got == EWOULDBLOCK ? 0 : -1;
 }
 
 /* One accept. false: none is left for now (or accepting backs off). */
@@ -119,10 +126,12 @@ static bool accept_one(struct tcp_src *t)
         case EPROTO:
         case EPERM: return true; /* that one is gone; the next may be fine */
         case EMFILE:
-        case ENFILE:
-            if (accept_emfile(t, e))
-                return true;
+        case ENFILE: {
+            int r = accept_emfile(t, e);
+            if (r >= 0)
+                return r > 0;
             break;
+        }
         default: break;
         }
         t->st.accept_errors++;

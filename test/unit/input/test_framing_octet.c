@@ -106,12 +106,12 @@ static const struct row rows[] = {
     {"<1>12 x\n5 y\n", 100, "[<1>12 x][5 y]"}, /* a digit later in LF mode is text */
     {"<2345678\n", 10, "[<2345678]"},
     {"1234567890\n", 10, BADDIG}, /* a digit first means octet counting, for the connection */
-    {"<234567890\n", 10, "[<234567890]"},     /* exactly max */
-    {"<234567890\r\n", 10, "[<234567890]"},   /* exactly max, CR LF not counted */
-    {"<234567890\r", 10, "EOF[<234567890]"},   /* a CR may still get its LF */
-    {"<2345678901\n", 10, LONG},              /* max + 1 */
-    {"<2345678901", 10, LONG},                 /* no LF yet, already too long */
-    {"<23456789\rx\n", 10, LONG},             /* a CR inside counts */
+    {"<234567890\n", 10, "[<234567890]"},    /* exactly max */
+    {"<234567890\r\n", 10, "[<234567890]"},  /* exactly max, CR LF not counted */
+    {"<234567890\r", 10, "EOF[<234567890]"}, /* a CR may still get its LF */
+    {"<2345678901\n", 10, LONG},             /* max + 1 */
+    {"<2345678901", 10, LONG},               /* no LF yet, already too long */
+    {"<23456789\rx\n", 10, LONG},            /* a CR inside counts */
     {"<234567890\rx", 10, LONG},
     {"ok\n<345678901234", 10, "[ok]" LONG}, /* the good line before is delivered */
     {"", 100, ""},
@@ -192,8 +192,8 @@ static void test_table(void **state)
                 cg_buf_clear(&split);
                 run(r->in, n, r->max, cuts, b == a ? 1 : 2, &split);
                 if (strcmp(cg_buf_cstr(&split), r->want) != 0)
-                    fail_msg("row %zu cut at %zu,%zu: got %s want %s", i, a, b,
-                             cg_buf_cstr(&split), r->want);
+                    fail_msg("row %zu cut at %zu,%zu: got %s want %s", i, a, b, cg_buf_cstr(&split),
+                             r->want);
             }
         }
         /* byte by byte */
