@@ -61,8 +61,12 @@
  * certificate that verifies is closed (`closed.tls_handshake`, the verify error logged),
  * and tls_verify_client without tls_ca fails init with CG_EINVAL. The handshake is
  * bounded by frame_timeout. Client-initiated renegotiation is refused; a peer that
- * closes without close_notify is an EOF, as most syslog senders do it. Octet counting
- * is RFC 5425's framing; LF framing is accepted too, as rsyslog accepts it.
+ * closes without close_notify is an EOF, as most syslog senders do it. No TLS 1.3
+ * session tickets are sent: the server writes nothing after the handshake, so a sender
+ * that writes and closes leaves nothing unread, which would make its kernel reset the
+ * connection and lose what it sent last (seen in the tests). The handshake writes to the
+ * socket: the process must ignore SIGPIPE (the service does). Octet counting is RFC
+ * 5425's framing; LF framing is accepted too, as rsyslog accepts it.
  *
  * Errors of init: CG_EINVAL for a listen text that is not an address to bind and for TLS
  * as above, CG_EIO (errno kept) for a socket that cannot be bound ("input NAME: cannot

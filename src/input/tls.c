@@ -78,6 +78,10 @@ int cg_tcp_tls_init(struct tcp_src *t, const struct cg_source_tcp_conf *c)
 #endif
     SSL_CTX_set_options(ctx, opts);
     SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS); /* idle connections hold no buffers */
+    /* No TLS 1.3 session tickets: the server then writes nothing after the handshake, and
+     * a sender that only writes and closes leaves no unread bytes behind, which would make
+     * its kernel answer with a reset that throws away what it sent last. */
+    SSL_CTX_set_num_tickets(ctx, 0);
     int rc = CG_EINVAL;
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1) != 1)

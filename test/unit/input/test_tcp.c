@@ -498,7 +498,7 @@ static void test_tables(void **state)
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
-    cg_log_set_level(CG_LOG_ERR);
+    cg_log_set_level(getenv("CG_TEST_LOG") ? CG_LOG_DEBUG : CG_LOG_ERR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lf_many),
         cmocka_unit_test(test_octet_many),
