@@ -9,10 +9,10 @@
  * counting, anything else LF framing. A syslog message begins with '<' (its PRI), so the
  * two do not collide; a sender without PRI whose lines start with a digit must use octet
  * counting. A '0' is taken as a count too (RFC 6587 allows 1-9 only), so that "0 x" and
- * "01 x" are the bad counts they are and close the connection rather than pass as text. Per
- * connection rather than per frame (rsyslog decides per frame and falls back on errors): a counted
- * stream whose count goes wrong is a broken or hostile sender, and guessing where its next frame
- * starts would deliver garbage.
+ * "01 x" are the bad counts they are and close the connection rather than pass as text.
+ * Per connection rather than per frame (rsyslog decides per frame and falls back on
+ * errors): a counted stream whose count goes wrong is a broken or hostile sender, and
+ * guessing where its next frame starts would deliver garbage.
  *
  * Octet counting. LEN is 1 to max_digits decimal digits (max_digits: the digits of
  * max_message; OpenBSD allows 5 for its 8 KiB) without a leading 0, followed by one SP

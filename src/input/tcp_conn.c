@@ -21,6 +21,12 @@ static int64_t now_real(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* The unread bytes (buf may be NULL between long messages: no arithmetic on it). */
+static const char *conn_unread(const struct tcp_conn *c)
+{
+    return c->buf ? c->buf + c->start : "";
+}
+
 /* ---- closing ----------------------------------------------------------------------------- */
 
 void cg_tcp_conn_free(struct tcp_conn *c)
@@ -65,7 +71,7 @@ static void conn_close_framing(struct tcp_conn *c, enum cg_octet_rc rc, const ch
     struct cg_buf b;
     cg_buf_init(&b);
     cg_buf_printf(&b, "%s at \"", why);
-    cg_log_escape(&b, c->buf + c->start, c->end - c->start, 16);
+    cg_log_escape(&b, conn_unread(c), c->end - c->start, 16);
     cg_buf_putc(&b, '"');
     conn_close(c, rc == CG_OCTET_BAD_COUNT ? &t->st.closed_bad_octet_count : &t->st.closed_too_long,
                cg_buf_cstr(&b));
@@ -160,7 +166,7 @@ static int conn_deliver(struct tcp_conn *c, bool stopping)
         size_t used;
         const char *why = NULL;
         enum cg_octet_rc rc =
-            cg_octet_next(&c->fr, c->buf + c->start, c->end - c->start, &f.bytes, &used, &why);
+            cg_octet_next(&c->fr, conn_unread(c), c->end - c->start, &f.bytes, &used, &why);
         if (rc == CG_OCTET_BAD_COUNT || rc == CG_OCTET_TOO_LONG) {
             conn_close_framing(c, rc, why);
             return DELIVER_CLOSED;
@@ -237,7 +243,7 @@ static void conn_eof(struct tcp_conn *c)
     struct tcp_src *t = c->src;
     const struct cg_source_env *env = t->s->env;
     struct cg_frame f = {.origin = c->origin, .arrival_us = c->arrival_us};
-    if (cg_octet_eof(&c->fr, c->buf + c->start, c->end - c->start, &f.bytes)) {
+    if (cg_octet_eof(&c->fr, conn_unread(c), c->end - c->start, &f.bytes)) {
         f.seq = ++c->seq;
         t->st.received++;
         t->st.eof_partial++;
