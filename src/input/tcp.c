@@ -20,6 +20,13 @@ int64_t cg_tcp_now_mono(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void cg_tcp_event_free(struct event **ev)
+{
+    if (*ev)
+        event_free(*ev);
+    *ev = NULL;
+}
+
 void cg_tcp_log(struct tcp_src *t, const char *fmt, ...)
 {
     int64_t now = cg_tcp_now_mono();
@@ -202,11 +209,8 @@ static void tcp_release(struct tcp_src *t)
 {
     while (t->conns)
         cg_tcp_conn_free(t->conns);
-    if (t->accept_ev)
-        event_free(t->accept_ev);
-    if (t->backoff_ev)
-        event_free(t->backoff_ev);
-    t->accept_ev = t->backoff_ev = NULL;
+    cg_tcp_event_free(&t->accept_ev);
+    cg_tcp_event_free(&t->backoff_ev);
     if (t->lfd >= 0)
         close(t->lfd);
     if (t->spare >= 0)
@@ -274,11 +278,8 @@ static int tcp_start(struct cg_source *s)
     t->accept_ev = event_new(loop, t->lfd, EV_READ | EV_PERSIST, accept_cb, t);
     t->backoff_ev = evtimer_new(loop, backoff_cb, t);
     if (!t->accept_ev || !t->backoff_ev) {
-        if (t->accept_ev)
-            event_free(t->accept_ev);
-        if (t->backoff_ev)
-            event_free(t->backoff_ev);
-        t->accept_ev = t->backoff_ev = NULL;
+        cg_tcp_event_free(&t->accept_ev);
+        cg_tcp_event_free(&t->backoff_ev);
         return CG_ENOMEM;
     }
     t->started = true;
@@ -345,24 +346,12 @@ static void tcp_fini(struct cg_source *s)
     s->self = NULL;
 }
 
-const struct cg_source_ops cg_source_tcp_ops = {
-    .name = "tcp",
-    .init = tcp_init,
-    .start = tcp_start,
-    .pause = tcp_pause,
-    .resume = tcp_resume,
-    .stop = tcp_stop,
-    .ack = NULL,
-    .fini = tcp_fini,
-};
+/* The two types differ in their init (the connection type) alone. */
+#define TCP_OPS(type)                                                                              \
+    {                                                                                              \
+        .name = #type, .init = type##_init, .start = tcp_start, .pause = tcp_pause,                \
+        .resume = tcp_resume, .stop = tcp_stop, .ack = NULL, .fini = tcp_fini,                     \
+    }
 
-const struct cg_source_ops cg_source_tls_ops = {
-    .name = "tls",
-    .init = tls_init,
-    .start = tcp_start,
-    .pause = tcp_pause,
-    .resume = tcp_resume,
-    .stop = tcp_stop,
-    .ack = NULL,
-    .fini = tcp_fini,
-};
+const struct cg_source_ops cg_source_tcp_ops = TCP_OPS(tcp);
+const struct cg_source_ops cg_source_tls_ops = TCP_OPS(tls);

@@ -38,12 +38,9 @@ void cg_tcp_conn_free(struct tcp_conn *c)
         t->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    if (c->rd_ev)
-        event_free(c->rd_ev);
-    if (c->wr_ev)
-        event_free(c->wr_ev);
-    if (c->timer)
-        event_free(c->timer);
+    cg_tcp_event_free(&c->rd_ev);
+    cg_tcp_event_free(&c->wr_ev);
+    cg_tcp_event_free(&c->timer);
     t->type->close(c);
     close(c->fd);
     free(c->buf);

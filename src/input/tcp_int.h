@@ -105,6 +105,8 @@ struct tcp_src {
 };
 
 int64_t cg_tcp_now_mono(void);
+/* event_free(*ev) when it is set, and *ev = NULL. */
+void cg_tcp_event_free(struct event **ev);
 /* "input NAME: ..." at warning level, at most TCP_LOG_BURST per TCP_LOG_INTERVAL_US. */
 void cg_tcp_log(struct tcp_src *t, const char *fmt, ...) CG_PRINTF(2, 3);
 

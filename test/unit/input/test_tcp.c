@@ -428,11 +428,7 @@ static void test_init_errors(void **state)
     struct h h = {0};
     h_conf(&h);
     h.conf.listen = "nowhere:1";
-    h.base = event_base_new();
-    h.env = (struct cg_source_env){&h, h.base, h_frame, h_sync, h_end};
-    h.s.ops = &cg_source_tcp_ops;
-    h.s.env = &h.env;
-    assert_int_equal(cg_source_tcp_ops.init(&h.s, &h.conf), CG_EINVAL);
+    assert_int_equal(h_init_only(&h, &cg_source_tcp_ops, false), CG_EINVAL);
     event_base_free(h.base);
 
     struct h a = {0};
@@ -450,10 +446,7 @@ static void test_init_errors(void **state)
     /* without a loop start fails */
     struct h c = {0};
     h_conf(&c);
-    c.env = (struct cg_source_env){&c, NULL, h_frame, h_sync, h_end};
-    c.s.ops = &cg_source_tcp_ops;
-    c.s.env = &c.env;
-    assert_int_equal(cg_source_tcp_ops.init(&c.s, &c.conf), CG_OK);
+    assert_int_equal(h_init_only(&c, &cg_source_tcp_ops, true), CG_OK);
     assert_int_equal(cg_source_tcp_ops.start(&c.s), CG_EINVAL);
     cg_source_tcp_ops.fini(&c.s);
 }

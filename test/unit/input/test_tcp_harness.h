@@ -176,15 +176,22 @@ static inline void h_conf(struct h *h)
     h->conf.listen = "127.0.0.1:0";
 }
 
-static inline int h_init(struct h *h, const struct cg_source_ops *ops)
+/* A loop (unless no_loop) and the source's init with h->conf: its rc. */
+static inline int h_init_only(struct h *h, const struct cg_source_ops *ops, bool no_loop)
 {
-    h->base = event_base_new();
-    assert_non_null(h->base);
+    h->base = no_loop ? NULL : event_base_new();
+    assert_true(no_loop || h->base);
     h->env = (struct cg_source_env){h, h->base, h_frame, h_sync, h_end};
     h->s.ops = ops;
     h->s.env = &h->env;
     h->fail_id = -1;
-    int rc = ops->init(&h->s, &h->conf);
+    return ops->init(&h->s, &h->conf);
+}
+
+/* init and start on a loop. */
+static inline int h_init(struct h *h, const struct cg_source_ops *ops)
+{
+    int rc = h_init_only(h, ops, false);
     if (rc != CG_OK)
         return rc;
     assert_null(ops->ack);

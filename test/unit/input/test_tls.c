@@ -233,11 +233,7 @@ static int try_init(const char *crt, const char *key, const char *ca, bool verif
     h.conf.tls_key = key;
     h.conf.tls_ca = ca;
     h.conf.tls_verify_client = verify;
-    h.base = event_base_new();
-    h.env = (struct cg_source_env){&h, h.base, h_frame, h_sync, h_end};
-    h.s.ops = &cg_source_tls_ops;
-    h.s.env = &h.env;
-    int rc = cg_source_tls_ops.init(&h.s, &h.conf);
+    int rc = h_init_only(&h, &cg_source_tls_ops, false);
     if (rc == CG_OK)
         cg_source_tls_ops.fini(&h.s);
     event_base_free(h.base);
