@@ -55,8 +55,9 @@
  *
  * TLS. TLS 1.2 at least; the certificate chain (tls_cert, PEM) and its key (tls_key, PEM)
  * are loaded in init, and init fails with CG_EINVAL, after logging "input NAME: tls-cert
- * FILE: OpenSSL's reason", when either is missing or does not load or they do not match:
- * so `cefguard check -c` refuses a tls input without them. tls_ca (PEM file) is what
+ * FILE: OpenSSL's reason", when either is missing or does not load or they do not match;
+ * `cefguard check -c` refuses such an input through cg_source_tls_check (below), which
+ * says the same without binding the port. tls_ca (PEM file) is what
  * client certificates are verified against; with tls_verify_client a client without a
  * certificate that verifies is closed (`closed.tls_handshake`, the verify error logged),
  * and tls_verify_client without tls_ca fails init with CG_EINVAL. The handshake is
@@ -137,5 +138,11 @@ extern const struct cg_source_ops cg_source_tls_ops;
 extern const struct cg_opt_table cg_source_tcp_options;
 extern const struct cg_opt_table cg_source_tls_options;
 extern const struct cg_counter_table cg_source_tcp_counters;
+
+/* What `check` asks of a tls input without binding its port: loads tls_cert, tls_key and
+ * tls_ca as init would, into a context it frees. CG_OK; CG_EINVAL with
+ * "OPTION FILE: reason" appended to err (the message init logs after "input NAME: ");
+ * CG_ENOMEM. */
+int cg_source_tls_check(const struct cg_source_tcp_conf *c, struct cg_buf *err);
 
 #endif

@@ -21,50 +21,50 @@ static const char *tls_reason(char *buf, size_t n, const char *fallback)
     return buf;
 }
 
-/* "input NAME: OPTION FILE: reason" */
-static int tls_fail(struct tcp_src *t, const char *option, const char *file, const char *reason)
+/* Appends "OPTION FILE: reason" (the file escaped; reason NULL: OpenSSL's) to err. */
+static int tls_fail(struct cg_buf *err, const char *option, const char *file, const char *reason)
 {
-    struct cg_buf b;
     char why[256];
-    cg_buf_init(&b);
-    if (file)
-        cg_log_put_name(&b, file);
-    cg_log(CG_LOG_ERR, "input %s: %s%s%s: %s", t->name, option, file ? " " : "", cg_buf_cstr(&b),
-           reason ? reason : tls_reason(why, sizeof(why), "cannot be loaded"));
-    cg_buf_fini(&b);
+    cg_buf_puts(err, option);
+    if (file) {
+        cg_buf_putc(err, ' ');
+        cg_log_put_name(err, file);
+    }
+    cg_buf_printf(err, ": %s", reason ? reason : tls_reason(why, sizeof(why), "cannot be loaded"));
     ERR_clear_error();
     return CG_EINVAL;
 }
 
-static int tls_load(struct tcp_src *t, SSL_CTX *ctx, const struct cg_source_tcp_conf *c)
+static int tls_load(SSL_CTX *ctx, const struct cg_source_tcp_conf *c, struct cg_buf *err)
 {
     if (!c->tls_cert || !*c->tls_cert)
-        return tls_fail(t, "tls-cert", NULL, "a tls input needs a certificate (tls-cert)");
+        return tls_fail(err, "tls-cert", NULL, "a tls input needs a certificate (tls-cert)");
     if (!c->tls_key || !*c->tls_key)
-        return tls_fail(t, "tls-key", NULL, "a tls input needs a private key (tls-key)");
+        return tls_fail(err, "tls-key", NULL, "a tls input needs a private key (tls-key)");
     if (SSL_CTX_use_certificate_chain_file(ctx, c->tls_cert) != 1)
-        return tls_fail(t, "tls-cert", c->tls_cert, NULL);
+        return tls_fail(err, "tls-cert", c->tls_cert, NULL);
     if (SSL_CTX_use_PrivateKey_file(ctx, c->tls_key, SSL_FILETYPE_PEM) != 1)
-        return tls_fail(t, "tls-key", c->tls_key, NULL);
+        return tls_fail(err, "tls-key", c->tls_key, NULL);
     if (SSL_CTX_check_private_key(ctx) != 1)
-        return tls_fail(t, "tls-key", c->tls_key, "does not match tls-cert");
+        return tls_fail(err, "tls-key", c->tls_key, "does not match tls-cert");
     bool has_ca = c->tls_ca && *c->tls_ca;
     if (c->tls_verify_client && !has_ca)
-        return tls_fail(t, "verify-client", NULL, "needs tls-ca, the CAs to verify clients with");
+        return tls_fail(err, "verify-client", NULL, "needs tls-ca, the CAs to verify clients with");
     if (!has_ca)
         return CG_OK;
     if (SSL_CTX_load_verify_locations(ctx, c->tls_ca, NULL) != 1)
-        return tls_fail(t, "tls-ca", c->tls_ca, NULL);
+        return tls_fail(err, "tls-ca", c->tls_ca, NULL);
     STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(c->tls_ca);
     if (!names)
-        return tls_fail(t, "tls-ca", c->tls_ca, NULL);
+        return tls_fail(err, "tls-ca", c->tls_ca, NULL);
     SSL_CTX_set_client_CA_list(ctx, names);
     if (c->tls_verify_client)
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
     return CG_OK;
 }
 
-int cg_tcp_tls_init(struct tcp_src *t, const struct cg_source_tcp_conf *c)
+/* The server context of conf. CG_OK; CG_EINVAL with what is wrong in err; CG_ENOMEM. */
+static int tls_ctx_new(const struct cg_source_tcp_conf *c, SSL_CTX **out, struct cg_buf *err)
 {
     static const unsigned char sid[] = "cefguard";
     ERR_clear_error();
@@ -82,16 +82,38 @@ int cg_tcp_tls_init(struct tcp_src *t, const struct cg_source_tcp_conf *c)
      * a sender that only writes and closes leaves no unread bytes behind, which would make
      * its kernel answer with a reset that throws away what it sent last. */
     SSL_CTX_set_num_tickets(ctx, 0);
-    int rc = CG_EINVAL;
+    int rc = CG_ENOMEM;
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1) != 1)
         goto out;
-    rc = tls_load(t, ctx, c);
+    rc = tls_load(ctx, c, err);
 out:
     if (rc != CG_OK)
         SSL_CTX_free(ctx);
     else
-        t->tls_ctx = ctx;
+        *out = ctx;
+    ERR_clear_error();
+    return rc;
+}
+
+int cg_source_tls_check(const struct cg_source_tcp_conf *c, struct cg_buf *err)
+{
+    SSL_CTX *ctx = NULL;
+    int rc = tls_ctx_new(c, &ctx, err);
+    SSL_CTX_free(ctx);
+    return rc;
+}
+
+int cg_tcp_tls_init(struct tcp_src *t, const struct cg_source_tcp_conf *c)
+{
+    struct cg_buf err;
+    cg_buf_init(&err);
+    SSL_CTX *ctx = NULL;
+    int rc = tls_ctx_new(c, &ctx, &err);
+    if (rc == CG_EINVAL)
+        cg_log(CG_LOG_ERR, "input %s: %s", t->name, cg_buf_cstr(&err));
+    t->tls_ctx = ctx;
+    cg_buf_fini(&err);
     return rc;
 }
 

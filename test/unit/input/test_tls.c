@@ -62,6 +62,7 @@ static void tls_conf(struct h *h)
 
 struct client {
     const char *cert, *key; /* NULL: no client certificate */
+    int max_version;        /* 0, or the highest protocol version it offers */
     SSL_CTX *ctx;
     SSL *ssl;
     bool handshake_ok;
@@ -74,6 +75,11 @@ static int client_connect(struct h_sender *s)
     cl->ctx = SSL_CTX_new(TLS_client_method());
     assert_non_null(cl->ctx);
     SSL_CTX_set_verify(cl->ctx, SSL_VERIFY_PEER, NULL);
+    if (cl->max_version) {
+        SSL_CTX_set_security_level(cl->ctx, 0); /* let it offer what it may not */
+        SSL_CTX_set_min_proto_version(cl->ctx, TLS1_VERSION);
+        SSL_CTX_set_max_proto_version(cl->ctx, cl->max_version);
+    }
     assert_int_equal(SSL_CTX_load_verify_locations(cl->ctx, cert("ca.crt"), NULL), 1);
     if (cl->cert) {
         assert_int_equal(SSL_CTX_use_certificate_file(cl->ctx, cl->cert, SSL_FILETYPE_PEM), 1);
@@ -219,6 +225,14 @@ static void test_tls_handshake_bounds(void **state)
     assert_int_equal(h_st(&h)->closed_slow, 0);
     H_RUN_UNTIL(&h, h_st(&h)->closed_slow == 1, 5000);
     assert_true(h_now_ms() - t0 >= 200);
+    /* TLS 1.2 at least: a TLS 1.1 client is closed in its handshake */
+    struct client old = {.max_version = TLS1_1_VERSION};
+    struct h_sender s = {0};
+    start_client(&h, &s, &old, 20, 1, false);
+    H_RUN_UNTIL(&h, h_st(&h)->closed_tls_handshake == 2, 5000);
+    h_sender_join(&s);
+    assert_false(old.handshake_ok);
+    assert_false(s.ok);
     assert_int_equal(h.frames, 0);
     close(mute);
     close(plain);
@@ -256,6 +270,29 @@ static void test_tls_init_errors(void **state)
     assert_int_equal(try_init(key, key, NULL, false), CG_EINVAL);
     assert_int_equal(try_init(crt, key, NULL, true), CG_EINVAL);
     assert_int_equal(try_init(crt, key, cert("missing.crt"), true), CG_EINVAL);
+
+    /* check says the same without binding a port */
+    struct cg_source_tcp_conf c = {.tls_cert = crt, .tls_key = key};
+    struct cg_buf err;
+    cg_buf_init(&err);
+    assert_int_equal(cg_source_tls_check(&c, &err), CG_OK);
+    assert_string_equal(cg_buf_cstr(&err), "");
+    c.tls_cert = NULL;
+    assert_int_equal(cg_source_tls_check(&c, &err), CG_EINVAL);
+    assert_string_equal(cg_buf_cstr(&err), "tls-cert: a tls input needs a certificate (tls-cert)");
+    cg_buf_clear(&err);
+    c.tls_cert = cert("missing.crt");
+    assert_int_equal(cg_source_tls_check(&c, &err), CG_EINVAL);
+    char want[256];
+    snprintf(want, sizeof(want), "tls-cert %s: ", c.tls_cert);
+    assert_true(cg_str_has_prefix(cg_str_make(err.p, err.n), want));
+    cg_buf_clear(&err);
+    c.tls_cert = crt;
+    c.tls_key = cert("client.key");
+    assert_int_equal(cg_source_tls_check(&c, &err), CG_EINVAL);
+    snprintf(want, sizeof(want), "tls-key %s: ", c.tls_key);
+    assert_true(cg_str_has_prefix(cg_str_make(err.p, err.n), want));
+    cg_buf_fini(&err);
 }
 
 int main(void)
