@@ -422,6 +422,52 @@ static void test_frame_error(void **state)
     h_fini(&h);
 }
 
+/* origin is the peer: IPv4 as IPv4 also on a dual-stack "*" listener, IPv6 in brackets. */
+static void test_origin(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *listen;
+        int family;
+    } cases[] = {{"*:0", AF_INET}, {"[::1]:0", AF_INET6}, {"127.0.0.1:0", AF_INET}};
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        struct h h = {0};
+        h_conf(&h);
+        h.conf.listen = cases[i].listen;
+        assert_int_equal(h_init(&h, &cg_source_tcp_ops), CG_OK);
+        int fd = socket(cases[i].family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        assert_true(fd >= 0);
+        struct sockaddr_storage ss = {0}, me;
+        socklen_t len;
+        if (cases[i].family == AF_INET) {
+            struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons((uint16_t)h_st(&h)->port);
+            sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            len = sizeof(*sin);
+        } else {
+            struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons((uint16_t)h_st(&h)->port);
+            sin6->sin6_addr = in6addr_loopback;
+            len = sizeof(*sin6);
+        }
+        assert_int_equal(connect(fd, (struct sockaddr *)&ss, len), 0);
+        len = sizeof(me);
+        assert_int_equal(getsockname(fd, (struct sockaddr *)&me, &len), 0);
+        char want[80];
+        unsigned port = ntohs(((struct sockaddr_in *)&me)->sin_port); /* same offset in v6 */
+        snprintf(want, sizeof(want), cases[i].family == AF_INET ? "127.0.0.1:%u" : "[::1]:%u",
+                 port);
+        put(fd, "<13>x\n");
+        H_RUN_UNTIL(&h, h.frames == 1, 5000);
+        assert_string_equal(h.conns[0].origin, want);
+        close(fd);
+        H_RUN_UNTIL(&h, h_st(&h)->closed_eof == 1, 5000);
+        h_fini(&h);
+    }
+}
+
 static void test_init_errors(void **state)
 {
     (void)state;
@@ -506,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_stop_delivers_buffered),
         cmocka_unit_test(test_stop_in_frame),
         cmocka_unit_test(test_frame_error),
+        cmocka_unit_test(test_origin),
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_tables),
     };
