@@ -11,7 +11,8 @@
  * "[::1]:40000"; an IPv4 peer of a "*" listener as IPv4), seq numbers that connection's
  * frames from 1, arrival_us is the wall clock of the read that completed the frame, ack
  * is 0 (ops->ack is NULL: TCP gives no acknowledgement back to the sender). Frames never
- * have cut set: a message over max_message is not cut but closes its connection.
+ * have cut set: a message over max_message is not cut but closes its connection. Empty
+ * LF lines are not messages and are skipped; NUL is a byte like any other.
  *
  * Bounds, each closing only the connection that hit it, logged (rate-limited: at most 10
  * lines per 10 seconds per input, the number held back told with the next one) with its
@@ -57,17 +58,17 @@
  * are loaded in init, and init fails with CG_EINVAL, after logging "input NAME: tls-cert
  * FILE: OpenSSL's reason", when either is missing or does not load or they do not match;
  * `cefguard check -c` refuses such an input through cg_source_tls_check (below), which
- * says the same without binding the port. tls_ca (PEM file) is what
- * client certificates are verified against; with tls_verify_client a client without a
- * certificate that verifies is closed (`closed.tls_handshake`, the verify error logged),
+ * says the same without binding the port. tls_ca (PEM file) is what client certificates
+ * are verified against; with tls_verify_client a client without a certificate that
+ * verifies is closed (`closed.tls_handshake`, the verify error logged),
  * and tls_verify_client without tls_ca fails init with CG_EINVAL. The handshake is
  * bounded by frame_timeout. Client-initiated renegotiation is refused; a peer that
  * closes without close_notify is an EOF, as most syslog senders do it. No TLS 1.3
  * session tickets are sent: the server writes nothing after the handshake, so a sender
  * that writes and closes leaves nothing unread, which would make its kernel reset the
  * connection and lose what it sent last (seen in the tests). The handshake writes to the
- * socket: the process must ignore SIGPIPE (the service does). Octet counting is RFC
- * 5425's framing; LF framing is accepted too, as rsyslog accepts it.
+ * socket: the process must ignore SIGPIPE, or a client gone mid-handshake kills it.
+ * Octet counting is RFC 5425's framing; LF framing is accepted too, as rsyslog does.
  *
  * Errors of init: CG_EINVAL for a listen text that is not an address to bind and for TLS
  * as above, CG_EIO (errno kept) for a socket that cannot be bound ("input NAME: cannot
