@@ -30,10 +30,13 @@
  *     (/dev/null, opened in init); it closes it, accepts, closes that connection and
  *     reopens the spare (OpenBSD syslogd), `rejected.emfile`. Should even that fail, or
  *     accept fail with ENOBUFS/ENOMEM, accepting pauses for 100 ms (`accept.errors`), so
- *     the listener never spins on a connection it cannot take.
- * A connection's memory grows with what it holds: a 16 KiB buffer, doubled up to
- * max_message + the longest header + one read (64 KiB) while a long message arrives, and
- * given back once it is delivered. The worst case is max_connections times that.
+ *     the listener never spins on a connection it cannot take;
+ *   - memory: a connection's buffer grows with what it holds, from 16 KiB (taken at its
+ *     first read), doubled up to max_message + the longest header + one read (64 KiB)
+ *     while a long message arrives, and given back once it is delivered; the buffers of
+ *     all connections of the input together stay within max_buffered, and a connection
+ *     whose buffer would take them beyond is closed, `closed.memory` (so 1000 peers each
+ *     sending most of a 1 MiB line cannot take a GiB). `buffered` is what they hold.
  *
  * End of a connection. At EOF the complete messages are delivered and, under LF framing,
  * the bytes after the last LF as a last message (`eof.partial`; rsyslog does the same); an
@@ -76,7 +79,8 @@
  * CG_ENOMEM. Everything is released on failure.
  *
  * Counters (s->counters / s->stats, struct cg_source_tcp_stats), all totals but
- * `connections.open` and `port` (gauges: the bound port, the kernel's pick for port 0).
+ * `connections.open`, `buffered` and `port` (gauges; port is the bound port, the
+ * kernel's pick for port 0).
  */
 #ifndef CEFGUARD_SOURCE_TCP_H
 #define CEFGUARD_SOURCE_TCP_H
@@ -92,6 +96,7 @@
 #define CG_SOURCE_TLS_LISTEN "127.0.0.1:6514"
 #define CG_SOURCE_TCP_MAX_MESSAGE (1024 * 1024)
 #define CG_SOURCE_TCP_MAX_CONNECTIONS 1000
+#define CG_SOURCE_TCP_MAX_BUFFERED (256u << 20)
 #define CG_SOURCE_TCP_IDLE_TIMEOUT_US (300 * INT64_C(1000000))
 #define CG_SOURCE_TCP_FRAME_TIMEOUT_US (30 * INT64_C(1000000))
 
@@ -102,6 +107,8 @@ struct cg_source_tcp_conf {
     const char *listen;       /* address to bind (endpoint.h); NULL: the type's default */
     size_t max_message;       /* longest message, bytes; 0: CG_SOURCE_TCP_MAX_MESSAGE */
     unsigned max_connections; /* connections open at once; 0: CG_SOURCE_TCP_MAX_CONNECTIONS */
+    size_t max_buffered;      /* bytes of buffer all connections hold at once; 0:
+                                 CG_SOURCE_TCP_MAX_BUFFERED */
     int64_t idle_timeout_us;  /* a connection without a byte for this long is closed; 0: never */
     int64_t frame_timeout_us; /* a begun message (TLS: handshake) must complete within this;
                                  0: never */
@@ -127,10 +134,12 @@ struct cg_source_tcp_stats {
     uint64_t closed_frame_error;
     uint64_t closed_tls_handshake;
     uint64_t closed_stop;
+    uint64_t closed_memory;
     uint64_t rejected_max_connections;
     uint64_t rejected_emfile;
     uint64_t accept_errors;
-    uint64_t port; /* gauge */
+    uint64_t buffered; /* gauge: bytes of the connections' buffers */
+    uint64_t port;     /* gauge */
 };
 
 extern const struct cg_source_ops cg_source_tcp_ops;

@@ -232,6 +232,7 @@ static int tcp_init_type(struct cg_source *s, const void *conf, const struct tcp
     snprintf(t->name, sizeof(t->name), "%s", c->name ? c->name : type->name);
     t->max_message = c->max_message ? c->max_message : CG_SOURCE_TCP_MAX_MESSAGE;
     t->max_connections = c->max_connections ? c->max_connections : CG_SOURCE_TCP_MAX_CONNECTIONS;
+    t->max_buffered = c->max_buffered ? c->max_buffered : CG_SOURCE_TCP_MAX_BUFFERED;
     t->idle_us = c->idle_timeout_us > 0 ? c->idle_timeout_us : 0;
     t->frame_timeout_us = c->frame_timeout_us > 0 ? c->frame_timeout_us : 0;
     int rc = tls ? cg_tcp_tls_init(t, c) : CG_OK;

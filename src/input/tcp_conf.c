@@ -18,6 +18,10 @@
     {.name = "max-connections", .type = CG_OPT_UINT, .arg = "N", .def = "1000", .min = 1,     \
      .max = 1000000, .commands = 1, .offset = AT(max_connections),                            \
      .help = "connections open at once; one more is accepted and closed at once"},            \
+    {.name = "max-buffered", .type = CG_OPT_SIZE, .arg = "BYTES", .unit = "bytes",            \
+     .def = "268435456", .min = 1u << 20, .max = 1ull << 40, .commands = 1,                   \
+     .offset = AT(max_buffered),                                                              \
+     .help = "buffer all connections hold at once; one that needs more is closed"},           \
     {.name = "idle-timeout", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "5m",         \
      .min = 0, .max = 7 * DAY_US, .commands = 1, .offset = AT(idle_timeout_us),               \
      .help = "a connection without a byte for this long is closed (0: never)"},               \
@@ -92,6 +96,8 @@ static const struct cg_counter tcp_counters[] = {
          "connections closed because their TLS handshake failed (a client certificate "
          "refused, a bad protocol version)"),
     STAT("closed.stop", closed_stop, "connections closed because the input stopped"),
+    STAT("closed.memory", closed_memory,
+         "connections closed because their buffer would take the input beyond max-buffered"),
     STAT("rejected.max_connections", rejected_max_connections,
          "connections accepted and closed at once because max-connections were open"),
     STAT("rejected.emfile", rejected_emfile,
@@ -99,6 +105,7 @@ static const struct cg_counter tcp_counters[] = {
          "no descriptor left"),
     STAT("accept.errors", accept_errors,
          "accept failures that paused accepting for 100 ms (no descriptor, no memory)"),
+    GAUGE("buffered", buffered, "bytes of buffer the connections hold"),
     GAUGE("port", port, "the port the input listens on"),
 };
 

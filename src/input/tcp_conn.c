@@ -44,6 +44,7 @@ void cg_tcp_conn_free(struct tcp_conn *c)
     t->type->close(c);
     close(c->fd);
     free(c->buf);
+    t->st.buffered -= c->cap;
     free(c);
     t->st.connections_open--;
 }
@@ -203,15 +204,21 @@ static int conn_deliver(struct tcp_conn *c, bool stopping)
     return DELIVER_MORE;
 }
 
+/* What conn_room found. */
+enum { ROOM_OK, ROOM_NOMEM, ROOM_BUDGET };
+
 /* Room for one read of at least 4 KiB: the unread bytes moved to the front when the tail
  * is short, the buffer doubled up to what the framing may hold plus one read, or given
- * back once a long message is done. false: out of memory. */
-static bool conn_room(struct tcp_conn *c)
+ * back once a long message is done. ROOM_BUDGET: growing it would take the input's
+ * buffers beyond max_buffered. */
+static int conn_room(struct tcp_conn *c)
 {
+    struct tcp_src *t = c->src;
     size_t unread = c->end - c->start;
     size_t max = cg_octet_max_pending(&c->fr) + TCP_READ_CHUNK;
     if (unread == 0 && c->cap > 4 * TCP_BUF_INITIAL) {
         free(c->buf);
+        t->st.buffered -= c->cap;
         c->buf = NULL;
         c->cap = c->start = c->end = 0;
     }
@@ -221,16 +228,19 @@ static bool conn_room(struct tcp_conn *c)
         c->end = unread;
     }
     if (c->cap - c->end >= TCP_ROOM_MIN || c->cap >= max)
-        return c->cap > c->end;
+        return c->cap > c->end ? ROOM_OK : ROOM_NOMEM;
     size_t cap = c->cap ? c->cap * 2 : TCP_BUF_INITIAL;
     if (cap > max)
         cap = max;
+    if (t->st.buffered - c->cap + cap > t->max_buffered)
+        return ROOM_BUDGET;
     char *p = realloc(c->buf, cap);
     if (!p)
-        return c->cap > c->end;
+        return ROOM_NOMEM;
+    t->st.buffered += cap - c->cap;
     c->buf = p;
     c->cap = cap;
-    return true;
+    return ROOM_OK;
 }
 
 /* The peer closed: the complete frames are delivered already, the rest is a last LF
@@ -283,8 +293,12 @@ static void conn_io(struct tcp_conn *c)
     if (conn_deliver(c, false) != DELIVER_MORE)
         return;
     for (int i = 0; i < TCP_READS_PER_WAKEUP; i++) {
-        if (!conn_room(c)) {
-            conn_close(c, &t->st.closed_error, "out of memory");
+        int room = conn_room(c);
+        if (room != ROOM_OK) {
+            if (room == ROOM_BUDGET)
+                conn_close(c, &t->st.closed_memory, "the input's buffers are at max-buffered");
+            else
+                conn_close(c, &t->st.closed_error, "out of memory");
             return;
         }
         size_t want = c->cap - c->end < TCP_READ_CHUNK ? c->cap - c->end : TCP_READ_CHUNK;

@@ -86,6 +86,7 @@ struct tcp_src {
     char name[64];
     size_t max_message;
     unsigned max_connections;
+    size_t max_buffered;
     int64_t idle_us, frame_timeout_us;
     int lfd;   /* the listening socket */
     int spare; /* /dev/null, given up for an accept under EMFILE; -1 while missing */

@@ -124,6 +124,44 @@ static bool closed_by_peer(int fd)
     return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
 }
 
+/* The input's buffers stay within max-buffered: the connection whose long message would
+ * take them beyond is closed, the one holding its share and a small sender go on, and
+ * the memory comes back. */
+static void test_max_buffered(void **state)
+{
+    (void)state;
+    struct h h = {0};
+    h_conf(&h);
+    h.conf.max_message = 600000;
+    h.conf.max_buffered = 1u << 20;
+    assert_int_equal(h_init(&h, &cg_source_tcp_ops), CG_OK);
+    char *part = malloc(530000);
+    assert_non_null(part);
+    memset(part, 'x', 530000);
+    part[0] = '<';
+    int a = h_connect(&h), b = h_connect(&h), small = h_connect(&h);
+    assert_int_equal(send(a, part, 500000, MSG_NOSIGNAL), 500000);
+    H_RUN_UNTIL(&h, h_st(&h)->bytes == 500000, 5000);
+    /* a: 16 KiB doubled to hold 500000; b and small: 16 KiB each since their first read */
+    assert_int_equal(h_st(&h)->buffered, 524288 + 2 * 16384);
+    assert_int_equal(send(b, part, 530000, MSG_NOSIGNAL), 530000);
+    H_RUN_UNTIL(&h, h_st(&h)->closed_memory == 1, 5000);
+    assert_false(closed_by_peer(a));
+    put(small, "<13>small\n");
+    H_RUN_UNTIL(&h, h.frames == 1, 5000);
+    assert_string_equal(h.last, "<13>small");
+    put(a, "\n"); /* a's message completes */
+    H_RUN_UNTIL(&h, h.frames == 2, 5000);
+    close(a);
+    close(b);
+    close(small);
+    H_RUN_UNTIL(&h, h_st(&h)->connections_open == 0, 5000);
+    assert_int_equal(h_st(&h)->buffered, 0);
+    assert_int_equal(h_st(&h)->dropped_partial, 1);
+    free(part);
+    h_fini(&h);
+}
+
 /* Each bogus octet count closes its connection after the good frame before it; a good
  * connection open all along goes on. */
 static void test_bad_counts(void **state)
@@ -512,6 +550,7 @@ static void test_tables(void **state)
         assert_string_equal(c.listen, i ? CG_SOURCE_TLS_LISTEN : CG_SOURCE_TCP_LISTEN);
         assert_int_equal(c.max_message, CG_SOURCE_TCP_MAX_MESSAGE);
         assert_int_equal(c.max_connections, CG_SOURCE_TCP_MAX_CONNECTIONS);
+        assert_int_equal(c.max_buffered, CG_SOURCE_TCP_MAX_BUFFERED);
         assert_int_equal(c.idle_timeout_us, CG_SOURCE_TCP_IDLE_TIMEOUT_US);
         assert_int_equal(c.frame_timeout_us, CG_SOURCE_TCP_FRAME_TIMEOUT_US);
         assert_null(c.tls_cert);
@@ -539,21 +578,14 @@ int main(void)
     signal(SIGPIPE, SIG_IGN);
     cg_log_set_level(getenv("CG_TEST_LOG") ? CG_LOG_DEBUG : CG_LOG_ERR);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lf_many),
-        cmocka_unit_test(test_octet_many),
-        cmocka_unit_test(test_mixed_many),
-        cmocka_unit_test(test_too_long),
-        cmocka_unit_test(test_bad_counts),
-        cmocka_unit_test(test_max_connections),
-        cmocka_unit_test(test_slow_and_idle),
-        cmocka_unit_test(test_emfile),
-        cmocka_unit_test(test_eof),
-        cmocka_unit_test(test_pause_resume),
-        cmocka_unit_test(test_stop_delivers_buffered),
-        cmocka_unit_test(test_stop_in_frame),
-        cmocka_unit_test(test_frame_error),
-        cmocka_unit_test(test_origin),
-        cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_lf_many),         cmocka_unit_test(test_octet_many),
+        cmocka_unit_test(test_mixed_many),      cmocka_unit_test(test_too_long),
+        cmocka_unit_test(test_bad_counts),      cmocka_unit_test(test_max_buffered),
+        cmocka_unit_test(test_max_connections), cmocka_unit_test(test_slow_and_idle),
+        cmocka_unit_test(test_emfile),          cmocka_unit_test(test_eof),
+        cmocka_unit_test(test_pause_resume),    cmocka_unit_test(test_stop_delivers_buffered),
+        cmocka_unit_test(test_stop_in_frame),   cmocka_unit_test(test_frame_error),
+        cmocka_unit_test(test_origin),          cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
