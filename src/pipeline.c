@@ -70,6 +70,7 @@ static int pipeline_process(struct cg_pipeline *p, const struct cg_frame *f)
     for (size_t i = 0; rc == CG_OK && i < p->event_sinks.n; i++) {
         struct cg_sink *s = p->event_sinks.v[i];
         rc = s->ops->event(s, ev);
+        p->dirty = true;
     }
     if (rc == CG_OK && p->engine)
         rc = cg_engine_process(p->engine, ev, f->arrival_us);

@@ -51,6 +51,9 @@ struct cg_config_type {
     const struct cg_opt_table *options; /* its options: command bit 0 */
     size_t conf_size;                   /* its conf struct, which begins with const char *name */
     const struct cg_counter_table *counters; /* what an instance counts (the reference) */
+    /* NULL, or: checks a conf beyond its table (files it names, combinations) without
+     * opening anything for good; CG_OK, or an error with one message line in err. */
+    int (*check)(const void *conf, struct cg_buf *err);
 };
 
 /* One declared input or sink. */
@@ -107,7 +110,8 @@ int cg_config_read(struct cg_config *c, const char *path, const char *name, cons
 int cg_config_set(struct cg_config *c, const char *kv, struct cg_buf *err);
 
 /* Checks what the file cannot say alone, once everything is applied: every item has a
- * type. CG_OK, or CG_EINVAL with a message per problem. */
+ * type, and passes its type's check. CG_OK, or CG_EINVAL with a message per problem
+ * ("inputs.NAME (file:line:col): ..."). */
 int cg_config_finish(struct cg_config *c, struct cg_buf *err);
 
 /* The item of that name, or NULL. */

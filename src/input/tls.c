@@ -134,7 +134,7 @@ static int tls_open(struct tcp_conn *c)
         return CG_ENOMEM;
     }
     SSL_set_accept_state(ssl);
-    SSL_set_quiet_shutdown(ssl, 1); /* nothing is written at close */
+    /* close sends close_notify (tls_close): senders that wait for the peer's end get it */
     c->tls = ssl;
     return CG_OK;
 }
@@ -196,8 +196,13 @@ static enum tcp_io tls_read(struct tcp_conn *c, char *buf, size_t n, size_t *got
     return tls_result(c, r);
 }
 
+/* A peer that waits for our end of the stream (RFC 5425 says each side closes with
+ * close_notify) gets it: one non-blocking try, not waited on; errors are dropped. */
 static void tls_close(struct tcp_conn *c)
 {
+    if (SSL_is_init_finished(c->tls) && !(SSL_get_shutdown(c->tls) & SSL_SENT_SHUTDOWN))
+        SSL_shutdown(c->tls);
+    ERR_clear_error();
     SSL_free(c->tls);
     c->tls = NULL;
 }

@@ -410,10 +410,27 @@ int cg_config_finish(struct cg_config *c, struct cg_buf *err)
     for (int s = 0; s < 2; s++) {
         struct cg_config_items *l = s ? &c->sinks : &c->inputs;
         for (size_t i = 0; i < l->n; i++) {
-            if (!l->v[i].type) {
-                cg_buf_printf(err, "%s.%s: no type\n", s ? "sinks" : "inputs", l->v[i].name);
+            const struct cg_config_item *it = &l->v[i];
+            const char *kind = s ? "sinks" : "inputs";
+            if (!it->type) {
+                cg_buf_printf(err, "%s.%s: no type\n", kind, it->name);
+                rc = CG_EINVAL;
+                continue;
+            }
+            if (!it->type->check)
+                continue;
+            struct cg_buf why;
+            cg_buf_init(&why);
+            if (it->type->check(it->conf, &why) != CG_OK) {
+                const char *m = cg_buf_cstr(&why);
+                if (it->line)
+                    cg_buf_printf(err, "%s:%u:%u: %s.%s: %.*s\n", c->path, it->line, it->col,
+                                  kind, it->name, (int)strcspn(m, "\n"), m);
+                else
+                    cg_buf_printf(err, "%s.%s: %.*s\n", kind, it->name, (int)strcspn(m, "\n"), m);
                 rc = CG_EINVAL;
             }
+            cg_buf_fini(&why);
         }
     }
     return rc;

@@ -287,6 +287,11 @@ void cg_service_stop(struct cg_service *sv)
     }
     if (cg_service_save(sv) != CG_OK)
         sv->status = 1;
+    struct cg_engine_stats es;
+    cg_pipeline_engine_stats(&sv->pl, &es);
+    cg_log(CG_LOG_INFO, "stopped: %llu lines processed, %llu alerts, state %s",
+           (unsigned long long)sv->pl.stats.lines, (unsigned long long)es.alerts,
+           sv->status ? "NOT saved" : "saved");
     event_base_loopbreak(sv->base);
 }
 

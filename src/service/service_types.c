@@ -4,19 +4,34 @@
 #include "cefguard/sink_forward.h"
 #include "cefguard/sink_jsonl.h"
 #include "cefguard/source_lines.h"
+#include "cefguard/source_tcp.h"
 #include "cefguard/source_udp.h"
 
 #include <string.h>
 
+static int tls_check(const void *conf, struct cg_buf *err)
+{
+    return cg_source_tls_check(conf, err);
+}
+
+static int forward_check(const void *conf, struct cg_buf *err)
+{
+    return cg_sink_forward_check(conf, err);
+}
+
 const struct cg_config_type cg_service_types[] = {
+    {"tcp", &cg_source_tcp_ops, NULL, &cg_source_tcp_options, sizeof(struct cg_source_tcp_conf),
+     &cg_source_tcp_counters, NULL},
+    {"tls", &cg_source_tls_ops, NULL, &cg_source_tls_options, sizeof(struct cg_source_tcp_conf),
+     &cg_source_tcp_counters, tls_check},
     {"udp", &cg_source_udp_ops, NULL, &cg_source_udp_options, sizeof(struct cg_source_udp_conf),
-     &cg_source_udp_counters},
+     &cg_source_udp_counters, NULL},
     {"stdin", &cg_source_lines_ops, NULL, &cg_source_lines_options,
-     sizeof(struct cg_source_lines_conf), &cg_source_lines_counters},
+     sizeof(struct cg_source_lines_conf), &cg_source_lines_counters, NULL},
     {"jsonl", NULL, &cg_sink_jsonl_ops, &cg_sink_jsonl_options, sizeof(struct cg_sink_jsonl_conf),
-     &cg_sink_jsonl_counters},
+     &cg_sink_jsonl_counters, NULL},
     {"forward", NULL, &cg_sink_forward_ops, &cg_sink_forward_options,
-     sizeof(struct cg_sink_forward_conf), &cg_sink_forward_counters},
+     sizeof(struct cg_sink_forward_conf), &cg_sink_forward_counters, forward_check},
 };
 const size_t cg_service_ntypes = CG_ARRAY_LEN(cg_service_types);
 
