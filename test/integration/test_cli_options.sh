@@ -61,8 +61,9 @@ done
 [ $? -eq 2 ] && [ "$(head -1 "$tmp/err")" = "cefguard help: unexpected argument '--html'" ] && ok || ko "help options --html"
 "$bin" help > "$tmp/out" && grep -q "^  help " "$tmp/out" && ok || ko "help"
 
-# --stats prints the counters help counters lists, in its order
-"$bin" help counters | awk 'NF >= 2 && $1 ~ /^[a-z0-9_.]+$/ { print $1 }' > "$tmp/names"
+# --stats prints the counters help counters lists, in its order (up to the service's, which
+# `cefguard stats` prints)
+"$bin" help counters | awk '/^`cefguard stats`/ { exit } NF >= 2 && $1 ~ /^[a-z0-9_.]+$/ { print $1 }' > "$tmp/names"
 printf 'Apr 20 03:20:54 kaga CEF: 0|Trend Micro|Deep Security Manager|1|2205|n|6|target=x\n' > "$tmp/in.log"
 "$bin" replay -q --stats --year 2025 -r "$src/rules" "$tmp/in.log" > /dev/null 2> "$tmp/stats"
 awk '{ print $1 }' "$tmp/stats" > "$tmp/printed"
