@@ -295,12 +295,38 @@ void cg_pipeline_fini(struct cg_pipeline *p)
     cg_event_pool_drain(); /* the engine's copies went back to the pool */
 }
 
-/* ---- reloading the sinks ------------------------------------------------------------------ */
+/* ---- making and reloading the sinks -------------------------------------------------------- */
 
 static void sink_free(struct cg_pipeline_sink *ps)
 {
     ps->sink.ops->fini(&ps->sink);
     free(ps);
+}
+
+/* A sink of ops with conf: CG_OK, or the error of its init, CG_ENOMEM, or CG_EINVAL when it
+ * takes what it has no op for (then it is finished). */
+static int sink_make(struct cg_pipeline *p, const struct cg_sink_ops *ops, const void *conf,
+                     struct cg_pipeline_sink **out)
+{
+    struct cg_pipeline_sink *ps = calloc(1, sizeof(*ps));
+    if (!(*out = ps))
+        return CG_ENOMEM;
+    ps->sink.ops = ops;
+    ps->sink.env = &p->sink_env;
+    int rc = ops->init(&ps->sink, conf);
+    if (rc != CG_OK) {
+        free(ps);
+        *out = NULL;
+        return rc;
+    }
+    unsigned t = ps->sink.takes;
+    if (((t & CG_SINK_ALERTS) && !ops->alert) || ((t & CG_SINK_EVENTS) && !ops->event) ||
+        ((t & CG_SINK_COMMANDS) && !ops->command)) {
+        sink_free(ps);
+        *out = NULL;
+        return CG_EINVAL;
+    }
+    return CG_OK;
 }
 
 int cg_pipeline_sinks_begin(struct cg_pipeline *p)
@@ -373,27 +399,16 @@ void cg_pipeline_sinks_commit(struct cg_pipeline *p)
 
 int cg_pipeline_sinks_add(struct cg_pipeline *p, const struct cg_sink_ops *ops, const void *conf)
 {
-    struct cg_pipeline_sink *ps = NULL;
+    struct cg_pipeline_sink *ps;
     size_t need = p->staged.n + 1;
     if (cg_vec_reserve(&p->staged, need) != CG_OK ||
         cg_vec_reserve(&p->alert_sinks, need) != CG_OK ||
-        cg_vec_reserve(&p->event_sinks, need) != CG_OK || !(ps = calloc(1, sizeof(*ps))))
+        cg_vec_reserve(&p->event_sinks, need) != CG_OK)
         return CG_ENOMEM;
-    ps->sink.ops = ops;
-    ps->sink.env = &p->sink_env;
-    int rc = ops->init(&ps->sink, conf);
-    if (rc != CG_OK) {
-        free(ps);
-        return rc;
-    }
-    unsigned t = ps->sink.takes;
-    if (((t & CG_SINK_ALERTS) && !ops->alert) || ((t & CG_SINK_EVENTS) && !ops->event) ||
-        ((t & CG_SINK_COMMANDS) && !ops->command)) {
-        sink_free(ps);
-        return CG_EINVAL;
-    }
-    p->staged.v[p->staged.n++] = ps;
-    return CG_OK;
+    int rc = sink_make(p, ops, conf, &ps);
+    if (rc == CG_OK)
+        p->staged.v[p->staged.n++] = ps;
+    return rc;
 }
 
 int cg_pipeline_process(struct cg_pipeline *p, const struct cg_frame *f)
@@ -423,23 +438,13 @@ static int pipeline_reserve_sink(struct cg_pipeline *p)
 
 int cg_pipeline_add_sink(struct cg_pipeline *p, const struct cg_sink_ops *ops, const void *conf)
 {
-    struct cg_pipeline_sink *ps = NULL;
-    if (pipeline_reserve_sink(p) != CG_OK || !(ps = calloc(1, sizeof(*ps))))
-        return CG_ENOMEM;
-    ps->sink.ops = ops;
-    ps->sink.env = &p->sink_env;
-    int rc = ops->init(&ps->sink, conf);
-    if (rc != CG_OK) {
-        free(ps);
+    struct cg_pipeline_sink *ps;
+    int rc = pipeline_reserve_sink(p);
+    if (rc == CG_OK)
+        rc = sink_make(p, ops, conf, &ps);
+    if (rc != CG_OK)
         return rc;
-    }
     unsigned t = ps->sink.takes;
-    if (((t & CG_SINK_ALERTS) && !ops->alert) || ((t & CG_SINK_EVENTS) && !ops->event) ||
-        ((t & CG_SINK_COMMANDS) && !ops->command)) {
-        ops->fini(&ps->sink); /* takes what it has no op for */
-        free(ps);
-        return CG_EINVAL;
-    }
     p->sinks.v[p->sinks.n++] = ps;
     if (t & CG_SINK_ALERTS)
         p->alert_sinks.v[p->alert_sinks.n++] = &ps->sink;
