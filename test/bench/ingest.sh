@@ -26,8 +26,9 @@
 #     between 0 and the unpaced sender's rate: each trial sends at a fixed rate (cg_sender
 #     --rate) for about 2 s (at least 20,000 messages) and counts what arrived; the row gives
 #     the highest rate that lost nothing, and the loss of the unpaced trial.
-#   Counted: rsyslogd, the lines in its file; cefguard, the `lines` counter of `cefguard stats`;
-#   the stand-in, the lines it wrote. A trial ends when the count reaches what was sent or has
+#   Counted: rsyslogd, the lines in its file; cefguard run, the `lines` counter of `cefguard
+#   stats`; cefguard omprog, the lines of an events-only jsonl sink (one per message processed,
+#   with the shipped rules); the stand-in, the lines it wrote. A trial ends when the count reaches what was sent or has
 #   not moved for 1 s.
 set -uo pipefail
 
@@ -173,11 +174,16 @@ if "$CG_BIN" run --help >/dev/null 2>&1; then
     cg_start cefguard "$CG_BIN" run --set state-dir="$state" \
         --set inputs.udp.listen=127.0.0.1:0 --set inputs.tcp.listen=127.0.0.1:0 \
         --set sinks.stdout.path=/dev/null
-    uport=$(cg_port "$state" udp) tport=$(cg_port "$state" tcp)
-    measure_udp "cefguard run" "$uport" count_stat "$state"
-    measure_tcp "cefguard run" "$tport" "$n" count_stat "$state"
-    cg_stat "$state" engine.alerts >"$T/alerts" && notes+=("cefguard run: $(cat "$T/alerts") alerts")
-    cg_stop cefguard TERM 30 || notes+=("cefguard run: exit status $? on SIGTERM")
+    if cg_poll 15 cg_stat "$state" input.tcp.port >/dev/null && cg_poll 5 cg_stat "$state" input.udp.port >/dev/null; then
+        uport=$(cg_stat "$state" input.udp.port) tport=$(cg_stat "$state" input.tcp.port)
+        measure_udp "cefguard run" "$uport" count_stat "$state"
+        measure_tcp "cefguard run" "$tport" "$n" count_stat "$state"
+        cg_stat "$state" engine.alerts >"$T/alerts" && notes+=("cefguard run: $(cat "$T/alerts") alerts")
+        cg_stop cefguard TERM 30 || notes+=("cefguard run: exit status $? on SIGTERM")
+    else
+        row "cefguard run" - - "failed to start: $(tail -n 1 "$T/cefguard.err" | cut -c1-120)"
+        cg_stop cefguard TERM 5
+    fi
 else
     row "cefguard run" - - "skipped: \`$CG_BIN run --help\` failed (no run command in this build)"
 fi
@@ -192,12 +198,24 @@ if cg_rsyslog_available; then
     cg_rsyslog_stop om
     if "$CG_BIN" omprog --help >/dev/null 2>&1; then
         echo "== ingest: rsyslogd -> omprog cefguard" >&2
-        state=$T/om-state
-        cg_rsyslog_new omcg
-        cg_rsyslog_dropin omcg "$CG_BIN omprog --set state-dir=$state --set sinks.stdout.path=/dev/null"
-        cg_rsyslog_start omcg
-        measure_tcp "omprog cefguard" "$(cg_rsyslog_port omcg tcp)" "$n_omprog" count_stat "$state"
-        cg_rsyslog_stop omcg
+        # every processed message is one line of the events-only sink: what is counted
+        cat >"$T/omprog.yml" <<EOC
+state-dir: $T/om-state
+rules: [$src/rules]
+sinks:
+  alerts: {type: jsonl, path: /dev/null}
+  events: {type: jsonl, path: $T/om-events.json, events-only: true}
+EOC
+        if "$CG_BIN" check -c "$T/omprog.yml" >"$T/check.out" 2>&1; then
+            cg_rsyslog_new omcg
+            cg_rsyslog_dropin omcg "$CG_BIN omprog -c $T/omprog.yml"
+            cg_rsyslog_start omcg
+            measure_tcp "omprog cefguard" "$(cg_rsyslog_port omcg tcp)" "$n_omprog" \
+                count_file "$T/om-events.json"
+            cg_rsyslog_stop omcg
+        else
+            row "omprog cefguard" tcp - "skipped: check -c refused $T/omprog.yml: $(head -n 1 "$T/check.out")"
+        fi
     else
         row "omprog cefguard" tcp - "skipped: \`$CG_BIN omprog --help\` failed"
     fi
