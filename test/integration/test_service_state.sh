@@ -48,14 +48,26 @@ rules:
     threshold: {count: 3, window: 1h}
     summary: "three on {fields.dvchost}"
 EOR
+# a second instance, B, receives what A forwards (CEF over UDP): its events are A's alerts
+cat >"$T/b.yml" <<EOC
+state-dir: $T/state-b
+inputs:
+  udp: {type: udp, listen: "127.0.0.1:0"}
+sinks:
+  events: {type: jsonl, path: $T/b-events.json, events-only: true}
+EOC
+cg_start b "$CG_BIN" run -c "$T/b.yml"
+bport=$(cg_port "$T/state-b" udp)
 cat >"$T/run.yml" <<EOC
 state-dir: $S
 flush-interval: 50ms
 rules: [$T/rules]
+http-listen: "127.0.0.1:0"
 inputs:
   udp: {type: udp, listen: "127.0.0.1:0"}
 sinks:
   alerts: {type: jsonl, path: $T/alerts.json}
+  siem: {type: forward, target: "127.0.0.1:$bport", transport: udp, format: cef}
 EOC
 cg_start svc "$CG_BIN" run -c "$T/run.yml"
 port=$(cg_port "$S" udp)
@@ -81,6 +93,22 @@ cg_wait_stat "$S" rule.test-offline.alerts -eq 1 10
 cg_poll 1 false # nothing more comes
 [ "$(grep -c '"rule":"test-offline"' "$T/alerts.json")" -eq 1 ] || cg_fail "hold-down alerts: $(cat "$T/alerts.json")"
 
+# ---- the Prometheus listener and the forwarded alert ------------------------------------------
+hport=$(cg_stat "$S" service.http_port)
+[ "${hport:-0}" -gt 0 ] || cg_fail "no metrics port"
+exec 3<>"/dev/tcp/127.0.0.1/$hport" || cg_fail "connect to the metrics port"
+printf 'GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n' >&3
+metrics=$(cat <&3)
+exec 3>&-
+grep -q '^HTTP/1.[01] 200' <<<"$metrics" || cg_fail "metrics: $(head -3 <<<"$metrics")"
+grep -qx 'cefguard_rule_alerts_total{rule="test-offline"} 1' <<<"${metrics//$'\r'/}" ||
+    cg_fail "metrics lack the rule's alert: $(grep rule_alerts <<<"$metrics")"
+grep -q '^cefguard_input_received_total{input="udp"} ' <<<"$metrics" || cg_fail "metrics lack the input"
+grep -q '^# TYPE cefguard_lines_total counter' <<<"$metrics" || cg_fail "metrics lack the TYPE lines"
+cg_wait_stat "$T/state-b" lines -ge 1 10
+grep -q '"vendor":"cefguard".*"event_id":"test-offline".*"name":"web07 offline"' "$T/b-events.json" ||
+    cg_fail "B did not get A's alert as CEF: $(cat "$T/b-events.json")"
+
 # ---- reload: a broken rule file keeps the old rules; a good one keeps unchanged state ----------
 cp "$T/rules/hold.yml" "$T/hold.good"
 printf 'rules:\n  - id: broken\n    match: {vendor: [\n' >"$T/rules/zz-broken.yml"
@@ -96,7 +124,7 @@ send '4000000|Mal|6|dvchost=pc2'
 send '4000000|Mal|6|dvchost=pc2'
 cg_wait_stat "$S" rule.test-count.keys -eq 2 10
 out=$("$CG_BIN" reload -c "$T/run.yml") || cg_fail "cefguard reload: $out"
-[ "$out" = "reloaded: 2 rules, 1 sinks" ] || cg_fail "reload said: $out"
+[ "$out" = "reloaded: 2 rules, 2 sinks" ] || cg_fail "reload said: $out"
 [ "$(cg_stat "$S" service.reloads)" -eq 1 ] || cg_fail "service.reloads"
 send '4000000|Mal|6|dvchost=pc2' # the third for pc2, two of them before the reload
 cg_wait_stat "$S" rule.test-count.alerts -eq 1 10 # counters are per engine: the new one
