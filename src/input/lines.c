@@ -45,6 +45,8 @@ struct lines {
     int answer_fd; /* omprog; -1 otherwise */
     bool regular;  /* fd is a regular file: read from a timer */
     bool started, ended, paused, due;
+    bool halt;    /* paused or stopped: deliver no more of the buffer (stream.h) */
+    bool pending; /* halted with lines left in the buffer: resume delivers them first */
     struct event *ev;
     struct lines_stats stats;
     char origin[64];
@@ -109,23 +111,28 @@ static void lines_step(struct lines *l)
 {
     if (l->ended || l->paused)
         return;
-    int r = cg_input_stream_fill(&l->st, l->fd);
-    if (r == CG_EIO && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-    if (r == CG_EIO) {
-        cg_log(CG_LOG_ERR, "%s: read error: %s", l->origin, strerror(errno));
-        lines_end(l, CG_EIO);
-        return;
+    if (!l->pending) {
+        int r = cg_input_stream_fill(&l->st, l->fd);
+        if (r == CG_EIO && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r == CG_EIO) {
+            cg_log(CG_LOG_ERR, "%s: read error: %s", l->origin, strerror(errno));
+            lines_end(l, CG_EIO);
+            return;
+        }
+        l->st.arrival_us = cg_time_now_us();
+        if (l->answer_fd >= 0 && r == 1)
+            l->due = true;
     }
-    l->st.arrival_us = cg_time_now_us();
+    l->pending = false;
     uint64_t seq0 = l->st.seq;
     size_t at0 = l->st.start;
-    bool halt = false;
-    if (l->answer_fd >= 0 && r == 1)
-        l->due = true;
-    int rc = cg_input_stream_deliver(&l->st, l->s, &halt);
+    int rc = cg_input_stream_deliver(&l->st, l->s, &l->halt);
     l->stats.received += l->st.seq - seq0;
     l->stats.bytes += l->st.start - at0;
+    if (l->ended)
+        return; /* stopped from within a frame: it has said end */
+    l->pending = rc == 0;
     if (rc == 1 || rc == 0)
         rc = l->s->env->sync(l->s->env->ctx, l->s);
     if (rc != CG_OK) {
@@ -133,6 +140,8 @@ static void lines_step(struct lines *l)
         lines_end(l, rc);
         return;
     }
+    if (l->pending)
+        return; /* paused from within a frame */
     if (l->st.eof)
         lines_end(l, CG_OK);
     else if (l->regular)
@@ -207,7 +216,7 @@ static int lines_start(struct cg_source *s)
 static void lines_pause(struct cg_source *s)
 {
     struct lines *l = s->self;
-    l->paused = true;
+    l->paused = l->halt = true;
     if (l->ev)
         event_del(l->ev);
 }
@@ -215,18 +224,20 @@ static void lines_pause(struct cg_source *s)
 static void lines_resume(struct cg_source *s)
 {
     struct lines *l = s->self;
-    l->paused = false;
+    l->paused = l->halt = false;
     if (!l->ev || l->ended)
         return;
-    if (l->regular)
-        event_active(l->ev, EV_TIMEOUT, 0);
-    else
+    if (!l->regular)
         event_add(l->ev, NULL);
+    if (l->regular || l->pending) /* the lines buffered go first, from the loop */
+        event_active(l->ev, l->regular ? EV_TIMEOUT : EV_READ, 0);
 }
 
 static void lines_stop(struct cg_source *s)
 {
-    lines_end(s->self, CG_OK);
+    struct lines *l = s->self;
+    l->halt = true;
+    lines_end(l, CG_OK);
 }
 
 /* omprog: every acknowledged line is answered, in order. */
