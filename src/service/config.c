@@ -2,6 +2,7 @@
  * config.h). */
 #include "cefguard/config.h"
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 #include "cefguard/yamltree.h"
 
@@ -324,9 +325,18 @@ int cg_config_read(struct cg_config *c, const char *path, const char *name, cons
 
 /* ---- overrides ---------------------------------------------------------------------------- */
 
+/* "--set KEY: ", control bytes of the key escaped as the file's are (cg_yaml_error). */
+static void set_prefix(struct cg_buf *err, const char *kv, size_t klen)
+{
+    cg_buf_puts(err, "--set ");
+    cg_log_put_text(err, kv, klen);
+    cg_buf_puts(err, ": ");
+}
+
 static int set_error(struct cg_buf *err, const char *kv, size_t klen, const char *msg)
 {
-    cg_buf_printf(err, "--set %.*s: %s\n", (int)klen, kv, msg);
+    set_prefix(err, kv, klen);
+    cg_buf_printf(err, "%s\n", msg);
     return CG_EINVAL;
 }
 
@@ -344,8 +354,10 @@ static int set_value(const struct cg_opt *o, const char *value, void *conf, cons
     cg_buf_init(&why);
     int rc = cg_opt_set(o, value, conf, &why);
     if (rc == CG_EINVAL) {
-        cg_buf_printf(err, "--set %.*s: bad value '%s': %s\n", (int)klen, kv, value,
-                      cg_buf_cstr(&why));
+        set_prefix(err, kv, klen);
+        cg_buf_puts(err, "bad value '");
+        cg_log_put_text(err, value, strlen(value));
+        cg_buf_printf(err, "': %s\n", cg_buf_cstr(&why));
     }
     cg_buf_fini(&why);
     return rc;
