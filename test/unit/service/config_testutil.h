@@ -19,8 +19,6 @@
 
 /* ---- the tables ---------------------------------------------------------------------------- */
 
-#define S_US INT64_C(1000000)
-
 struct top {
     size_t max_line;
     int64_t lateness;
