@@ -43,7 +43,8 @@ struct lines {
     struct cg_input_stream st;
     int fd;
     int answer_fd; /* omprog; -1 otherwise */
-    bool regular;  /* fd is a regular file: read from a timer */
+    bool regular;  /* fd is a regular file, or another that epoll cannot watch: read from a
+                      timer */
     bool started, ended, paused, due;
     bool halt;    /* paused or stopped: deliver no more of the buffer (stream.h) */
     bool pending; /* halted with lines left in the buffer: resume delivers them first */
@@ -164,7 +165,10 @@ static int lines_init(struct cg_source *s, const void *conf, int answer_fd)
     l->answer_fd = answer_fd;
     snprintf(l->origin, sizeof(l->origin), "%s", c->origin ? c->origin : "<stdin>");
     struct stat sb;
-    l->regular = fstat(l->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    /* epoll watches pipes, sockets and terminals; anything else (a regular file, /dev/null:
+     * stdin under systemd, a directory) it refuses, and it is always readable: a timer reads */
+    l->regular =
+        fstat(l->fd, &sb) == 0 && !S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode) && !isatty(l->fd);
     if (cg_input_stream_init(&l->st, c->max_line, l->regular ? LINES_FILE_CHUNK : 0) != CG_OK) {
         free(l);
         return CG_ENOMEM;
