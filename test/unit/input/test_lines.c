@@ -525,6 +525,48 @@ static void test_stop_idle(void **state)
     close(fds[1]);
 }
 
+struct special {
+    const char *path;
+    struct rec r;
+};
+
+static void special_run(void *arg)
+{
+    struct special *sp = arg;
+    int fd = open(sp->path, O_RDONLY);
+    assert_true(fd >= 0);
+    struct cg_source_lines_conf c = {"in", fd, 0, 0, NULL};
+    rec_init(&sp->r, &cg_source_lines_ops, &c);
+    assert_int_equal(sp->r.s.ops->start(&sp->r.s), CG_OK);
+    rec_run(&sp->r);
+    rec_fini(&sp->r);
+    close(fd);
+}
+
+/* What epoll cannot watch is read from the loop all the same: /dev/null (stdin under
+ * systemd) ends at once, a directory ends with a read error, logged. */
+static void test_special_files(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path;
+        int rc;
+        const char *log;
+    } cases[] = {
+        {"/dev/null", CG_OK, ""},
+        {"/", CG_EIO, "cefguard: error: <stdin>: read error: Is a directory\n"},
+    };
+    for (size_t i = 0; i < CG_ARRAY_LEN(cases); i++) {
+        struct special sp = {.path = cases[i].path};
+        char log[256];
+        capture_stderr(special_run, &sp, log, sizeof(log));
+        if (sp.r.ends != 1 || sp.r.end_rc != cases[i].rc || sp.r.frames)
+            fail_msg("%s: %d ends, rc %d, %llu frames", cases[i].path, sp.r.ends, sp.r.end_rc,
+                     (unsigned long long)sp.r.frames);
+        assert_string_equal(log, cases[i].log);
+    }
+}
+
 /* ---- omprog against a fake rsyslog ---------------------------------------------------------- */
 
 /* rsyslog's side: it sends message k+1 only once message k is answered "OK" (the first OK,
@@ -754,15 +796,11 @@ static void test_tables(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_pipe_numbered),
-        cmocka_unit_test(test_plain_cases),
-        cmocka_unit_test(test_regular_file_chunks),
-        cmocka_unit_test(test_needs_loop),
-        cmocka_unit_test(test_pause_resume),
-        cmocka_unit_test(test_stop_idle),
-        cmocka_unit_test(test_omprog),
-        cmocka_unit_test(test_keepalive_plain),
-        cmocka_unit_test(test_tables),
+        cmocka_unit_test(test_plain_pipe_numbered), cmocka_unit_test(test_plain_cases),
+        cmocka_unit_test(test_regular_file_chunks), cmocka_unit_test(test_needs_loop),
+        cmocka_unit_test(test_pause_resume),        cmocka_unit_test(test_stop_idle),
+        cmocka_unit_test(test_special_files),       cmocka_unit_test(test_omprog),
+        cmocka_unit_test(test_keepalive_plain),     cmocka_unit_test(test_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
