@@ -663,6 +663,23 @@ static void test_sinks_reload(void **state)
     expect_log("fini", "S4x1");
 }
 
+/* fini in the middle of a reload (the service failed before commit): every sink, running
+ * or staged, is finished once (a kept one is both: once). */
+static void test_sinks_reload_fini(void **state)
+{
+    (void)state;
+    struct fix f;
+    fix_up(&f, base_rules, false, false);
+    sink_add(&f, (struct tsink_conf){1, A, NULL, 0});
+    sink_add(&f, (struct tsink_conf){2, A, NULL, 0});
+    assert_int_equal(cg_pipeline_sinks_begin(&f.p), CG_OK);
+    assert_int_equal(cg_pipeline_sinks_keep(&f.p, cg_pipeline_sink_at(&f.p, 1)), CG_OK);
+    assert_int_equal(cg_pipeline_sinks_add(&f.p, &tsink_ops, &(struct tsink_conf){3, A, NULL, 0}),
+                     CG_OK);
+    fix_down(&f);
+    expect_log("each once, the staged new one first", "S3x0 S1x0 S2x0");
+}
+
 /* A pressing sink pauses the sources; a reload that drops it resumes them from the loop. */
 static void test_sinks_reload_pressure(void **state)
 {
@@ -754,9 +771,13 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_start),        cmocka_unit_test(test_tick),
-        cmocka_unit_test(test_hooks),        cmocka_unit_test(test_swap_rules),
-        cmocka_unit_test(test_sinks_reload), cmocka_unit_test(test_sinks_reload_pressure),
+        cmocka_unit_test(test_start),
+        cmocka_unit_test(test_tick),
+        cmocka_unit_test(test_hooks),
+        cmocka_unit_test(test_swap_rules),
+        cmocka_unit_test(test_sinks_reload),
+        cmocka_unit_test(test_sinks_reload_fini),
+        cmocka_unit_test(test_sinks_reload_pressure),
         cmocka_unit_test(test_omprog),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
