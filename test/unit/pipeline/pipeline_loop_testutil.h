@@ -10,6 +10,8 @@
 
 #include "cefguard/pipeline.h"
 
+#include "engine/engine_testutil.h" /* load_rules, free_rules */
+
 #include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -319,32 +321,6 @@ static inline void hook_ended(void *ctx, struct cg_source *s, int rc)
 
 /* ---- set-up --------------------------------------------------------------------------------- */
 
-static struct cg_ruleset *rules_from(const char *yaml)
-{
-    char path[] = "/tmp/cg_test_ploopXXXXXX.yml";
-    int fd = mkstemps(path, 4);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
-    close(fd);
-    struct cg_ruleset *rs = malloc(sizeof(*rs));
-    assert_non_null(rs);
-    cg_ruleset_init(rs);
-    struct cg_buf err;
-    cg_buf_init(&err);
-    int rc = cg_ruleset_load(rs, path, &err);
-    unlink(path);
-    if (rc != CG_OK)
-        fail_msg("rules: %s", cg_buf_cstr(&err));
-    cg_buf_fini(&err);
-    return rs;
-}
-
-static inline void rules_free(struct cg_ruleset *rs)
-{
-    cg_ruleset_fini(rs);
-    free(rs);
-}
-
 /* Rule a: every event of id 100. Rule t: three of id 200 within an hour. */
 static const char base_rules[] = "rules:\n"
                                  "  - id: a\n"
@@ -366,7 +342,7 @@ static inline void fix_up(struct fix *f, const char *yaml, bool hooks, bool loop
     cg_buf_clear(&tlog);
     f->base = event_base_new();
     assert_non_null(f->base);
-    f->rs = yaml ? rules_from(yaml) : NULL;
+    f->rs = yaml ? load_rules(yaml) : NULL;
     f->h.base = f->base;
     f->h.want_ends = 1;
     struct cg_pipeline_opts o = {
@@ -381,7 +357,7 @@ static inline void fix_down(struct fix *f)
 {
     cg_pipeline_fini(&f->p);
     if (f->rs)
-        rules_free(f->rs);
+        free_rules(f->rs);
     event_base_free(f->base);
 }
 

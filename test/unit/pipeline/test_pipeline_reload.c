@@ -48,11 +48,11 @@ static void test_swap_rules(void **state)
     assert_int_equal(before.events, 4);
     assert_int_equal(before.matches, 4);
 
-    struct cg_ruleset *v2 = rules_from(swap_v2);
+    struct cg_ruleset *v2 = load_rules(swap_v2);
     struct cg_buf err;
     cg_buf_init(&err);
     assert_int_equal(cg_pipeline_swap_rules(&f.p, v2, NULL, &err), CG_OK);
-    rules_free(f.rs); /* the old set may go once the swap is done */
+    free_rules(f.rs); /* the old set may go once the swap is done */
     f.rs = v2;
     expect_log("the sinks are flushed first", "S1f0");
     assert_string_equal(cg_buf_cstr(&err),
