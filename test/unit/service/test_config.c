@@ -13,6 +13,8 @@
 
 #include "service/config_testutil.h"
 
+#include "cefguard/service.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -317,12 +319,52 @@ static void test_markdown(void **state)
     cg_buf_fini(&b);
 }
 
+/* Every type the service registers (each input's and sink's helper adds one): one kind of
+ * ops, a table that cg_opt_check accepts with its one command named after the type, a conf
+ * struct that has room for the name, and an item of only its type reads with its defaults. */
+static void test_service_types(void **state)
+{
+    (void)state;
+    assert_true(cg_service_ntypes >= 1);
+    for (size_t i = 0; i < cg_service_ntypes; i++) {
+        const struct cg_config_type *t = &cg_service_types[i];
+        if ((t->source != NULL) == (t->sink != NULL) || !t->options)
+            fail_msg("type %s: one of source and sink, and options", t->name);
+        struct cg_buf err;
+        cg_buf_init(&err);
+        if (cg_opt_check(t->options, &err) != CG_OK)
+            fail_msg("type %s: %s", t->name, cg_buf_cstr(&err));
+        assert_int_equal(t->options->ncommands, 1);
+        assert_string_equal(t->options->commands[0], t->name);
+        assert_true(t->conf_size >= sizeof(const char *));
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(cg_service_types[k].name, t->name) == 0 &&
+                !cg_service_types[k].source == !t->source)
+                fail_msg("type %s twice", t->name);
+        struct top top = {0};
+        struct cg_config c;
+        cg_config_init(&c, &top_table, 1, &top, cg_service_types, cg_service_ntypes);
+        char yaml[96];
+        snprintf(yaml, sizeof(yaml), "%s: {x: {type: %s}}\n", t->source ? "inputs" : "sinks",
+                 t->name);
+        if (cg_config_read(&c, NULL, "t.yml", yaml, &err) != CG_OK)
+            fail_msg("type %s: %s", t->name, cg_buf_cstr(&err));
+        const struct cg_config_items *l = t->source ? &c.inputs : &c.sinks;
+        assert_int_equal(l->n, 1);
+        assert_ptr_equal(l->v[0].type, t);
+        assert_string_equal(*(const char *const *)l->v[0].conf, "x");
+        cg_config_fini(&c);
+        cg_buf_fini(&err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tables),    cmocka_unit_test(test_read),
-        cmocka_unit_test(test_errors),    cmocka_unit_test(test_errors_keep_reading),
-        cmocka_unit_test(test_read_file), cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_tables),        cmocka_unit_test(test_read),
+        cmocka_unit_test(test_errors),        cmocka_unit_test(test_errors_keep_reading),
+        cmocka_unit_test(test_read_file),     cmocka_unit_test(test_markdown),
+        cmocka_unit_test(test_service_types),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
