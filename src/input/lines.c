@@ -48,6 +48,7 @@ struct lines {
     bool started, ended, paused, due;
     bool halt;    /* paused or stopped: deliver no more of the buffer (stream.h) */
     bool pending; /* halted with lines left in the buffer: resume delivers them first */
+    int fd_flags; /* fd's flags before start made it non-blocking (restored at fini); -1 */
     struct event *ev;
     struct lines_stats stats;
     char origin[64];
@@ -162,6 +163,7 @@ static int lines_init(struct cg_source *s, const void *conf, int answer_fd)
         return CG_ENOMEM;
     l->s = s;
     l->fd = c->fd;
+    l->fd_flags = -1;
     l->answer_fd = answer_fd;
     snprintf(l->origin, sizeof(l->origin), "%s", c->origin ? c->origin : "<stdin>");
     struct stat sb;
@@ -200,6 +202,7 @@ static int lines_start(struct cg_source *s)
         int fl = fcntl(l->fd, F_GETFL);
         if (fl < 0 || fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) < 0)
             return CG_EIO;
+        l->fd_flags = fl; /* not ours (a terminal, the shell's): left as it was found */
     }
     l->ev = l->regular ? event_new(s->env->loop, -1, 0, lines_cb, l)
                        : event_new(s->env->loop, l->fd, EV_READ | EV_PERSIST, lines_cb, l);
@@ -261,6 +264,8 @@ static void lines_fini(struct cg_source *s)
     struct lines *l = s->self;
     if (l->ev)
         event_free(l->ev);
+    if (l->fd_flags >= 0)
+        fcntl(l->fd, F_SETFL, l->fd_flags);
     cg_input_stream_fini(&l->st);
     free(l);
 }
