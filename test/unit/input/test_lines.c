@@ -307,7 +307,9 @@ static void test_plain_pipe_numbered(void **state)
         assert_int_equal(counter(&r.s, "received"), ns[i]);
         assert_int_equal(counter(&r.s, "bytes"), len);
         assert_int_equal(counter(&r.s, "answered.ok"), 0);
+        assert_int_equal(fcntl(fds[0], F_GETFL) & O_NONBLOCK, O_NONBLOCK);
         rec_fini(&r);
+        assert_int_equal(fcntl(fds[0], F_GETFL) & O_NONBLOCK, 0); /* not ours: as it was */
         feeder_fini(&w);
         close(fds[0]);
         free(text);
