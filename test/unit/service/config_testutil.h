@@ -105,10 +105,20 @@ static const struct cg_opt_table fsink_table = {fsink_v, CG_ARRAY_LEN(fsink_v), 
 static const struct cg_source_ops fin_ops = {.name = "fake"};
 static const struct cg_sink_ops fsink_ops = {.name = "fsink"};
 
+/* What a `fake` counts (the reference only: nothing here makes an instance). */
+struct fin_stats {
+    uint64_t received;
+};
+static const struct cg_counter fin_counter_v[] = {
+    {"received", CG_COUNTER_TOTAL, offsetof(struct fin_stats, received), "messages read", NULL, 0,
+     0},
+};
+static const struct cg_counter_table fin_counters = {fin_counter_v, 1};
+
 static const struct cg_config_type types[] = {
-    {"fake", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf)},
-    {"fake2", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf)},
-    {"fsink", NULL, &fsink_ops, &fsink_table, sizeof(struct fsink_conf)},
+    {"fake", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), &fin_counters},
+    {"fake2", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), NULL},
+    {"fsink", NULL, &fsink_ops, &fsink_table, sizeof(struct fsink_conf), NULL},
 };
 
 /* ---- a configuration under test ------------------------------------------------------------ */
