@@ -115,10 +115,21 @@ static const struct cg_counter fin_counter_v[] = {
 };
 static const struct cg_counter_table fin_counters = {fin_counter_v, 1};
 
+/* fsink's check beyond its table: the path "bad" is refused (the message's first line is
+ * the one that counts). */
+static inline int fsink_check(const void *conf, struct cg_buf *err)
+{
+    const struct fsink_conf *c = conf;
+    if (!c->path || strcmp(c->path, "bad") != 0)
+        return CG_OK;
+    cg_buf_puts(err, "cannot write to 'bad'\nnor say more");
+    return CG_EINVAL;
+}
+
 static const struct cg_config_type types[] = {
-    {"fake", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), &fin_counters},
-    {"fake2", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), NULL},
-    {"fsink", NULL, &fsink_ops, &fsink_table, sizeof(struct fsink_conf), NULL},
+    {"fake", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), &fin_counters, NULL},
+    {"fake2", &fin_ops, NULL, &fin_table, sizeof(struct fin_conf), NULL, NULL},
+    {"fsink", NULL, &fsink_ops, &fsink_table, sizeof(struct fsink_conf), NULL, fsink_check},
 };
 
 /* ---- a configuration under test ------------------------------------------------------------ */

@@ -255,6 +255,13 @@ static void test_finish(void **state)
     cg_buf_clear(&f.err);
     assert_int_equal(cg_config_finish(&f.c, &f.err), CG_OK);
     assert_string_equal(cg_buf_cstr(&f.err), "");
+    /* the type's check: the first line of its message, at the item's place in the file or
+     * by name alone for an item of the command line; every one of them */
+    assert_int_equal(cg_config_set(&f.c, "sinks.s.path=bad", &f.err), CG_OK);
+    assert_int_equal(cg_config_set(&f.c, "sinks.q.path=bad", &f.err), CG_OK);
+    assert_int_equal(cg_config_finish(&f.c, &f.err), CG_EINVAL);
+    assert_string_equal(cg_buf_cstr(&f.err), "t.yml:7:3: sinks.s: cannot write to 'bad'\n"
+                                             "sinks.q: cannot write to 'bad'\n");
     fix_fini(&f);
 }
 
