@@ -272,11 +272,12 @@ void cg_pipeline_fini(struct cg_pipeline *p)
         p->sources.v[i]->src.ops->fini(&p->sources.v[i]->src);
         free(p->sources.v[i]);
     }
+    /* a reload under way first: its kept sinks are the running list's, freed below */
+    cg_pipeline_sinks_abort(p);
     for (size_t i = 0; i < p->sinks.n; i++) {
         p->sinks.v[i]->sink.ops->fini(&p->sinks.v[i]->sink);
         free(p->sinks.v[i]);
     }
-    cg_pipeline_sinks_abort(p);
     free(p->staged.v);
     free(p->sources.v);
     free(p->sinks.v);

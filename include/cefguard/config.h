@@ -101,7 +101,8 @@ void cg_config_fini(struct cg_config *c);
 
 /* Reads a configuration file (path) or, path NULL, the text (name names it in messages).
  * Every error is appended to err as "file:line:column: message" (all of them, not only the
- * first). CG_OK; CG_EPARSE (errors in err); CG_EIO (the file, in err); CG_ENOMEM. */
+ * first). CG_OK; CG_EPARSE (errors in err); CG_ENOENT (no such file) or CG_EIO (the file
+ * does not read), with its name in err; CG_ENOMEM. */
 int cg_config_read(struct cg_config *c, const char *path, const char *name, const char *text,
                    struct cg_buf *err);
 

@@ -5,8 +5,9 @@
  *
  * Lines are framed as the file source frames them (framing.h: CR LF and LF, a line longer
  * than max_line is cut and counted), numbered from 1, named by conf.origin, stamped with the
- * wall clock when read. A regular file (stdin redirected from one) is read to its end in
- * chunks from a zero timeout, so the loop keeps turning; anything else is read when the
+ * wall clock when read. A regular file (stdin redirected from one) and anything else but a
+ * pipe, a socket or a terminal (/dev/null, stdin under systemd) is read to its end in chunks
+ * from a zero timeout, so the loop keeps turning; a pipe, socket or terminal is read when the
  * loop says it is readable (made non-blocking).
  *
  * omprog (cg_source_omprog_ops, the same conf): the protocol of rsyslog's

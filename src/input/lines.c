@@ -43,8 +43,12 @@ struct lines {
     struct cg_input_stream st;
     int fd;
     int answer_fd; /* omprog; -1 otherwise */
-    bool regular;  /* fd is a regular file: read from a timer */
+    bool regular;  /* fd is a regular file, or another that epoll cannot watch: read from a
+                      timer */
     bool started, ended, paused, due;
+    bool halt;    /* paused or stopped: deliver no more of the buffer (stream.h) */
+    bool pending; /* halted with lines left in the buffer: resume delivers them first */
+    int fd_flags; /* fd's flags before start made it non-blocking (restored at fini); -1 */
     struct event *ev;
     struct lines_stats stats;
     char origin[64];
@@ -109,23 +113,28 @@ static void lines_step(struct lines *l)
 {
     if (l->ended || l->paused)
         return;
-    int r = cg_input_stream_fill(&l->st, l->fd);
-    if (r == CG_EIO && (errno == EAGAIN || errno == EWOULDBLOCK))
-        return;
-    if (r == CG_EIO) {
-        cg_log(CG_LOG_ERR, "%s: read error: %s", l->origin, strerror(errno));
-        lines_end(l, CG_EIO);
-        return;
+    if (!l->pending) {
+        int r = cg_input_stream_fill(&l->st, l->fd);
+        if (r == CG_EIO && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (r == CG_EIO) {
+            cg_log(CG_LOG_ERR, "%s: read error: %s", l->origin, strerror(errno));
+            lines_end(l, CG_EIO);
+            return;
+        }
+        l->st.arrival_us = cg_time_now_us();
+        if (l->answer_fd >= 0 && r == 1)
+            l->due = true;
     }
-    l->st.arrival_us = cg_time_now_us();
+    l->pending = false;
     uint64_t seq0 = l->st.seq;
     size_t at0 = l->st.start;
-    bool halt = false;
-    if (l->answer_fd >= 0 && r == 1)
-        l->due = true;
-    int rc = cg_input_stream_deliver(&l->st, l->s, &halt);
+    int rc = cg_input_stream_deliver(&l->st, l->s, &l->halt);
     l->stats.received += l->st.seq - seq0;
     l->stats.bytes += l->st.start - at0;
+    if (l->ended)
+        return; /* stopped from within a frame: it has said end */
+    l->pending = rc == 0;
     if (rc == 1 || rc == 0)
         rc = l->s->env->sync(l->s->env->ctx, l->s);
     if (rc != CG_OK) {
@@ -133,6 +142,8 @@ static void lines_step(struct lines *l)
         lines_end(l, rc);
         return;
     }
+    if (l->pending)
+        return; /* paused from within a frame */
     if (l->st.eof)
         lines_end(l, CG_OK);
     else if (l->regular)
@@ -152,10 +163,14 @@ static int lines_init(struct cg_source *s, const void *conf, int answer_fd)
         return CG_ENOMEM;
     l->s = s;
     l->fd = c->fd;
+    l->fd_flags = -1;
     l->answer_fd = answer_fd;
     snprintf(l->origin, sizeof(l->origin), "%s", c->origin ? c->origin : "<stdin>");
     struct stat sb;
-    l->regular = fstat(l->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    /* epoll watches pipes, sockets and terminals; anything else (a regular file, /dev/null:
+     * stdin under systemd, a directory) it refuses, and it is always readable: a timer reads */
+    l->regular =
+        fstat(l->fd, &sb) == 0 && !S_ISFIFO(sb.st_mode) && !S_ISSOCK(sb.st_mode) && !isatty(l->fd);
     if (cg_input_stream_init(&l->st, c->max_line, l->regular ? LINES_FILE_CHUNK : 0) != CG_OK) {
         free(l);
         return CG_ENOMEM;
@@ -187,6 +202,7 @@ static int lines_start(struct cg_source *s)
         int fl = fcntl(l->fd, F_GETFL);
         if (fl < 0 || fcntl(l->fd, F_SETFL, fl | O_NONBLOCK) < 0)
             return CG_EIO;
+        l->fd_flags = fl; /* not ours (a terminal, the shell's): left as it was found */
     }
     l->ev = l->regular ? event_new(s->env->loop, -1, 0, lines_cb, l)
                        : event_new(s->env->loop, l->fd, EV_READ | EV_PERSIST, lines_cb, l);
@@ -207,7 +223,7 @@ static int lines_start(struct cg_source *s)
 static void lines_pause(struct cg_source *s)
 {
     struct lines *l = s->self;
-    l->paused = true;
+    l->paused = l->halt = true;
     if (l->ev)
         event_del(l->ev);
 }
@@ -215,18 +231,20 @@ static void lines_pause(struct cg_source *s)
 static void lines_resume(struct cg_source *s)
 {
     struct lines *l = s->self;
-    l->paused = false;
+    l->paused = l->halt = false;
     if (!l->ev || l->ended)
         return;
-    if (l->regular)
-        event_active(l->ev, EV_TIMEOUT, 0);
-    else
+    if (!l->regular)
         event_add(l->ev, NULL);
+    if (l->regular || l->pending) /* the lines buffered go first, from the loop */
+        event_active(l->ev, l->regular ? EV_TIMEOUT : EV_READ, 0);
 }
 
 static void lines_stop(struct cg_source *s)
 {
-    lines_end(s->self, CG_OK);
+    struct lines *l = s->self;
+    l->halt = true;
+    lines_end(l, CG_OK);
 }
 
 /* omprog: every acknowledged line is answered, in order. */
@@ -246,6 +264,8 @@ static void lines_fini(struct cg_source *s)
     struct lines *l = s->self;
     if (l->ev)
         event_free(l->ev);
+    if (l->fd_flags >= 0)
+        fcntl(l->fd, F_SETFL, l->fd_flags);
     cg_input_stream_fini(&l->st);
     free(l);
 }

@@ -2,6 +2,7 @@
  * config.h). */
 #include "cefguard/config.h"
 
+#include "cefguard/log.h"
 #include "cefguard/vec.h"
 #include "cefguard/yamltree.h"
 
@@ -133,6 +134,14 @@ static bool is_text(enum cg_opt_type t)
     return t == CG_OPT_STRING || t == CG_OPT_TIMEZONE || t == CG_OPT_LISTEN || t == CG_OPT_ENDPOINT;
 }
 
+static int not_value(const struct cg_ydoc *doc, const struct cg_opt *o, const struct cg_ynode *v,
+                     struct cg_buf *err)
+{
+    cg_yaml_error(err, doc, v, "%s: expected a value, not a %s", o->name,
+                  v->type == CG_Y_MAP ? "mapping" : "list");
+    return CG_EPARSE;
+}
+
 /* Stores the node's value as o's; a message at the node for a bad one. */
 static int set_node(const struct cg_ydoc *doc, const struct cg_opt *o, const struct cg_ynode *v,
                     void *conf, struct cg_buf *err)
@@ -141,16 +150,16 @@ static int set_node(const struct cg_ydoc *doc, const struct cg_opt *o, const str
     int rc = CG_OK;
     if (v->type == CG_Y_SEQ && o->type == CG_OPT_PATHS) {
         for (size_t i = 0; rc != CG_ENOMEM && i < v->n; i++) {
-            int r = set_node(doc, o, v->kv[i], conf, err);
+            /* one level: an item of the list is a value, not a list again */
+            const struct cg_ynode *item = v->kv[i];
+            int r = item->type == CG_Y_SEQ ? not_value(doc, o, item, err)
+                                           : set_node(doc, o, item, conf, err);
             rc = rc == CG_OK ? r : rc;
         }
         return rc;
     }
-    if (v->type != CG_Y_SCALAR) {
-        cg_yaml_error(err, doc, v, "%s: expected a value, not a %s", o->name,
-                      v->type == CG_Y_MAP ? "mapping" : "list");
-        return CG_EPARSE;
-    }
+    if (v->type != CG_Y_SCALAR)
+        return not_value(doc, o, v, err);
     if (is_null(v) && is_text(o->type)) {
         *(const char **)((char *)conf + o->offset) = NULL;
         return CG_OK;
@@ -316,9 +325,18 @@ int cg_config_read(struct cg_config *c, const char *path, const char *name, cons
 
 /* ---- overrides ---------------------------------------------------------------------------- */
 
+/* "--set KEY: ", control bytes of the key escaped as the file's are (cg_yaml_error). */
+static void set_prefix(struct cg_buf *err, const char *kv, size_t klen)
+{
+    cg_buf_puts(err, "--set ");
+    cg_log_put_text(err, kv, klen);
+    cg_buf_puts(err, ": ");
+}
+
 static int set_error(struct cg_buf *err, const char *kv, size_t klen, const char *msg)
 {
-    cg_buf_printf(err, "--set %.*s: %s\n", (int)klen, kv, msg);
+    set_prefix(err, kv, klen);
+    cg_buf_printf(err, "%s\n", msg);
     return CG_EINVAL;
 }
 
@@ -336,8 +354,10 @@ static int set_value(const struct cg_opt *o, const char *value, void *conf, cons
     cg_buf_init(&why);
     int rc = cg_opt_set(o, value, conf, &why);
     if (rc == CG_EINVAL) {
-        cg_buf_printf(err, "--set %.*s: bad value '%s': %s\n", (int)klen, kv, value,
-                      cg_buf_cstr(&why));
+        set_prefix(err, kv, klen);
+        cg_buf_puts(err, "bad value '");
+        cg_log_put_text(err, value, strlen(value));
+        cg_buf_printf(err, "': %s\n", cg_buf_cstr(&why));
     }
     cg_buf_fini(&why);
     return rc;
