@@ -112,7 +112,7 @@ int cg_config_set(struct cg_config *c, const char *kv, struct cg_buf *err);
 
 /* Checks what the file cannot say alone, once everything is applied: every item has a
  * type, and passes its type's check. CG_OK, or CG_EINVAL with a message per problem
- * ("inputs.NAME (file:line:col): ..."). */
+ * ("file:line:col: inputs.NAME: ...", or "inputs.NAME: ..." for an item --set made). */
 int cg_config_finish(struct cg_config *c, struct cg_buf *err);
 
 /* The item of that name, or NULL. */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -74,7 +75,11 @@ static bool write_all(int fd, const char *p, size_t n)
         if (w > 0) {
             p += w;
             n -= (size_t)w;
-        } else if (w < 0 && errno != EINTR && errno != EAGAIN) {
+        } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = {.fd = fd, .events = POLLOUT}; /* a non-blocking terminal */
+            if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                return false;
+        } else if (w < 0 && errno != EINTR) {
             return false;
         }
     }
