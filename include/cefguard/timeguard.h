@@ -23,7 +23,8 @@
  * Wall clock (the hook for live input): when the caller passes the arrival time, a stamp
  * more than max_jump from it, later or earlier, is always an outlier (never a candidate):
  * a live stream's clock stays within the bound of the wall clock, and a sender whose clock
- * is months off, or a forged year, has its lines counted at their arrival. Replay passes 0. Deterministic: the verdicts depend only on the lines and the arrivals.
+ * is months off, or a forged year, has its lines counted at their arrival. Replay passes 0.
+ * Deterministic: the verdicts depend only on the lines and the arrivals.
  *
  * Not thread-safe: one per input stream (struct cg_decoder holds it).
  */

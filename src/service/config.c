@@ -444,8 +444,8 @@ int cg_config_finish(struct cg_config *c, struct cg_buf *err)
             if (it->type->check(it->conf, &why) != CG_OK) {
                 const char *m = cg_buf_cstr(&why);
                 if (it->line)
-                    cg_buf_printf(err, "%s:%u:%u: %s.%s: %.*s\n", c->path, it->line, it->col,
-                                  kind, it->name, (int)strcspn(m, "\n"), m);
+                    cg_buf_printf(err, "%s:%u:%u: %s.%s: %.*s\n", c->path, it->line, it->col, kind,
+                                  it->name, (int)strcspn(m, "\n"), m);
                 else
                     cg_buf_printf(err, "%s.%s: %.*s\n", kind, it->name, (int)strcspn(m, "\n"), m);
                 rc = CG_EINVAL;

@@ -50,8 +50,9 @@ static int add_sinks(struct cg_service *sv, struct cg_service_build *b)
     for (size_t i = 0; i < b->cfg.sinks.n; i++) {
         struct cg_config_item *it = &b->cfg.sinks.v[i];
         if (sv->mode == CG_SERVICE_OMPROG && cg_service_sink_on_stdout(it)) {
-            cg_log(CG_LOG_ERR, "sink %s: omprog answers rsyslog on stdout: give the sink a "
-                               "path (--set sinks.%s.path=FILE) or remove it (--set sinks.%s=off)",
+            cg_log(CG_LOG_ERR,
+                   "sink %s: omprog answers rsyslog on stdout: give the sink a "
+                   "path (--set sinks.%s.path=FILE) or remove it (--set sinks.%s=off)",
                    it->name, it->name, it->name);
             return CG_EINVAL;
         }

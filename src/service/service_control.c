@@ -87,12 +87,9 @@ static int each_group(struct cg_service *sv, group_fn fn, void *ctx)
     const struct cg_metrics_stats *ms =
         sv->control && sv->control->http ? cg_metrics_stats(sv->control->http) : NULL;
     const struct group top[] = {
-        {&cg_stats_counters, &sv->pl.stats, NULL, NULL},
-        {&cg_engine_counters, &es, NULL, NULL},
-        {&cg_service_counters, &sv->stats, NULL, NULL},
-        {&cg_state_counters, ss, NULL, NULL},
-        {&cg_control_counters, cs, NULL, NULL},
-        {&cg_metrics_counters, ms, NULL, NULL},
+        {&cg_stats_counters, &sv->pl.stats, NULL, NULL}, {&cg_engine_counters, &es, NULL, NULL},
+        {&cg_service_counters, &sv->stats, NULL, NULL},  {&cg_state_counters, ss, NULL, NULL},
+        {&cg_control_counters, cs, NULL, NULL},          {&cg_metrics_counters, ms, NULL, NULL},
     };
     int rc = CG_OK;
     for (size_t i = 0; rc == CG_OK && i < CG_ARRAY_LEN(top); i++)
