@@ -43,6 +43,7 @@ struct cg_service_opts {
     int64_t state_interval_us;  /* how often the correlation state is saved */
     int64_t flush_interval_us;  /* the wall-clock tick: deadlines and sink flushes */
     size_t max_line;            /* omprog: longer lines are cut */
+    int64_t drain_timeout_us;   /* how long a stop waits for the sinks to send what they hold */
     const char *state_sync;     /* "normal" or "full" (state.h) */
     int64_t alert_retention_us; /* how long delivered alert ids are remembered */
     const char *http_listen;    /* the metrics listener; NULL: none */

@@ -78,6 +78,9 @@ struct cg_sink_ops {
      * service calls it on SIGHUP, after a flush). CG_OK, or an error after logging it: the
      * sink goes on with what it had. */
     int (*reopen)(struct cg_sink *s);
+    /* NULL, or: what the sink holds that has not gone out yet (a forwarder's queue); the
+     * service's stop runs the loop until it is 0 or drain-timeout passes. */
+    uint64_t (*pending)(struct cg_sink *s);
     /* Releases everything; what was not flushed is dropped. */
     void (*fini)(struct cg_sink *s);
 };

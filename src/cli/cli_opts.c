@@ -94,6 +94,9 @@ static const struct cg_opt opts[] = {
      .min = 1000, .max = 60000000, .commands = SVC, .offset = AT(service.flush_interval_us),
      .help = "the wall-clock tick: deadlines fire (silence when nothing arrives) and the sinks "
              "are flushed"},
+    {.name = "drain-timeout", .type = CG_OPT_DURATION, .arg = "DURATION", .def = "5s",
+     .min = 0, .max = 600000000, .commands = SVC, .offset = AT(service.drain_timeout_us),
+     .help = "how long a stop waits for the sinks to send what they hold (a forwarder's queue)"},
     {.name = "http-listen", .type = CG_OPT_LISTEN, .arg = "HOST:PORT", .def_text = "off",
      .commands = SVC, .offset = AT(service.http_listen),
      .help = "serve Prometheus metrics at http://HOST:PORT/metrics (127.0.0.1:9108)"},

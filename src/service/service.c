@@ -246,12 +246,16 @@ void cg_service_retire(struct cg_service *sv, struct cg_service_build *nb)
 
 /* ---- signals and timers --------------------------------------------------------------------- */
 
+static void stop_finish(struct cg_service *sv);
+
 static void on_signal(evutil_socket_t sig, short what, void *ctx)
 {
     struct cg_service *sv = ctx;
     if (sig == SIGHUP) {
         cg_log(CG_LOG_INFO, "SIGHUP: reloading");
         cg_service_reload(sv);
+    } else if (sv->stopping) { /* a second one: do not wait for the sinks */
+        stop_finish(sv);
     } else {
         cg_log(CG_LOG_INFO, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
         cg_service_stop(sv);
@@ -275,6 +279,45 @@ static void on_snapshot(evutil_socket_t fd, short what, void *ctx)
     cg_service_save(ctx);
 }
 
+/* What the sinks still hold to send (a forwarder's queue). */
+static uint64_t sinks_pending(struct cg_service *sv)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < cg_pipeline_nsinks(&sv->pl); i++) {
+        struct cg_sink *s = cg_pipeline_sink_at(&sv->pl, i);
+        if (s->ops->pending)
+            n += s->ops->pending(s);
+    }
+    return n;
+}
+
+/* The end of a stop: the state saved, the loop left. */
+static void stop_finish(struct cg_service *sv)
+{
+    if (sv->stopped)
+        return;
+    sv->stopped = true;
+    uint64_t left = sinks_pending(sv);
+    if (left)
+        cg_log(CG_LOG_WARN, "stop: %llu alerts the sinks still held are dropped (drain-timeout)",
+               (unsigned long long)left);
+    if (cg_service_save(sv) != CG_OK)
+        sv->status = 1;
+    struct cg_engine_stats es;
+    cg_pipeline_engine_stats(&sv->pl, &es);
+    cg_log(CG_LOG_INFO, "stopped: %llu lines processed, %llu alerts, state %s",
+           (unsigned long long)sv->pl.stats.lines, (unsigned long long)es.alerts,
+           sv->status ? "NOT saved" : "saved");
+    event_base_loopbreak(sv->base);
+}
+
+static void on_drain(evutil_socket_t fd, short what, void *ctx)
+{
+    struct cg_service *sv = ctx;
+    if (sinks_pending(sv) == 0 || cg_time_mono_us() >= sv->drain_end_us)
+        stop_finish(sv);
+}
+
 void cg_service_stop(struct cg_service *sv)
 {
     if (sv->stopping)
@@ -286,14 +329,14 @@ void cg_service_stop(struct cg_service *sv)
         cg_log(CG_LOG_ERR, "flush at stop: %s", cg_err_str(rc));
         sv->status = 1;
     }
-    if (cg_service_save(sv) != CG_OK)
-        sv->status = 1;
-    struct cg_engine_stats es;
-    cg_pipeline_engine_stats(&sv->pl, &es);
-    cg_log(CG_LOG_INFO, "stopped: %llu lines processed, %llu alerts, state %s",
-           (unsigned long long)sv->pl.stats.lines, (unsigned long long)es.alerts,
-           sv->status ? "NOT saved" : "saved");
-    event_base_loopbreak(sv->base);
+    /* the sinks that send from the loop get drain-timeout to do it */
+    const struct timeval every = {0, 20000};
+    sv->drain_end_us = cg_time_mono_us() + sv->build->svc.drain_timeout_us;
+    if (sinks_pending(sv) && sv->build->svc.drain_timeout_us > 0 &&
+        (sv->drain = event_new(sv->base, -1, EV_PERSIST, on_drain, sv)) &&
+        event_add(sv->drain, &every) == 0)
+        return;
+    stop_finish(sv);
 }
 
 static struct event *timer_every(struct cg_service *sv, int64_t us, event_callback_fn fn)
@@ -336,6 +379,8 @@ static void service_fini(struct cg_service *sv)
         event_free(sv->tick);
     if (sv->snap)
         event_free(sv->snap);
+    if (sv->drain)
+        event_free(sv->drain);
     for (size_t i = 0; i < sv->retired.n; i++)
         sv->retired.v[i]->free(sv->retired.v[i]);
     free(sv->retired.v);
@@ -383,6 +428,9 @@ int cg_service_run(const struct cg_service_loader *ld, enum cg_service_mode mode
         event_base_dispatch(sv.base);
     if (!sv.stopping)
         cg_service_stop(&sv);
+    if (!sv.stopped) /* draining the sinks */
+        event_base_dispatch(sv.base);
+    stop_finish(&sv);
     status = sv.status;
 out:
     service_fini(&sv);

@@ -38,8 +38,9 @@ struct cg_service {
     bool pl_ready;
     struct cg_source_lines_conf omprog_conf;
     struct cg_source *omprog; /* omprog mode: the stdin source */
-    struct event *sig[3], *tick, *snap;
-    bool stopping, tick_failed;
+    struct event *sig[3], *tick, *snap, *drain;
+    bool stopping, tick_failed, stopped;
+    int64_t drain_end_us; /* monotonic: when a stop gives up on the sinks */
     int status; /* what run returns once stopped */
     const char *state_dir;
     struct cg_service_stats stats;

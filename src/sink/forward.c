@@ -316,6 +316,12 @@ static void forward_fini(struct cg_sink *s)
     s->self = NULL;
 }
 
+static uint64_t forward_pending(struct cg_sink *s)
+{
+    const struct cg_forward *f = s->self;
+    return f->q.n;
+}
+
 const struct cg_sink_ops cg_sink_forward_ops = {
     .name = "forward",
     .init = forward_init,
@@ -324,6 +330,7 @@ const struct cg_sink_ops cg_sink_forward_ops = {
     .command = NULL,
     .flush = forward_flush,
     .reopen = NULL,
+    .pending = forward_pending,
     .fini = forward_fini,
 };
 

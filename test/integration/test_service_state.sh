@@ -53,6 +53,7 @@ cat >"$T/b.yml" <<EOC
 state-dir: $T/state-b
 inputs:
   udp: {type: udp, listen: "127.0.0.1:0"}
+  tcp: {type: tcp, listen: "127.0.0.1:0"}
 sinks:
   events: {type: jsonl, path: $T/b-events.json, events-only: true}
 EOC
@@ -130,4 +131,15 @@ send '4000000|Mal|6|dvchost=pc2' # the third for pc2, two of them before the rel
 cg_wait_stat "$S" rule.test-count.alerts -eq 1 10 # counters are per engine: the new one
 [ "$(grep -c '"summary":"three on pc2"' "$T/alerts.json")" -eq 1 ] || cg_fail "pc2's count did not survive the reload"
 cg_stop svc2 TERM 10 || cg_fail "stop after the reload"
+
+# ---- a stop sends what a forwarder still holds (drain-timeout) --------------------------------
+btcp=$(cg_port "$T/state-b" tcp)
+before=$(cg_stat "$T/state-b" lines)
+seq 1 3000 | awk '{ printf "<134>Dec  3 18:40:00 h CEF:0|Trend Micro|Deep Security Agent|20|4000000|M|6|dvchost=x msgnum=%d\n", $1 }' |
+    "$CG_BIN" run --set state-dir="$T/state-c" --set inputs.udp=off --set inputs.tcp=off \
+        --set inputs.in.type=stdin --set sinks.stdout=off --set rules="$CG_SRC/test/data/service/every-malware.yml" \
+        --set sinks.f.type=forward --set sinks.f.target=127.0.0.1:"$btcp" --set sinks.f.transport=tcp \
+        2>"$T/c.err" || cg_fail "the stdin instance: $(cat "$T/c.err")"
+grep -q "stopped: 3000 lines processed, 3000 alerts" "$T/c.err" || cg_fail "stdin instance: $(cat "$T/c.err")"
+cg_wait_stat "$T/state-b" lines -ge $((before + 3000)) 10
 echo "ok"
