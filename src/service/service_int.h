@@ -41,7 +41,7 @@ struct cg_service {
     struct event *sig[3], *tick, *snap, *drain;
     bool stopping, tick_failed, stopped;
     int64_t drain_end_us; /* monotonic: when a stop gives up on the sinks */
-    int status; /* what run returns once stopped */
+    int status;           /* what run returns once stopped */
     const char *state_dir;
     struct cg_service_stats stats;
     struct cg_service_state *state;     /* service_state.c */
