@@ -44,6 +44,10 @@ static int pipeline_alert(void *ctx, const struct cg_alert *a)
     p->dirty = true;
     for (size_t i = 0; i < p->alert_sinks.n; i++) {
         struct cg_sink *s = p->alert_sinks.v[i];
+        if (s->ops->has && s->ops->has(s, a->id)) { /* written before a crash */
+            p->alerts_in_sink++;
+            continue;
+        }
         int rc = s->ops->alert(s, a);
         if (rc != CG_OK)
             return rc;
@@ -471,8 +475,8 @@ int cg_pipeline_add_source(struct cg_pipeline *p, const struct cg_source_ops *op
     return CG_OK;
 }
 
-/* Starts one source and, without an event loop, relieves the sinks until it has ended. */
-static int pipeline_drive(struct cg_pipeline *p, struct cg_pipeline_source *ps)
+/* Starts one source: CG_OK, or its start's error (then it counts as ended). */
+static int source_start(struct cg_pipeline *p, struct cg_pipeline_source *ps)
 {
     ps->started = true;
     p->running++;
@@ -481,8 +485,17 @@ static int pipeline_drive(struct cg_pipeline *p, struct cg_pipeline_source *ps)
         ps->started = false;
         p->running--;
         ps->ended = true;
-        return ps->rc = rc;
+        ps->rc = rc;
     }
+    return rc;
+}
+
+/* Starts one source and, without an event loop, relieves the sinks until it has ended. */
+static int pipeline_drive(struct cg_pipeline *p, struct cg_pipeline_source *ps)
+{
+    int rc = source_start(p, ps);
+    if (rc != CG_OK)
+        return rc;
     while (!ps->ended) {
         if (!ps->paused)
             return CG_EINVAL; /* it returned without ending or pausing: it needs a loop */
@@ -539,15 +552,9 @@ int cg_pipeline_start(struct cg_pipeline *p)
         struct cg_pipeline_source *ps = p->sources.v[i];
         if (ps->started || ps->ended)
             continue;
-        ps->started = true;
-        p->running++;
-        int rc = ps->src.ops->start(&ps->src);
-        if (rc != CG_OK) {
-            ps->started = false;
-            p->running--;
-            ps->ended = true;
-            return ps->rc = rc;
-        }
+        int rc = source_start(p, ps);
+        if (rc != CG_OK)
+            return rc;
     }
     return CG_OK;
 }

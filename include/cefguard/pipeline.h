@@ -132,6 +132,7 @@ struct cg_pipeline {
     struct event *resume_ev;             /* loop: resumes the sources after pressure */
     struct cg_engine_stats engine_carry; /* totals of the engines a reload replaced */
     uint64_t alerts_skipped;             /* held back by hooks.alert */
+    uint64_t alerts_in_sink;             /* not given to a sink that had it (sink.h: has) */
 };
 
 /* CG_EINVAL: bad timezone; CG_ENOMEM. */

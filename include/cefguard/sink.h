@@ -81,6 +81,10 @@ struct cg_sink_ops {
     /* NULL, or: what the sink holds that has not gone out yet (a forwarder's queue); the
      * service's stop runs the loop until it is 0 or drain-timeout passes. */
     uint64_t (*pending)(struct cg_sink *s);
+    /* NULL, or: whether the sink holds the alert of this id already (engine.h: the stable
+     * id) - a file that a crash between its write and the state's commit left with the
+     * alert, which the input sent again makes again. The pipeline then skips this sink. */
+    bool (*has)(struct cg_sink *s, const uint8_t id[16]);
     /* Releases everything; what was not flushed is dropped. */
     void (*fini)(struct cg_sink *s);
 };

@@ -37,6 +37,9 @@ static const struct cg_counter service_counter_v[] = {
     SVC_STAT("service.snapshot_failures", snapshot_failures, "snapshots that failed to save"),
     SVC_STAT("service.recovered_frames", recovered_frames,
              "journal frames processed again at start (acknowledged before a stop or crash)"),
+    SVC_STAT("service.alerts_in_sink", alerts_in_sink,
+             "alerts not written again to a file that had them (written before a crash, whose "
+             "state commit it missed)"),
     SVC_STAT("service.alerts_redelivered", alerts_redelivered,
              "alerts made again by input sent again (recovery, rsyslog re-sending) and held back: "
              "their ids were delivered before"),
@@ -80,6 +83,7 @@ static int each_group(struct cg_service *sv, group_fn fn, void *ctx)
     struct cg_engine_stats es;
     cg_pipeline_engine_stats(&sv->pl, &es);
     sv->stats.alerts_redelivered = sv->pl.alerts_skipped;
+    sv->stats.alerts_in_sink = sv->pl.alerts_in_sink;
     sv->stats.http_port = metrics_port(sv);
     const struct cg_state_stats *ss = cg_service_state_stats(sv);
     const struct cg_control_stats *cs =

@@ -19,6 +19,7 @@ struct cg_service_stats {
     uint64_t snapshots, snapshot_failures;
     uint64_t recovered_frames;   /* journal frames replayed at start */
     uint64_t alerts_redelivered; /* copied from the pipeline when written */
+    uint64_t alerts_in_sink;     /* the same */
     uint64_t http_port;          /* gauge, copied from the listener when written */
 };
 

@@ -7,10 +7,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define JSONL_FLUSH_AT (1 << 20)
 #define JSONL_MODE 0640
+/* The alerts at the end of an existing file that the sink remembers (the last batch before
+ * a crash, which rsyslog sends again, is one message's: a few alerts), and how far back
+ * it looks for them. */
+#define JSONL_TAIL_IDS 64
+#define JSONL_TAIL_BYTES (256 * 1024)
 
 struct cg_sink_jsonl {
     struct cg_buf own;
@@ -26,6 +32,8 @@ struct cg_sink_jsonl {
     bool told;      /* a write error was logged: the first one says it, once */
     bool sync_told; /* the fd cannot be synced: said once, not tried again */
     struct cg_sink_jsonl_stats st;
+    uint8_t tail[JSONL_TAIL_IDS][16]; /* ids of the last alerts the file held at open */
+    size_t ntail;
 };
 
 /* "sink NAME: what PATH: reason" with the path escaped (a file name is bytes). */
@@ -165,6 +173,54 @@ static void jsonl_free(struct cg_sink_jsonl *j)
 }
 
 /* Where the lines go: path ("-" stdout, a file opened here) or the conf's fd. */
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* The ids ("id":"<32 hex>", as alert.h writes them) of the last alerts in the file at
+ * open, so that an alert made again after a crash is not written twice (sink.h: has). */
+static void jsonl_read_tail(struct cg_sink_jsonl *j)
+{
+    int fd = open(j->path, O_RDONLY | O_CLOEXEC); /* the sink's own is write-only */
+    off_t end = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+    size_t n = end > JSONL_TAIL_BYTES ? JSONL_TAIL_BYTES : end > 0 ? (size_t)end : 0;
+    char *b = n ? malloc(n) : NULL;
+    ssize_t got = b ? pread(fd, b, n, end - (off_t)n) : -1;
+    if (fd >= 0)
+        close(fd);
+    static const char key[] = "\"id\":\"";
+    for (ssize_t i = 0; got > 0 && i + (ssize_t)sizeof(key) - 1 + 32 < got; i++) {
+        if (memcmp(b + i, key, sizeof(key) - 1) != 0)
+            continue;
+        const char *h = b + i + sizeof(key) - 1;
+        uint8_t id[16];
+        bool ok = h[32] == '"';
+        for (int k = 0; ok && k < 16; k++) {
+            int hi = hexval(h[2 * k]), lo = hexval(h[2 * k + 1]);
+            ok = hi >= 0 && lo >= 0;
+            id[k] = (uint8_t)(hi << 4 | lo);
+        }
+        if (!ok)
+            continue;
+        if (j->ntail == JSONL_TAIL_IDS) { /* keep the last ones */
+            memmove(j->tail[0], j->tail[1], (JSONL_TAIL_IDS - 1) * sizeof(j->tail[0]));
+            j->ntail--;
+        }
+        memcpy(j->tail[j->ntail++], id, 16);
+    }
+    free(b);
+}
+
+static bool jsonl_has(struct cg_sink *s, const uint8_t id[16])
+{
+    const struct cg_sink_jsonl *j = s->self;
+    for (size_t i = 0; i < j->ntail; i++)
+        if (memcmp(j->tail[i], id, 16) == 0)
+            return true;
+    return false;
+}
+
 static int jsonl_init_fd(struct cg_sink_jsonl *j, const struct cg_sink_jsonl_conf *c)
 {
     if (!c->path) {
@@ -186,6 +242,7 @@ static int jsonl_init_fd(struct cg_sink_jsonl *j, const struct cg_sink_jsonl_con
         return CG_EIO;
     }
     j->owns_fd = true;
+    jsonl_read_tail(j);
     return CG_OK;
 }
 
@@ -242,6 +299,7 @@ const struct cg_sink_ops cg_sink_jsonl_ops = {
     .event = jsonl_event,
     .command = NULL,
     .flush = jsonl_flush,
+    .has = jsonl_has,
     .reopen = jsonl_reopen,
     .fini = jsonl_fini,
 };

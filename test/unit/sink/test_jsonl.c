@@ -347,6 +347,51 @@ static void test_path_mode(void **state)
     tdir_remove(&t);
 }
 
+/* The ids of the last alerts an existing file holds are remembered at open (sink.h: has):
+ * an alert written before a crash that the state's commit missed is not written again.
+ * Only well-formed ids count; the last TAIL_IDS (jsonl.c's JSONL_TAIL_IDS) of them. */
+#define TAIL_IDS 64
+
+static void test_has_tail(void **state)
+{
+    (void)state;
+    struct tdir t;
+    tdir_make(&t);
+    int fd = open(t.a, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    char line[160];
+    for (int i = 0; i < TAIL_IDS + 3; i++) {
+        int n = snprintf(line, sizeof(line),
+                         "{\"rule\":\"r\",\"id\":\"%032x\",\"kind\":\"alert\"}\n", i + 1);
+        assert_int_equal(write(fd, line, (size_t)n), n);
+    }
+    const char *bad = "{\"id\":\"0123456789abcdefXX23456789abcdef\"}\n";
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    struct sink k;
+    struct cg_sink_jsonl_conf c = {.name = "file", .path = t.a};
+    sink_init(&k, &c);
+    uint8_t id[16] = {0};
+    id[15] = TAIL_IDS + 3; /* the last */
+    assert_true(k.s.ops->has(&k.s, id));
+    id[15] = 4; /* the first one kept */
+    assert_true(k.s.ops->has(&k.s, id));
+    id[15] = 3; /* pushed out */
+    assert_false(k.s.ops->has(&k.s, id));
+    memset(id, 0, sizeof(id));
+    id[0] = 0x01; /* the malformed one is not an id */
+    assert_false(k.s.ops->has(&k.s, id));
+    k.s.ops->fini(&k.s);
+    /* a new file has none */
+    unlink(t.a);
+    sink_init(&k, &c);
+    id[0] = 0;
+    id[15] = 1;
+    assert_false(k.s.ops->has(&k.s, id));
+    k.s.ops->fini(&k.s);
+    tdir_remove(&t);
+}
+
 /* logrotate renames the file, then SIGHUP: reopen writes out what was buffered to the old
  * file and the rest goes to a new one at the path. Counted. */
 static void test_reopen_after_rename(void **state)
@@ -547,17 +592,12 @@ static void test_options(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_alert_bytes),
-        cmocka_unit_test(test_event_bytes),
-        cmocka_unit_test(test_flush_threshold),
-        cmocka_unit_test(test_write_errors),
-        cmocka_unit_test(test_takes),
-        cmocka_unit_test(test_path_mode),
-        cmocka_unit_test(test_reopen_after_rename),
-        cmocka_unit_test(test_reopen_fails),
-        cmocka_unit_test(test_fsync),
-        cmocka_unit_test(test_bad_path),
-        cmocka_unit_test(test_stdout_and_events),
+        cmocka_unit_test(test_alert_bytes),     cmocka_unit_test(test_event_bytes),
+        cmocka_unit_test(test_flush_threshold), cmocka_unit_test(test_write_errors),
+        cmocka_unit_test(test_takes),           cmocka_unit_test(test_path_mode),
+        cmocka_unit_test(test_has_tail),        cmocka_unit_test(test_reopen_after_rename),
+        cmocka_unit_test(test_reopen_fails),    cmocka_unit_test(test_fsync),
+        cmocka_unit_test(test_bad_path),        cmocka_unit_test(test_stdout_and_events),
         cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
