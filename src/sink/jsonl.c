@@ -199,7 +199,8 @@ static void jsonl_read_tail(struct cg_sink_jsonl *j)
         for (int k = 0; ok && k < 16; k++) {
             int hi = hexval(h[2 * k]), lo = hexval(h[2 * k + 1]);
             ok = hi >= 0 && lo >= 0;
-            id[k] = (uint8_t)(hi << 4 | lo);
+            if (ok)
+                id[k] = (uint8_t)(hi * 16 + lo);
         }
         if (!ok)
             continue;
